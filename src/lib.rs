@@ -22,6 +22,7 @@ pub mod audio;
 pub mod engine;
 pub mod error;
 pub mod load;
+pub mod report;
 pub mod script;
 pub mod segment;
 

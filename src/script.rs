@@ -77,4 +77,51 @@ pub struct Chapter {
 pub struct Script {
     pub lines: Vec<Line>,
     pub chapters: Vec<Chapter>,
+    /// The spans of scene-break markers (`* * *`), which are not spoken.
+    pub scene_breaks: Vec<Span>,
+}
+
+/// Characters the segmenter may leave outside every line: the marks around dialogue.
+fn is_quote_mark(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\'' | '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2018}' | '\u{2019}'
+            | '\u{AB}' | '\u{BB}' | '\u{2014}' | '\u{2013}' | '\u{2015}' | '-'
+    )
+}
+
+impl Script {
+    /// Checks the offset invariants: every line is a non-empty span on character boundaries of
+    /// `text`, lines are in order and do not overlap, and every non-blank character is inside a
+    /// line, a scene-break marker, or is a quotation mark.
+    pub fn check_spans(&self, text: &str) -> Result<(), String> {
+        let mut covered_to = 0;
+        let mut breaks = self.scene_breaks.iter().peekable();
+        let mut check_gap = |from: usize, to: usize| -> Result<(), String> {
+            for (i, c) in text[from..to].char_indices() {
+                let at = from + i;
+                while breaks.next_if(|b| b.end <= at).is_some() {}
+                let in_break = breaks.peek().is_some_and(|b| b.start <= at && at < b.end);
+                if !c.is_whitespace() && !is_quote_mark(c) && !in_break {
+                    return Err(format!("character {c:?} at byte {at} is in no line"));
+                }
+            }
+            Ok(())
+        };
+        for (n, line) in self.lines.iter().enumerate() {
+            let s = line.span;
+            if s.is_empty() || s.end > text.len() {
+                return Err(format!("line {n} has span {}..{} (text is {} bytes)", s.start, s.end, text.len()));
+            }
+            if !text.is_char_boundary(s.start) || !text.is_char_boundary(s.end) {
+                return Err(format!("line {n} span {}..{} splits a character", s.start, s.end));
+            }
+            if s.start < covered_to {
+                return Err(format!("line {n} starts at {} before the previous line ends at {covered_to}", s.start));
+            }
+            check_gap(covered_to, s.start)?;
+            covered_to = s.end;
+        }
+        check_gap(covered_to, text.len())
+    }
 }

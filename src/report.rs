@@ -1,0 +1,93 @@
+//! Presenting a script: the JSON Lines contract and a readable text view.
+
+use crate::script::{Kind, Line, Script};
+use serde::Serialize;
+use std::io::{self, Write};
+
+/// One object of `script --format jsonl` (the contract's fields, then extras).
+#[derive(Serialize)]
+struct JsonLine<'a> {
+    chapter: usize,
+    scene: usize,
+    paragraph: usize,
+    kind: Kind,
+    start: usize,
+    end: usize,
+    text: &'a str,
+    speaker: Option<&'a str>,
+    confidence: f32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    evidence: Option<&'a str>,
+    /// 1-based line number, as `--lines` and voices files take it.
+    line: usize,
+}
+
+/// Writes one JSON object per line, in document order.
+pub fn write_jsonl(out: &mut impl Write, text: &str, script: &Script) -> io::Result<()> {
+    for (i, l) in script.lines.iter().enumerate() {
+        let obj = JsonLine {
+            chapter: l.chapter,
+            scene: l.scene,
+            paragraph: l.paragraph,
+            kind: l.kind,
+            start: l.span.start,
+            end: l.span.end,
+            text: &text[l.span.range()],
+            speaker: l.speaker.as_deref(),
+            confidence: (l.confidence * 1000.0).round() / 1000.0,
+            evidence: l.evidence.as_deref(),
+            line: i + 1,
+        };
+        serde_json::to_writer(&mut *out, &obj)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// ANSI colours, or none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Color {
+    Always,
+    Never,
+}
+
+/// Writes a readable script: chapter and scene markers, speaker labels, narration indented.
+pub fn write_text(out: &mut impl Write, text: &str, script: &Script, color: Color) -> io::Result<()> {
+    let paint = |code: &str, s: &str| match color {
+        Color::Always => format!("\x1b[{code}m{s}\x1b[0m"),
+        Color::Never => s.to_string(),
+    };
+    let (mut chapter, mut scene) = (0, 0);
+    for (i, l) in script.lines.iter().enumerate() {
+        if l.chapter != chapter {
+            chapter = l.chapter;
+            scene = l.scene;
+            let title = script.chapters.get(chapter - 1).map_or("", |c| c.title.as_str());
+            writeln!(out, "{}", paint("1;34", &format!("== Chapter {chapter}: {title}")))?;
+        } else if l.scene != scene {
+            scene = l.scene;
+            writeln!(out, "{}", paint("34", &format!("-- Scene {scene}")))?;
+        }
+        let body = one_line(&text[l.span.range()]);
+        match l.kind {
+            Kind::Dialogue => {
+                let who = l.speaker.as_deref().unwrap_or("?");
+                let conf = format!("{:.0}%", l.confidence * 100.0);
+                writeln!(out, "{:>5} {} {}: {}", i + 1, paint("1;33", who), paint("2", &conf), body)?;
+            }
+            Kind::Narration => writeln!(out, "{:>5}     {}", i + 1, body)?,
+            Kind::Heading => writeln!(out, "{:>5} {}", i + 1, paint("1", &body))?,
+            Kind::Note => writeln!(out, "{:>5} {}", i + 1, paint("2;3", &format!("[note] {body}")))?,
+        }
+    }
+    Ok(())
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether a line is dialogue below a confidence threshold.
+pub fn is_doubtful(l: &Line, min_confidence: f32) -> bool {
+    l.kind == Kind::Dialogue && l.confidence < min_confidence
+}
