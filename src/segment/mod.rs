@@ -166,18 +166,17 @@ fn one_line(s: &str) -> String {
 
 /// Verbs that introduce speech: a short quotation right after them is still speech.
 const SAY_VERBS: &[&str] = &[
-    "said", "say", "says", "cried", "asked", "replied", "answered", "shouted", "whispered",
-    "called", "exclaimed", "added", "muttered", "yelled", "screamed", "thought",
+    "said", "say", "says", "saying", "cried", "asked", "asks", "replied", "answered", "shouted",
+    "whispered", "called", "exclaimed", "added", "muttered", "yelled", "screamed", "thought",
+    "murmured", "snapped", "growled", "hissed", "sighed", "laughed", "repeated", "began",
+    "continued", "went", "goes", "go", "like", "and", "but", "then", "ask", "tell", "told",
 ];
 
-/// A short quotation embedded mid-sentence that is not speech: a title or a scare-quoted word
-/// (`she "ran" the Sewing Circle`).
+/// A short quotation embedded mid-sentence that is not speech: a title, a label or a
+/// scare-quoted word (`she "ran" the Sewing Circle`, `a bottle marked "poison,"`).
 fn is_embedded_mention(text: &str, para: Span, q: &Quote) -> bool {
     let inner = text[q.inner.range()].trim();
-    if q.close.is_empty() || inner.split_whitespace().count() > 3 {
-        return false;
-    }
-    if inner.ends_with(['.', ',', '!', '?', ';', ':', '\u{2026}', '\u{2014}', '\u{2013}', '-']) {
+    if q.close.is_empty() || inner.split_whitespace().count() > 4 {
         return false;
     }
     let before = text[para.start..q.open.start].trim_end();
@@ -193,7 +192,9 @@ fn is_embedded_mention(text: &str, para: Span, q: &Quote) -> bool {
     let mid_sentence = before.ends_with(|c: char| c.is_alphanumeric());
     let continues = after.is_empty()
         || after.starts_with(|c: char| c.is_lowercase() || matches!(c, ',' | '.' | ';' | ')' | ':' | '?' | '!'));
-    mid_sentence && continues && !SAY_VERBS.contains(&prev_word.to_lowercase().as_str())
+    // Speech ends in punctuation and is followed by its tag; a mention carries on the sentence.
+    let exclaims = inner.ends_with(['!', '?']);
+    mid_sentence && continues && !exclaims && !SAY_VERBS.contains(&prev_word.to_lowercase().as_str())
 }
 
 #[cfg(test)]
