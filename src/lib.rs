@@ -18,6 +18,7 @@
 //! assert_eq!(&text.text[first.span.range()], "Hello,");
 //! ```
 
+pub mod attribute;
 pub mod audio;
 pub mod engine;
 pub mod error;

@@ -64,7 +64,8 @@ fn script(story: &PathBuf, format: ScriptFormat) -> Result<ExitCode> {
     for w in &text.warnings {
         eprintln!("warning: {}: {w}", story.display());
     }
-    let script = audiobook::segment::segment(&text);
+    let mut script = audiobook::segment::segment(&text);
+    audiobook::attribute::attribute(&text.text, &mut script);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match format {
