@@ -235,9 +235,15 @@ fn pair(para: Span, marks: &[Mark], inner_open_closes: bool) -> Vec<Quote> {
                     out.push(quote(o, w));
                     open = Some(m.span);
                 } else if inner_open_closes {
-                    let remaining = marks.len() - k - 1;
-                    out.push(quote(o, m.span));
-                    open = if remaining % 2 == 1 { Some(m.span) } else { None };
+                    // Odd marks left: this one opens the next quotation, and the current one
+                    // lost its closing mark. Even: it is a mis-typed closing mark.
+                    if (marks.len() - k - 1) % 2 == 1 {
+                        out.push(quote(o, Span::new(m.span.start, m.span.start)));
+                        open = Some(m.span);
+                    } else {
+                        out.push(quote(o, m.span));
+                        open = None;
+                    }
                 }
             }
         }
