@@ -23,6 +23,7 @@ pub mod audio;
 pub mod engine;
 pub mod error;
 pub mod load;
+pub mod plan;
 pub mod report;
 pub mod script;
 pub mod segment;

@@ -1,0 +1,200 @@
+//! The plan: what each line says out loud and how long to pause around it. The source span stays
+//! untouched; only the spoken text is cleaned.
+//!
+//! ```
+//! assert_eq!(audiobook::plan::spoken_text("I can\u{ED}t\nbelieve _it_--really."), "I can't believe it, really.");
+//! ```
+
+use crate::script::{Kind, Line, Script};
+use serde::{Deserialize, Serialize};
+
+/// Pauses between lines, in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Pauses {
+    /// Between two lines of one paragraph (a quotation and its tag).
+    pub line_ms: u32,
+    /// Between paragraphs.
+    pub paragraph_ms: u32,
+    /// At a scene break.
+    pub scene_ms: u32,
+    /// After a chapter heading.
+    pub heading_ms: u32,
+    /// At the start and end of each chapter file.
+    pub chapter_edge_ms: u32,
+}
+
+impl Default for Pauses {
+    fn default() -> Pauses {
+        Pauses { line_ms: 250, paragraph_ms: 550, scene_ms: 1400, heading_ms: 1000, chapter_edge_ms: 400 }
+    }
+}
+
+impl Pauses {
+    /// The silence before `line`, given the line before it in the same chapter.
+    pub fn before(&self, prev: Option<&Line>, line: &Line) -> u32 {
+        match prev {
+            None => self.chapter_edge_ms,
+            Some(p) if p.kind == Kind::Heading && line.kind != Kind::Heading => self.heading_ms,
+            Some(p) if p.scene != line.scene => self.scene_ms,
+            Some(p) if p.paragraph != line.paragraph => self.paragraph_ms,
+            Some(_) => self.line_ms,
+        }
+    }
+}
+
+/// Replacement spellings applied to spoken text, whole words only ("Hermione" -> "Her-my-oh-nee").
+pub type Pronunciations = std::collections::BTreeMap<String, String>;
+
+/// The text an engine should say for a source span: wrapped lines joined, emphasis markers and
+/// stray markup removed, mojibake repaired, dashes and ellipses turned into pauses.
+pub fn spoken_text(source: &str) -> String {
+    let repaired = repair_mojibake(source);
+    let mut out = String::with_capacity(repaired.len());
+    let mut in_tag = false;
+    let chars: Vec<char> = repaired.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let prev = i.checked_sub(1).map(|j| chars[j]);
+        let next = chars.get(i + 1).copied();
+        match c {
+            '<' if next.is_some_and(|n| n.is_ascii_alphabetic() || n == '/') => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if in_tag => {}
+            // _emphasis_ and *emphasis*: markers sit against a word on one side only.
+            '_' | '*' if prev.is_none_or(|p| !p.is_alphanumeric()) || next.is_none_or(|n| !n.is_alphanumeric()) => {}
+            '\u{ED}' if is_contraction_apostrophe(&chars, i) => out.push('\''),
+            // Engines read plain ASCII marks most reliably.
+            '\u{2019}' | '\u{2018}' | '`' => out.push('\''),
+            '\u{201C}' | '\u{201D}' => out.push('"'),
+            '\u{2014}' | '\u{2015}' => out.push_str(", "),
+            '-' if next == Some('-') => {}
+            '-' if prev == Some('-') => out.push_str(", "),
+            '\u{2026}' => out.push_str("..."),
+            c if c.is_whitespace() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    tidy(&out)
+}
+
+/// Collapses spaces and the commas that dash replacement leaves next to other punctuation.
+fn tidy(s: &str) -> String {
+    let words: Vec<&str> = s.split_whitespace().collect();
+    let mut out = words.join(" ");
+    for (from, to) in [(" ,", ","), (",,", ","), (", .", "."), (",.", "."), (", !", "!"), (", ?", "?"), (",!", "!"), (",?", "?"), ("\" ,", "\",")] {
+        while out.contains(from) {
+            out = out.replace(from, to);
+        }
+    }
+    out.trim_matches(|c: char| c == ',' || c.is_whitespace()).to_string()
+}
+
+/// `í` typed for an apostrophe by a Windows-1252/Mac Roman mix-up: `canít`, `Iím`, `youíll`.
+fn is_contraction_apostrophe(chars: &[char], i: usize) -> bool {
+    let prev = i.checked_sub(1).map(|j| chars[j]);
+    if !prev.is_some_and(|p| p.is_ascii_alphabetic()) {
+        return false;
+    }
+    let rest: String = chars[i + 1..].iter().take_while(|c| c.is_alphabetic()).collect();
+    matches!(rest.to_ascii_lowercase().as_str(), "t" | "s" | "m" | "ll" | "re" | "ve" | "d")
+}
+
+/// UTF-8 read as Windows-1252 (`â€™`, `Ã©`): re-encodes such runs and decodes them as UTF-8.
+fn repair_mojibake(s: &str) -> String {
+    if !s.contains(['\u{E2}', '\u{C3}', '\u{C2}']) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(run);
+        match std::str::from_utf8(&bytes) {
+            Ok(fixed) if !unmappable => out.push_str(fixed),
+            _ => out.push_str(run),
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii() {
+            flush(&mut run, &mut out);
+            out.push(c);
+        } else {
+            run.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
+/// Applies whole-word replacement spellings.
+pub fn pronounce(spoken: &str, pronunciations: &Pronunciations) -> String {
+    if pronunciations.is_empty() {
+        return spoken.to_string();
+    }
+    let mut out = String::with_capacity(spoken.len());
+    let mut word = String::new();
+    let mut emit = |word: &mut String, out: &mut String| {
+        match pronunciations.get(word.as_str()) {
+            Some(r) => out.push_str(r),
+            None => out.push_str(word),
+        }
+        word.clear();
+    };
+    for c in spoken.chars() {
+        if c.is_alphanumeric() || c == '\'' {
+            word.push(c);
+        } else {
+            emit(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    emit(&mut word, &mut out);
+    out
+}
+
+/// Whether a spoken text has anything an engine can say.
+pub fn is_speakable(spoken: &str) -> bool {
+    spoken.chars().any(char::is_alphanumeric)
+}
+
+/// The spoken text of every line of a script.
+pub fn spoken_lines(text: &str, script: &Script, pronunciations: &Pronunciations) -> Vec<String> {
+    script.lines.iter().map(|l| pronounce(&spoken_text(&text[l.span.range()]), pronunciations)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spoken_text_cases() {
+        let cases = [
+            ("It was\n  late.", "It was late."),
+            ("She was _very_ *sure*.", "She was very sure."),
+            ("I can\u{ED}t. I\u{ED}m sure you\u{ED}ll see.", "I can't. I'm sure you'll see."),
+            ("Caf\u{C3}\u{A9} \u{E2}\u{20AC}\u{2122}tis", "Caf\u{E9} 'tis"),
+            ("Wait\u{2014}no.", "Wait, no."),
+            ("Wait--", "Wait"),
+            ("Well\u{2026} maybe.", "Well... maybe."),
+            ("<i>Run</i>, she thought.", "Run, she thought."),
+            ("Don\u{2019}t", "Don't"),
+            ("Ana\u{ED}s smiled.", "Ana\u{ED}s smiled."),
+            ("2 * 3 = 6", "2 3 = 6"),
+        ];
+        for (src, want) in cases {
+            assert_eq!(spoken_text(src), want, "{src:?}");
+        }
+    }
+
+    #[test]
+    fn pronunciations_replace_whole_words() {
+        let p: Pronunciations = [("Hermione".to_string(), "Her my oh nee".to_string())].into();
+        assert_eq!(pronounce("Hermione's friend, Hermione.", &p), "Hermione's friend, Her my oh nee.");
+    }
+
+    #[test]
+    fn unspeakable_lines() {
+        assert!(!is_speakable("..."));
+        assert!(is_speakable("Oh."));
+    }
+}
