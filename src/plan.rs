@@ -89,14 +89,23 @@ fn tidy(s: &str) -> String {
     out.trim_matches(|c: char| c == ',' || c.is_whitespace()).to_string()
 }
 
-/// `í` typed for an apostrophe by a Windows-1252/Mac Roman mix-up: `canít`, `Iím`, `youíll`.
+/// `í` typed for an apostrophe by a Windows-1252/Mac Roman mix-up: `canít`, `Iím`, `youíll`,
+/// `itís`; never in a name such as `Anaís`.
 fn is_contraction_apostrophe(chars: &[char], i: usize) -> bool {
-    let prev = i.checked_sub(1).map(|j| chars[j]);
-    if !prev.is_some_and(|p| p.is_ascii_alphabetic()) {
-        return false;
-    }
+    let word: String = chars[..i].iter().rev().take_while(|c| c.is_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
     let rest: String = chars[i + 1..].iter().take_while(|c| c.is_alphabetic()).collect();
-    matches!(rest.to_ascii_lowercase().as_str(), "t" | "s" | "m" | "ll" | "re" | "ve" | "d")
+    let word = word.to_lowercase();
+    match rest.to_lowercase().as_str() {
+        "t" => word.ends_with('n') || word == "ain",
+        "m" => word == "i",
+        "ll" | "re" | "ve" | "d" => word.chars().all(|c| c.is_ascii_alphabetic()) && !word.is_empty(),
+        "s" => matches!(
+            word.as_str(),
+            "it" | "he" | "she" | "that" | "what" | "there" | "here" | "who" | "where" | "how" | "let"
+                | "everyone" | "nobody" | "someone" | "everything" | "nothing" | "something"
+        ),
+        _ => false,
+    }
 }
 
 /// UTF-8 read as Windows-1252 (`â€™`, `Ã©`): re-encodes such runs and decodes them as UTF-8.
