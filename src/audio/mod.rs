@@ -1,5 +1,32 @@
 //! Audio: the one internal format (mono `f32` PCM at a known rate) and the steps that turn engine
 //! output into chapter files.
+//!
+//! A rendered line goes through, in order: [`Pcm::trim_silence`] (engines pad their output),
+//! [`resample::Resampler`] (one rate for the whole book), a per-voice gain from
+//! [`loudness::VoiceLoudness`] (loudness matched per voice, never per sentence),
+//! [`loudness::limit_true_peak`], [`Pcm::fade_edges`] (no clicks at joins), and finally
+//! [`wav::ChapterWriter`] which streams the chapter to disk. [`cache::Cache`] keeps each line's
+//! engine output so a second render skips synthesis.
+//!
+//! ```
+//! use audiobook::audio::{Pcm, resample::Resampler, loudness};
+//! let engine_out = Pcm::new(vec![0.25; 1600], 16_000);
+//! let mut resampler = Resampler::new(24_000);
+//! let line = resampler.convert(&engine_out.trim_silence(-50.0, 10)).unwrap();
+//! let mut line = line.with_gain(loudness::db_to_gain(3.0));
+//! loudness::limit_true_peak(&mut line, loudness::DEFAULT_CEILING_DBTP);
+//! line.fade_edges(5);
+//! assert_eq!(line.sample_rate, 24_000);
+//! ```
+
+// pub mod cache;
+pub mod error;
+// pub mod loudness;
+pub mod resample;
+pub mod silence;
+// pub mod wav;
+
+pub use error::{AudioError, Result};
 
 use serde::{Deserialize, Serialize};
 
