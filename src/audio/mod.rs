@@ -21,7 +21,7 @@
 
 // pub mod cache;
 pub mod error;
-// pub mod loudness;
+pub mod loudness;
 pub mod resample;
 pub mod silence;
 // pub mod wav;
