@@ -24,7 +24,7 @@ pub mod error;
 pub mod loudness;
 pub mod resample;
 pub mod silence;
-// pub mod wav;
+pub mod wav;
 
 pub use error::{AudioError, Result};
 
