@@ -19,7 +19,7 @@
 //! assert_eq!(line.sample_rate, 24_000);
 //! ```
 
-// pub mod cache;
+pub mod cache;
 pub mod error;
 pub mod loudness;
 pub mod resample;
@@ -62,4 +62,13 @@ impl Pcm {
         let sum: f64 = self.samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
         (sum / self.samples.len() as f64).sqrt() as f32
     }
+}
+
+/// One sample as 16-bit. Full scale is 32768 as in [`Pcm::from_i16`], so 16-bit audio survives a
+/// round trip exactly; louder samples clamp and non-finite ones become silence.
+pub fn to_i16(sample: f32) -> i16 {
+    if !sample.is_finite() {
+        return 0;
+    }
+    (sample * 32768.0).round().clamp(-32768.0, 32767.0) as i16
 }

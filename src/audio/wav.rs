@@ -194,7 +194,7 @@ impl ChapterWriter {
         let writer = self.writer.as_mut().expect("a part is open while writing");
         let mut ints = writer.get_i16_writer(samples.len() as u32);
         for &sample in samples {
-            ints.write_sample(to_i16(sample));
+            ints.write_sample(super::to_i16(sample));
         }
         ints.flush().map_err(|e| wav_error(&part.temp, e))?;
         part.samples += samples.len() as u64;
@@ -240,14 +240,6 @@ impl Drop for ChapterWriter {
             let _ = std::fs::remove_file(&part.temp);
         }
     }
-}
-
-/// Full scale is 32768 as in [`Pcm::from_i16`], so 16-bit audio survives a round trip exactly.
-fn to_i16(sample: f32) -> i16 {
-    if !sample.is_finite() {
-        return 0;
-    }
-    (sample * 32768.0).round().clamp(-32768.0, 32767.0) as i16
 }
 
 /// `NAME.wav` for the first part, `NAME-partN.wav` after it.
