@@ -95,7 +95,8 @@ impl ChapterWriter {
         ChapterWriter::with_part_limit(final_path, sample_rate, DEFAULT_PART_LIMIT)
     }
 
-    /// Like [`ChapterWriter::create`], with parts of at most `limit_bytes` each.
+    /// Like [`ChapterWriter::create`], with parts of at most `limit_bytes` each (header
+    /// included). A limit above [`DEFAULT_PART_LIMIT`] is lowered to it: WAV cannot go further.
     pub fn with_part_limit(
         final_path: impl AsRef<Path>,
         sample_rate: u32,
