@@ -1,5 +1,48 @@
 //! Audio: the one internal format (mono `f32` PCM at a known rate) and the steps that turn engine
 //! output into chapter files.
+//!
+//! A rendered line goes through, in order: [`Pcm::trim_silence`] (engines pad their output),
+//! [`resample::Resampler`] (one rate for the whole book), a per-voice gain from
+//! [`loudness::VoiceLoudness`] (loudness matched per voice, never per sentence),
+//! [`loudness::limit_true_peak`], [`Pcm::fade_edges`] (no clicks at joins), and finally
+//! [`wav::ChapterWriter`] which streams the chapter to disk. [`prepare_line`] and [`finish_line`]
+//! do the steps before and after the gain. [`cache::Cache`] keeps each line's engine output so a
+//! second render skips synthesis.
+//!
+//! A voice's gain must be known before its first line is written, so a render takes two passes
+//! over the cached lines and keeps no chapter in memory: first each voice's trimmed lines are
+//! added to its `VoiceLoudness` (at the engine's rate: loudness does not depend on it), then
+//! each chapter's lines are prepared, finished with their voice's gain and written in order,
+//! with [`Pcm::silence`] for the pauses.
+//!
+//! ```
+//! use audiobook::audio::{Pcm, finish_line, prepare_line};
+//! use audiobook::audio::{loudness::VoiceLoudness, resample::Resampler, wav::ChapterWriter};
+//! let dir = tempfile::tempdir().unwrap();
+//! let engine_out = Pcm::new(vec![0.25; 1600], 16_000);
+//!
+//! let mut narrator = VoiceLoudness::new();
+//! narrator.add(&engine_out.trim_silence(-50.0, 10)).unwrap();
+//! let gain = narrator.gain(audiobook::audio::loudness::DEFAULT_TARGET_LUFS);
+//!
+//! let mut resampler = Resampler::new(24_000);
+//! let mut chapter = ChapterWriter::create(dir.path().join("01-one.wav"), 24_000).unwrap();
+//! let line = finish_line(prepare_line(&engine_out, &mut resampler).unwrap(), gain);
+//! let span = chapter.write(&line).unwrap();
+//! chapter.write(&Pcm::silence(400, 24_000)).unwrap();
+//! let parts = chapter.finish().unwrap();
+//! assert_eq!(span.start_s(24_000), 0.0);
+//! assert_eq!(parts.len(), 1);
+//! ```
+
+pub mod cache;
+pub mod error;
+pub mod loudness;
+pub mod resample;
+pub mod silence;
+pub mod wav;
+
+pub use error::{AudioError, Result};
 
 use serde::{Deserialize, Serialize};
 
@@ -34,5 +77,93 @@ impl Pcm {
         }
         let sum: f64 = self.samples.iter().map(|&s| f64::from(s) * f64::from(s)).sum();
         (sum / self.samples.len() as f64).sqrt() as f32
+    }
+}
+
+/// One sample as 16-bit. Full scale is 32768 as in [`Pcm::from_i16`], so 16-bit audio survives a
+/// round trip exactly; louder samples clamp and non-finite ones become silence.
+pub fn to_i16(sample: f32) -> i16 {
+    if !sample.is_finite() {
+        return 0;
+    }
+    (sample * 32768.0).round().clamp(-32768.0, 32767.0) as i16
+}
+
+/// Engine output quieter than this at a line's ends is padding, not speech.
+pub const TRIM_THRESHOLD_DBFS: f32 = -50.0;
+/// Quiet kept at each end of a line so soft onsets and breaths survive the trim.
+pub const TRIM_KEEP_MS: u32 = 10;
+/// Length of the fades at each end of a line; shorter than the kept quiet, so speech is untouched.
+pub const FADE_MS: u32 = 5;
+
+/// Engine output in the book's format: trimmed and at the book's rate.
+pub fn prepare_line(engine_out: &Pcm, resampler: &mut resample::Resampler) -> Result<Pcm> {
+    resampler.convert(&engine_out.trim_silence(TRIM_THRESHOLD_DBFS, TRIM_KEEP_MS))
+}
+
+/// A prepared line made ready to write: its voice's gain, the true-peak limit, and fades.
+pub fn finish_line(line: Pcm, voice_gain: f32) -> Pcm {
+    let mut line = line.with_gain(voice_gain);
+    loudness::limit_true_peak(&mut line, loudness::DEFAULT_CEILING_DBTP);
+    line.fade_edges(FADE_MS);
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loudness::{DEFAULT_TARGET_LUFS, VoiceLoudness, integrated_loudness};
+    use super::*;
+
+    /// A "voice": a tone at `level` with engine padding, at the engine's rate.
+    fn engine_line(freq: f32, level: f32, rate: u32) -> Pcm {
+        let step = 2.0 * std::f32::consts::PI * freq / rate as f32;
+        let mut samples = vec![0.0; rate as usize / 5];
+        samples.extend((0..rate as usize).map(|i| level * (step * i as f32).sin()));
+        samples.extend(vec![0.0; rate as usize / 5]);
+        Pcm::new(samples, rate)
+    }
+
+    #[test]
+    fn two_voices_from_different_engines_end_matched_in_one_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A quiet 16 kHz engine and a loud 22.05 kHz one, 12 dB apart and both needing gain.
+        let quiet = engine_line(300.0, 0.1, 16_000);
+        let loud = engine_line(500.0, 0.4, 22_050);
+        let gains: Vec<f32> = [&quiet, &loud]
+            .iter()
+            .map(|line| {
+                let mut voice = VoiceLoudness::new();
+                voice.add(&line.trim_silence(TRIM_THRESHOLD_DBFS, TRIM_KEEP_MS)).unwrap();
+                voice.gain(DEFAULT_TARGET_LUFS)
+            })
+            .collect();
+        let mut resampler = resample::Resampler::new(24_000);
+        let path = dir.path().join("01-test.wav");
+        let mut writer = wav::ChapterWriter::create(&path, 24_000).unwrap();
+        let mut spans = Vec::new();
+        for (line, gain) in [(&quiet, gains[0]), (&loud, gains[1])] {
+            let ready = finish_line(prepare_line(line, &mut resampler).unwrap(), gain);
+            spans.push(writer.write(&ready).unwrap());
+            writer.write(&Pcm::silence(500, 24_000)).unwrap();
+        }
+        writer.finish().unwrap();
+
+        let mut reader = hound::WavReader::open(&path).unwrap();
+        let ints: Vec<i16> = reader.samples::<i16>().map(|s| s.unwrap()).collect();
+        let file = Pcm::from_i16(&ints, 24_000);
+        let lufs: Vec<f64> = spans
+            .iter()
+            .map(|span| {
+                let part = &file.samples[span.start as usize..span.end as usize];
+                integrated_loudness(&Pcm::new(part.to_vec(), 24_000)).unwrap().unwrap()
+            })
+            .collect();
+        assert!((lufs[0] - lufs[1]).abs() < 1.0, "{lufs:?}");
+        assert!((lufs[0] - DEFAULT_TARGET_LUFS).abs() < 1.0, "{lufs:?}");
+        // Trimmed to the tone plus 10 ms on each side, at the new rate.
+        let expected = 24_000.0 * 1.02;
+        let len = (spans[0].end - spans[0].start) as f64;
+        assert!((len - expected).abs() < 3.0, "{len} vs {expected}");
+        assert!(file.samples[..5].iter().all(|s| s.abs() < 1e-3));
     }
 }

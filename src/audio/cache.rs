@@ -1,0 +1,294 @@
+//! A content-addressed cache of rendered lines, so a second render is instant and changing one
+//! character's voice re-renders only that character's lines.
+//!
+//! An entry's name is the SHA-256 of everything that shapes the engine's output (engine, its
+//! version, voice, prosody, spoken text), stored in a two-level fan-out (`ab/abcdef...`) so no
+//! directory grows huge. Entries hold the engine's own output (before resampling) as 16-bit
+//! samples: half the size of `f32`, and no finer than the chapter files. Entries are written to
+//! a unique temporary file, synced and renamed into place, so a reader sees a whole entry or
+//! none; one that is damaged anyway (a truncated copy, a full disk) reads as a miss.
+//!
+//! ```
+//! use audiobook::audio::{Pcm, cache::{Cache, CacheKey}};
+//! use audiobook::engine::Prosody;
+//! let dir = tempfile::tempdir().unwrap();
+//! let cache = Cache::open(dir.path()).unwrap();
+//! let key = CacheKey::new("flite", "2.2", "slt", Prosody::default(), "Hello.");
+//! assert_eq!(cache.get(&key), None);
+//! cache.put(&key, &Pcm::from_i16(&[1, 2, 3], 16_000)).unwrap();
+//! assert_eq!(cache.get(&key), Some(Pcm::from_i16(&[1, 2, 3], 16_000)));
+//! ```
+
+use super::{AudioError, Pcm, Result};
+use crate::engine::Prosody;
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Changes whenever the key's recipe or the entry format changes, so old entries are not misread.
+const KEY_VERSION: &[u8] = b"audiobook-line-cache-v1";
+/// Magic and format version at the start of every entry.
+const MAGIC: &[u8; 4] = b"ABL1";
+/// Magic, rate (u32), sample count (u64), payload checksum (8 bytes).
+const HEADER_BYTES: usize = 4 + 4 + 8 + 8;
+
+/// The hex SHA-256 naming one rendered line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CacheKey(String);
+
+impl CacheKey {
+    pub fn new(
+        engine: &str,
+        engine_version: &str,
+        voice: &str,
+        prosody: Prosody,
+        spoken_text: &str,
+    ) -> CacheKey {
+        let mut hasher = Sha256::new();
+        hasher.update(KEY_VERSION);
+        // Length prefixes keep ("ab", "c") and ("a", "bc") apart.
+        for field in [engine, engine_version, voice, spoken_text] {
+            hasher.update((field.len() as u64).to_le_bytes());
+            hasher.update(field.as_bytes());
+        }
+        for value in [prosody.rate, prosody.pitch, prosody.volume] {
+            hasher.update(value.to_bits().to_le_bytes());
+        }
+        CacheKey(hex(&hasher.finalize()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for CacheKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A directory of rendered lines. Safe to share between threads and processes.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+}
+
+impl Cache {
+    /// Opens the cache in `dir`, creating the directory if needed.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Cache> {
+        let dir = dir.as_ref().to_path_buf();
+        std::fs::create_dir_all(&dir).map_err(|e| AudioError::io(&dir, e))?;
+        Ok(Cache { dir })
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Where `key`'s entry lives.
+    pub fn path(&self, key: &CacheKey) -> PathBuf {
+        self.dir.join(&key.0[..2]).join(&key.0)
+    }
+
+    /// The cached line, or `None` when absent, unreadable or damaged: a bad entry only costs a
+    /// re-render, so it never stops one.
+    pub fn get(&self, key: &CacheKey) -> Option<Pcm> {
+        decode(&std::fs::read(self.path(key)).ok()?)
+    }
+
+    /// Stores `pcm` under `key`, replacing any entry atomically.
+    pub fn put(&self, key: &CacheKey, pcm: &Pcm) -> Result<()> {
+        let path = self.path(key);
+        let dir = path.parent().expect("an entry path has a fan-out directory");
+        std::fs::create_dir_all(dir).map_err(|e| AudioError::io(dir, e))?;
+        let temp = dir.join(unique_temp_name(key));
+        let written = write_synced(&temp, &encode(pcm))
+            .and_then(|()| std::fs::rename(&temp, &path))
+            .map_err(|e| AudioError::io(&path, e));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+        sync_dir(dir);
+        written
+    }
+}
+
+/// A name no other writer, thread or process, uses at the same time.
+fn unique_temp_name(key: &CacheKey) -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    format!(".{}.{}.{n}.tmp", key.0, std::process::id())
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut file = File::create_new(path)?;
+    file.write_all(bytes)?;
+    file.sync_all()
+}
+
+/// Makes the rename itself durable where the platform allows; a failure only risks a miss.
+fn sync_dir(dir: &Path) {
+    if let Ok(handle) = File::open(dir) {
+        let _ = handle.sync_all();
+    }
+}
+
+fn checksum(payload: &[u8]) -> [u8; 8] {
+    let digest = Sha256::digest(payload);
+    let mut out = [0; 8];
+    out.copy_from_slice(&digest[..8]);
+    out
+}
+
+fn encode(pcm: &Pcm) -> Vec<u8> {
+    let payload: Vec<u8> =
+        pcm.samples.iter().flat_map(|&s| super::to_i16(s).to_le_bytes()).collect();
+    let mut bytes = Vec::with_capacity(HEADER_BYTES + payload.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&pcm.sample_rate.to_le_bytes());
+    bytes.extend_from_slice(&(pcm.samples.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&checksum(&payload));
+    bytes.extend_from_slice(&payload);
+    bytes
+}
+
+fn decode(bytes: &[u8]) -> Option<Pcm> {
+    let (header, payload) = bytes.split_at_checked(HEADER_BYTES)?;
+    if &header[..4] != MAGIC {
+        return None;
+    }
+    let rate = u32::from_le_bytes(header[4..8].try_into().ok()?);
+    let count = u64::from_le_bytes(header[8..16].try_into().ok()?);
+    let complete = u64::try_from(payload.len()).ok()? == count.checked_mul(2)?;
+    if rate == 0 || !complete || header[16..24] != checksum(payload) {
+        return None;
+    }
+    let ints: Vec<i16> =
+        payload.chunks_exact(2).map(|pair| i16::from_le_bytes([pair[0], pair[1]])).collect();
+    Some(Pcm::from_i16(&ints, rate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn key(text: &str) -> CacheKey {
+        CacheKey::new("flite", "2.2", "slt", Prosody::default(), text)
+    }
+
+    fn line(len: usize) -> Pcm {
+        let ints: Vec<i16> = (0..len).map(|i| (i as i32 * 7919 % 65_536 - 32_768) as i16).collect();
+        Pcm::from_i16(&ints, 16_000)
+    }
+
+    #[test]
+    fn keys_differ_in_every_field() {
+        let base = key("Hello.");
+        let fast = Prosody { rate: 1.2, ..Prosody::default() };
+        let others = [
+            CacheKey::new("espeak-ng", "2.2", "slt", Prosody::default(), "Hello."),
+            CacheKey::new("flite", "2.3", "slt", Prosody::default(), "Hello."),
+            CacheKey::new("flite", "2.2", "rms", Prosody::default(), "Hello."),
+            CacheKey::new("flite", "2.2", "slt", fast, "Hello."),
+            key("Hello!"),
+            CacheKey::new("flite", "2.2", "sl", Prosody::default(), "tHello."),
+        ];
+        for other in &others {
+            assert_ne!(&base, other);
+        }
+        assert_eq!(base, key("Hello."));
+        assert_eq!(base.as_str().len(), 64);
+        assert!(base.as_str().bytes().all(|b| b.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn round_trip_in_fan_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path().join("cache")).unwrap();
+        let k = key("One.");
+        assert_eq!(cache.get(&k), None);
+        cache.put(&k, &line(5_000)).unwrap();
+        assert_eq!(cache.get(&k), Some(line(5_000)));
+        let path = cache.path(&k);
+        assert_eq!(path.parent().unwrap().file_name().unwrap().to_str(), Some(&k.as_str()[..2]));
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), (HEADER_BYTES + 10_000) as u64);
+        // No temporary files are left behind.
+        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn empty_line_and_overwrite() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let k = key("");
+        cache.put(&k, &Pcm::new(Vec::new(), 22_050)).unwrap();
+        assert_eq!(cache.get(&k), Some(Pcm::new(Vec::new(), 22_050)));
+        cache.put(&k, &line(10)).unwrap();
+        assert_eq!(cache.get(&k), Some(line(10)));
+    }
+
+    #[test]
+    fn damaged_entries_are_misses() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let k = key("Damaged.");
+        cache.put(&k, &line(1_000)).unwrap();
+        let path = cache.path(&k);
+        let good = std::fs::read(&path).unwrap();
+        for cut in [0, 3, HEADER_BYTES - 1, HEADER_BYTES, good.len() - 1] {
+            std::fs::write(&path, &good[..cut]).unwrap();
+            assert_eq!(cache.get(&k), None, "cut at {cut}");
+        }
+        let mut flipped = good.clone();
+        flipped[HEADER_BYTES + 100] ^= 0x40;
+        std::fs::write(&path, &flipped).unwrap();
+        assert_eq!(cache.get(&k), None);
+        std::fs::write(&path, b"not an entry at all, just some text").unwrap();
+        assert_eq!(cache.get(&k), None);
+        std::fs::remove_file(&path).unwrap();
+        std::fs::create_dir(&path).unwrap();
+        assert_eq!(cache.get(&k), None);
+    }
+
+    #[test]
+    fn concurrent_puts_of_one_key_do_not_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Arc::new(Cache::open(dir.path()).unwrap());
+        let k = key("Shared.");
+        let expected = line(20_000);
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (cache, k, pcm) = (Arc::clone(&cache), k.clone(), expected.clone());
+                std::thread::spawn(move || {
+                    for _ in 0..10 {
+                        cache.put(&k, &pcm).unwrap();
+                        // A reader racing the writers sees a whole entry, never a partial one.
+                        assert_eq!(cache.get(&k).as_ref(), Some(&pcm));
+                    }
+                })
+            })
+            .collect();
+        threads.into_iter().for_each(|t| t.join().unwrap());
+        assert_eq!(cache.get(&k), Some(expected));
+        assert_eq!(std::fs::read_dir(cache.path(&k).parent().unwrap()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn unwritable_cache_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        assert!(Cache::open(&file).is_err());
+        let cache = Cache { dir: file };
+        assert!(cache.put(&key("x"), &line(3)).is_err());
+        assert_eq!(cache.get(&key("x")), None);
+    }
+}

@@ -1,0 +1,407 @@
+//! Loudness matching per voice and a true-peak limiter.
+//!
+//! Engines differ by up to 12 LU out of the box. Normalizing each sentence on its own would make
+//! the volume jump between a whispered line and a shouted one, so a voice's lines are measured
+//! together ([`VoiceLoudness`]) and all get that voice's one gain. The gain can push peaks over
+//! full scale, so [`limit_true_peak`] runs after it.
+
+use super::{AudioError, Pcm, Result};
+use ebur128::{EbuR128, Mode};
+
+/// Loudness every voice is brought to, in LUFS: the level of spoken-word audiobooks.
+pub const DEFAULT_TARGET_LUFS: f64 = -18.0;
+/// Highest true peak the limiter lets through, in dBTP: the usual margin for lossy encoders.
+pub const DEFAULT_CEILING_DBTP: f32 = -1.0;
+/// Largest boost or cut a voice gets, so a near-silent voice does not have its noise floor
+/// pushed up to speech level.
+pub const MAX_GAIN_DB: f64 = 24.0;
+
+/// Decibels as a linear amplitude factor.
+pub fn db_to_gain(db: f32) -> f32 {
+    10f32.powf(db / 20.0)
+}
+
+/// Integrated loudness of `pcm` in LUFS, or `None` when it is silent or too short to measure.
+pub fn integrated_loudness(pcm: &Pcm) -> Result<Option<f64>> {
+    let mut voice = VoiceLoudness::new();
+    voice.add(pcm)?;
+    Ok(voice.loudness())
+}
+
+impl Pcm {
+    /// Multiplies every sample by `gain`. Samples that are not finite become silence, so one bad
+    /// engine sample cannot poison the limiter or the writer.
+    pub fn apply_gain(&mut self, gain: f32) {
+        for sample in &mut self.samples {
+            *sample = if sample.is_finite() { *sample * gain } else { 0.0 };
+        }
+    }
+
+    /// This audio multiplied by `gain`; see [`Pcm::apply_gain`].
+    pub fn with_gain(mut self, gain: f32) -> Pcm {
+        self.apply_gain(gain);
+        self
+    }
+}
+
+/// Gathers one voice's lines (all of them, or a representative sample) and gives the one gain
+/// that brings that voice to a target loudness.
+///
+/// ```
+/// use audiobook::audio::{Pcm, loudness::VoiceLoudness};
+/// let mut voice = VoiceLoudness::new();
+/// voice.add(&Pcm::new(vec![0.0; 100], 24_000)).unwrap();
+/// assert_eq!(voice.gain(-18.0), 1.0); // silence: leave it alone
+/// ```
+#[derive(Default)]
+pub struct VoiceLoudness {
+    meter: Option<EbuR128>,
+    samples: u64,
+}
+
+impl std::fmt::Debug for VoiceLoudness {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VoiceLoudness")
+            .field("measured_s", &self.measured_s())
+            .field("lufs", &self.loudness())
+            .finish()
+    }
+}
+
+impl VoiceLoudness {
+    pub fn new() -> VoiceLoudness {
+        VoiceLoudness::default()
+    }
+
+    /// Adds one line. All lines of a voice must have one rate (resample them first).
+    pub fn add(&mut self, pcm: &Pcm) -> Result<()> {
+        let meter = self.meter_for(pcm.sample_rate)?;
+        let result = if pcm.samples.iter().all(|s| s.is_finite()) {
+            meter.add_frames_f32(&pcm.samples)
+        } else {
+            let clean: Vec<f32> =
+                pcm.samples.iter().map(|&s| if s.is_finite() { s } else { 0.0 }).collect();
+            meter.add_frames_f32(&clean)
+        };
+        result.map_err(|e| meter_error(pcm.sample_rate, e))?;
+        self.samples += pcm.samples.len() as u64;
+        Ok(())
+    }
+
+    /// Seconds of audio measured so far, to decide when a sample is representative.
+    pub fn measured_s(&self) -> f64 {
+        match &self.meter {
+            Some(meter) => self.samples as f64 / f64::from(meter.rate()),
+            None => 0.0,
+        }
+    }
+
+    /// The voice's integrated loudness in LUFS, `None` while nothing audible was added.
+    pub fn loudness(&self) -> Option<f64> {
+        let lufs = self.meter.as_ref()?.loudness_global().ok()?;
+        lufs.is_finite().then_some(lufs)
+    }
+
+    /// Gain in dB to reach `target_lufs`, within ±[`MAX_GAIN_DB`]; 0 when unmeasurable.
+    pub fn gain_db(&self, target_lufs: f64) -> f64 {
+        match self.loudness() {
+            Some(lufs) if target_lufs.is_finite() => {
+                (target_lufs - lufs).clamp(-MAX_GAIN_DB, MAX_GAIN_DB)
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// Linear gain to reach `target_lufs`, for [`Pcm::apply_gain`]. Always finite.
+    pub fn gain(&self, target_lufs: f64) -> f32 {
+        db_to_gain(self.gain_db(target_lufs) as f32)
+    }
+
+    fn meter_for(&mut self, rate: u32) -> Result<&mut EbuR128> {
+        if let Some(existing) = self.meter.as_ref().map(EbuR128::rate)
+            && existing != rate
+        {
+            return Err(AudioError::RateMismatch { expected: existing, found: rate });
+        }
+        if self.meter.is_none() {
+            self.meter = Some(new_meter(rate, Mode::I | Mode::HISTOGRAM)?);
+        }
+        Ok(self.meter.as_mut().expect("meter was just set"))
+    }
+}
+
+/// A mono meter; the histogram mode keeps memory constant however long the voice talks.
+fn new_meter(rate: u32, mode: Mode) -> Result<EbuR128> {
+    if !(16..=2_822_400).contains(&rate) {
+        return Err(AudioError::InvalidRate { rate });
+    }
+    EbuR128::new(1, rate, mode).map_err(|e| meter_error(rate, e))
+}
+
+fn meter_error(rate: u32, error: ebur128::Error) -> AudioError {
+    AudioError::Loudness { rate, detail: error.to_string() }
+}
+
+/// Half the number of taps of the interpolation filter used to find peaks between samples.
+const HALF_TAPS: usize = 8;
+/// Extra headroom under the ceiling: the peak estimate and the gain changes themselves are not
+/// exact, and the ceiling must hold as a true-peak meter measures it.
+const MARGIN_DB: f32 = 0.3;
+/// How far ahead the gain starts to fall before a peak, and how long the gain is smoothed.
+const ATTACK_MS: f32 = 2.0;
+/// How quickly the gain recovers after a peak; slow enough not to distort the voice.
+const RELEASE_MS: f32 = 80.0;
+
+/// Keeps the true peak (the peak of the reconstructed waveform, between samples too) of `pcm`
+/// under `ceiling_dbtp`, with a look-ahead gain that moves smoothly. Audio already under the
+/// ceiling is left exactly as it is.
+pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
+    let ceiling = db_to_gain(ceiling_dbtp - MARGIN_DB);
+    if pcm.samples.is_empty() || !ceiling.is_finite() || ceiling <= 0.0 {
+        return;
+    }
+    let envelope = peak_envelope(&pcm.samples);
+    if envelope.iter().all(|&peak| peak <= ceiling) {
+        return;
+    }
+    let rate = pcm.sample_rate.max(1) as f32;
+    let attack = ((ATTACK_MS / 1000.0 * rate) as usize).max(1);
+    let release = (RELEASE_MS / 1000.0 * rate).max(1.0);
+    let needed: Vec<f32> = envelope.iter().map(|&peak| (ceiling / peak).min(1.0)).collect();
+    let gain = box_smooth(&with_release(&running_min(&needed, attack), release), attack);
+    for (sample, g) in pcm.samples.iter_mut().zip(gain) {
+        // Audio away from the peaks stays bit-identical.
+        if g < 1.0 - 1e-6 {
+            *sample *= g;
+        }
+    }
+}
+
+/// For each sample, the largest magnitude of the waveform from it to the next sample, using a
+/// 4x windowed-sinc interpolation (as true-peak meters do). Non-finite samples count as loud.
+fn peak_envelope(samples: &[f32]) -> Vec<f32> {
+    let phases = interpolation_phases();
+    let at = |i: isize| -> f32 {
+        usize::try_from(i).ok().and_then(|i| samples.get(i)).copied().unwrap_or(0.0)
+    };
+    (0..samples.len())
+        .map(|n| {
+            let mut peak = samples[n].abs();
+            for taps in &phases {
+                let value: f32 = taps
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &c)| c * at(n as isize + k as isize - (HALF_TAPS as isize - 1)))
+                    .sum();
+                peak = peak.max(value.abs());
+            }
+            if peak.is_finite() { peak } else { f32::MAX }
+        })
+        .collect()
+}
+
+/// Filter taps for the points a quarter, half and three quarters of the way to the next sample.
+fn interpolation_phases() -> Vec<Vec<f32>> {
+    let half = HALF_TAPS as f32;
+    [0.25f32, 0.5, 0.75]
+        .iter()
+        .map(|&fraction| {
+            (0..2 * HALF_TAPS)
+                .map(|k| {
+                    let t = fraction - (k as f32 - (half - 1.0));
+                    let window = 0.5 + 0.5 * (std::f32::consts::PI * t / half).cos();
+                    sinc(t) * window
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn sinc(t: f32) -> f32 {
+    if t.abs() < 1e-6 {
+        return 1.0;
+    }
+    let x = std::f32::consts::PI * t;
+    x.sin() / x
+}
+
+/// The smallest value within `radius` samples on either side.
+fn running_min(values: &[f32], radius: usize) -> Vec<f32> {
+    (0..values.len())
+        .map(|i| {
+            let window = &values[i.saturating_sub(radius)..(i + radius + 1).min(values.len())];
+            window.iter().copied().fold(1.0, f32::min)
+        })
+        .collect()
+}
+
+/// Lets the gain rise back towards 1 no faster than an exponential with `release` samples'
+/// time constant, but fall at once: it never exceeds its input, so the limit still holds.
+fn with_release(gain: &[f32], release: f32) -> Vec<f32> {
+    let step = 1.0 - (-1.0 / release).exp();
+    let mut current = 1.0f32;
+    gain.iter()
+        .map(|&g| {
+            current = g.min(current + (1.0 - current) * step);
+            // An exponential never arrives; the last 0.01 dB is inaudible, so end the release.
+            if current > 0.999 && g >= 1.0 {
+                current = 1.0;
+            }
+            current
+        })
+        .collect()
+}
+
+/// Centered moving average over `radius` samples on either side. Averaging a running minimum of
+/// the same radius never exceeds the value it was taken from, so smoothing keeps the limit.
+/// Past the edges the edge value repeats, which keeps that true at the ends too.
+fn box_smooth(values: &[f32], radius: usize) -> Vec<f32> {
+    let Some(last) = values.len().checked_sub(1) else {
+        return Vec::new();
+    };
+    let at = |i: isize| f64::from(values[i.clamp(0, last as isize) as usize]);
+    let r = radius as isize;
+    let mut sum: f64 = (-r..=r).map(|i| at(i - 1)).sum();
+    let width = (2 * radius + 1) as f64;
+    (0..values.len() as isize)
+        .map(|n| {
+            sum += at(n + r) - at(n - r - 1);
+            (sum / width) as f32
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sine(amplitude: f32, seconds: f32) -> Pcm {
+        let rate = 24_000;
+        let n = (rate as f32 * seconds) as usize;
+        let step = 2.0 * std::f32::consts::PI * 997.0 / rate as f32;
+        Pcm::new((0..n).map(|i| amplitude * (step * i as f32).sin()).collect(), rate)
+    }
+
+    fn true_peak_dbtp(pcm: &Pcm) -> f64 {
+        let mut meter = EbuR128::new(1, pcm.sample_rate, Mode::TRUE_PEAK).unwrap();
+        meter.add_frames_f32(&pcm.samples).unwrap();
+        20.0 * meter.true_peak(0).unwrap().log10()
+    }
+
+    fn voice_gain(lines: &[Pcm]) -> f32 {
+        let mut voice = VoiceLoudness::new();
+        lines.iter().for_each(|line| voice.add(line).unwrap());
+        voice.gain(DEFAULT_TARGET_LUFS)
+    }
+
+    #[test]
+    fn voices_12_db_apart_end_within_1_lu() {
+        let loud: Vec<Pcm> = (0..4).map(|_| sine(0.5, 1.0)).collect();
+        let quiet: Vec<Pcm> = (0..4).map(|_| sine(0.125, 1.0)).collect();
+        let before = integrated_loudness(&loud[0]).unwrap().unwrap()
+            - integrated_loudness(&quiet[0]).unwrap().unwrap();
+        assert!((before - 12.0).abs() < 0.1, "{before}");
+        let loud_after = loud[0].clone().with_gain(voice_gain(&loud));
+        let quiet_after = quiet[0].clone().with_gain(voice_gain(&quiet));
+        let a = integrated_loudness(&loud_after).unwrap().unwrap();
+        let b = integrated_loudness(&quiet_after).unwrap().unwrap();
+        assert!((a - b).abs() < 1.0, "{a} vs {b}");
+        assert!((a - DEFAULT_TARGET_LUFS).abs() < 1.0, "{a}");
+    }
+
+    #[test]
+    fn one_gain_per_voice_keeps_its_lines_apart() {
+        // A whispered and a normal line of the same voice keep their 6 dB difference.
+        let lines = [sine(0.4, 1.0), sine(0.2, 1.0)];
+        let gain = voice_gain(&lines);
+        let a = integrated_loudness(&lines[0].clone().with_gain(gain)).unwrap().unwrap();
+        let b = integrated_loudness(&lines[1].clone().with_gain(gain)).unwrap().unwrap();
+        assert!((a - b - 6.02).abs() < 0.1, "{a} {b}");
+    }
+
+    #[test]
+    fn silence_gives_unit_gain() {
+        let mut voice = VoiceLoudness::new();
+        assert_eq!(voice.gain(DEFAULT_TARGET_LUFS), 1.0);
+        voice.add(&Pcm::new(vec![0.0; 48_000], 24_000)).unwrap();
+        voice.add(&Pcm::new(Vec::new(), 24_000)).unwrap();
+        assert_eq!(voice.loudness(), None);
+        assert_eq!(voice.gain(DEFAULT_TARGET_LUFS), 1.0);
+        assert_eq!(integrated_loudness(&Pcm::default()).ok().flatten(), None);
+    }
+
+    #[test]
+    fn near_silence_gain_is_bounded() {
+        let gain = voice_gain(&[sine(1e-4, 1.0)]);
+        assert!(gain.is_finite() && gain <= db_to_gain(MAX_GAIN_DB as f32) * 1.0001);
+    }
+
+    #[test]
+    fn non_finite_samples_do_not_poison_gain() {
+        let mut line = sine(0.5, 1.0);
+        line.samples[100] = f32::NAN;
+        line.samples[200] = f32::INFINITY;
+        let gain = voice_gain(&[line.clone()]);
+        assert!(gain.is_finite() && gain > 0.0);
+        let out = line.with_gain(gain);
+        assert!(out.samples.iter().all(|s| s.is_finite()));
+    }
+
+    #[test]
+    fn mixed_rates_in_one_voice_are_an_error() {
+        let mut voice = VoiceLoudness::new();
+        voice.add(&Pcm::new(vec![0.1; 100], 24_000)).unwrap();
+        let err = voice.add(&Pcm::new(vec![0.1; 100], 16_000)).unwrap_err();
+        assert!(matches!(err, AudioError::RateMismatch { expected: 24_000, found: 16_000 }));
+        assert!(VoiceLoudness::new().add(&Pcm::new(vec![0.1; 4], 0)).is_err());
+    }
+
+    #[test]
+    fn limiter_holds_true_peak_on_clipped_audio() {
+        let mut clipped = sine(2.0, 1.0);
+        clipped.samples.iter_mut().for_each(|s| *s = s.clamp(-1.0, 1.0));
+        assert!(true_peak_dbtp(&clipped) > -0.1);
+        limit_true_peak(&mut clipped, DEFAULT_CEILING_DBTP);
+        let peak = true_peak_dbtp(&clipped);
+        assert!(peak < f64::from(DEFAULT_CEILING_DBTP), "{peak} dBTP");
+        // The limiter lowers peaks, it does not empty the line.
+        assert!(clipped.rms() > 0.5, "{}", clipped.rms());
+    }
+
+    #[test]
+    fn limiter_holds_inter_sample_peaks() {
+        // A quarter-rate sine sampled off its crests: samples at 0.92 hide peaks near 1.3.
+        let n = 24_000;
+        let samples = (0..n)
+            .map(|i| {
+                1.3 * (std::f32::consts::PI / 2.0 * i as f32 + std::f32::consts::PI / 4.0).sin()
+            })
+            .map(|s| s.clamp(-0.92, 0.92))
+            .collect();
+        let mut pcm = Pcm::new(samples, 24_000);
+        limit_true_peak(&mut pcm, DEFAULT_CEILING_DBTP);
+        assert!(true_peak_dbtp(&pcm) < f64::from(DEFAULT_CEILING_DBTP));
+    }
+
+    #[test]
+    fn limiter_only_lowers_around_a_short_peak() {
+        let mut pcm = sine(0.3, 2.0);
+        pcm.samples[12_000] = 1.0;
+        let original = pcm.clone();
+        limit_true_peak(&mut pcm, DEFAULT_CEILING_DBTP);
+        assert!(true_peak_dbtp(&pcm) < f64::from(DEFAULT_CEILING_DBTP));
+        // Far from the peak the audio is unchanged.
+        assert!(pcm.samples[..10_000] == original.samples[..10_000]);
+        assert!(pcm.samples[30_000..] == original.samples[30_000..]);
+    }
+
+    #[test]
+    fn limiter_leaves_quiet_audio_untouched() {
+        let quiet = sine(0.5, 1.0);
+        let mut limited = quiet.clone();
+        limit_true_peak(&mut limited, DEFAULT_CEILING_DBTP);
+        assert_eq!(limited, quiet);
+        let mut empty = Pcm::default();
+        limit_true_peak(&mut empty, DEFAULT_CEILING_DBTP);
+    }
+}
