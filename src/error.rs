@@ -17,6 +17,10 @@ pub enum Error {
     Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]
     Engine(#[from] crate::engine::EngineError),
+    #[error(transparent)]
+    Audio(#[from] crate::audio::AudioError),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -24,6 +24,8 @@ pub mod engine;
 pub mod error;
 pub mod load;
 pub mod plan;
+pub mod progress;
+pub mod render;
 pub mod report;
 pub mod script;
 pub mod segment;

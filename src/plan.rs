@@ -142,7 +142,7 @@ pub fn pronounce(spoken: &str, pronunciations: &Pronunciations) -> String {
     }
     let mut out = String::with_capacity(spoken.len());
     let mut word = String::new();
-    let mut emit = |word: &mut String, out: &mut String| {
+    let emit = |word: &mut String, out: &mut String| {
         match pronunciations.get(word.as_str()) {
             Some(r) => out.push_str(r),
             None => out.push_str(word),

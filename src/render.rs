@@ -1,0 +1,596 @@
+//! Rendering: every line through its voice's engine, then each chapter assembled to disk.
+//!
+//! A render runs in three passes, none of which holds a chapter's audio in memory:
+//! 1. **synthesize** the lines missing from the cache, concurrently (tokio, bounded by `jobs` and
+//!    by each engine's own limit); each result is written to the cache as soon as it exists, so an
+//!    interrupted render resumes where it stopped;
+//! 2. **measure** each voice's loudness over (up to) its first minutes of speech, for one gain per
+//!    voice;
+//! 3. **assemble** each chapter in order from the cache: trim, resample, gain, limit, pause, and
+//!    stream to `NN-<slug>.wav`, then write `manifest.json`.
+
+use crate::audio::cache::{Cache, CacheKey};
+use crate::audio::loudness::{DEFAULT_TARGET_LUFS, VoiceLoudness};
+use crate::audio::resample::Resampler;
+use crate::audio::wav::ChapterWriter;
+use crate::audio::{self, Pcm};
+use crate::engine::{Engine, EngineError, Prosody};
+use crate::error::{Error, Result};
+use crate::plan::{self, Pauses, Pronunciations};
+use crate::progress::{self, Display};
+use crate::script::{Kind, Line, Script};
+use serde::Serialize;
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A voice as the render uses it: an engine, one of its voices, and prosody.
+#[derive(Clone)]
+pub struct VoiceChoice {
+    pub engine: Arc<dyn Engine>,
+    pub voice: String,
+    pub prosody: Prosody,
+}
+
+impl std::fmt::Debug for VoiceChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.label())
+    }
+}
+
+impl VoiceChoice {
+    /// `engine:voice`, with prosody when it is not the default: `espeak-ng:en-us+f3@1.1x/0.9p`.
+    pub fn label(&self) -> String {
+        let p = self.prosody;
+        let mut s = format!("{}:{}", self.engine.name(), self.voice);
+        if p != Prosody::default() {
+            s.push_str(&format!("@{:.2}r/{:.2}p/{:.2}v", p.rate, p.pitch, p.volume));
+        }
+        s
+    }
+
+    fn manifest(&self) -> VoiceRecord {
+        VoiceRecord {
+            engine: self.engine.name().to_string(),
+            voice: self.voice.clone(),
+            rate: self.prosody.rate,
+            pitch: self.prosody.pitch,
+            volume: self.prosody.volume,
+        }
+    }
+}
+
+/// Who says what: the narrator's voice and each character's.
+#[derive(Debug, Clone)]
+pub struct Casting {
+    pub narrator: VoiceChoice,
+    pub speakers: BTreeMap<String, VoiceChoice>,
+}
+
+impl Casting {
+    /// The voice of a line: its speaker's for dialogue, the narrator's otherwise.
+    pub fn voice_for(&self, line: &Line) -> &VoiceChoice {
+        match (&line.kind, &line.speaker) {
+            (Kind::Dialogue, Some(who)) => self.speakers.get(who).unwrap_or(&self.narrator),
+            _ => &self.narrator,
+        }
+    }
+}
+
+/// Which lines go into which file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// The whole story, one file per chapter, with `manifest.json`.
+    Chapters,
+    /// These line indexes (0-based, in order) into one file, e.g. a preview.
+    Lines { indexes: Vec<usize>, file: PathBuf },
+}
+
+/// How to render.
+#[derive(Debug, Clone)]
+pub struct RenderOptions {
+    /// Where chapter files and `manifest.json` go.
+    pub out_dir: PathBuf,
+    pub cache_dir: PathBuf,
+    /// The book's sample rate.
+    pub sample_rate: u32,
+    /// Lines synthesized at once.
+    pub jobs: usize,
+    pub pauses: Pauses,
+    /// Leave notes (author's notes, disclaimers) out of the audio.
+    pub skip_notes: bool,
+    pub pronunciations: Pronunciations,
+    pub display: Display,
+    pub selection: Selection,
+    /// The story's name, for the manifest.
+    pub story: String,
+}
+
+impl RenderOptions {
+    pub fn new(story: &str, out_dir: PathBuf, cache_dir: PathBuf) -> RenderOptions {
+        RenderOptions {
+            out_dir,
+            cache_dir,
+            sample_rate: 24_000,
+            jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            pauses: Pauses::default(),
+            skip_notes: false,
+            pronunciations: Pronunciations::new(),
+            display: Display::Auto,
+            selection: Selection::Chapters,
+            story: story.to_string(),
+        }
+    }
+}
+
+/// A line that could not be voiced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    /// 1-based line number.
+    pub line: usize,
+    pub voice: String,
+    pub error: String,
+}
+
+/// A written chapter file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChapterRecord {
+    pub index: usize,
+    pub title: String,
+    pub file: String,
+    pub duration_s: f64,
+    /// Further files when the chapter passed the WAV size limit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<String>,
+    pub lines: Vec<LineRecord>,
+}
+
+/// A voiced line in the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LineRecord {
+    /// 1-based line number of the script.
+    pub line: usize,
+    pub chapter: usize,
+    pub scene: usize,
+    pub paragraph: usize,
+    pub kind: Kind,
+    pub speaker: Option<String>,
+    pub voice: VoiceRecord,
+    /// What was said.
+    pub text: String,
+    /// The source span, UTF-8 byte offsets into the decoded story.
+    pub span: [usize; 2],
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Why the line is silent, when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// A voice in the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VoiceRecord {
+    pub engine: String,
+    pub voice: String,
+    pub rate: f32,
+    pub pitch: f32,
+    pub volume: f32,
+}
+
+/// What a render did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RenderReport {
+    pub story: String,
+    pub sample_rate: u32,
+    pub chapters: Vec<ChapterRecord>,
+    pub failures: Vec<Failure>,
+    /// Lines synthesized by an engine in this run.
+    pub synthesized: usize,
+    /// Lines found in the cache.
+    pub cache_hits: usize,
+    /// Lines voiced by the narrator because their own voice failed.
+    pub fallbacks: usize,
+    pub audio_s: f64,
+    pub wall_s: f64,
+}
+
+/// One line to voice.
+struct Job {
+    line: usize,
+    voice: usize,
+    spoken: String,
+}
+
+/// Where a line's audio ended up.
+#[derive(Debug, Clone)]
+enum Outcome {
+    Audio { voice: usize, key: CacheKey },
+    Failed(String),
+}
+
+/// Renders a script with a cast. Lines that fail are listed in the report; everything else is
+/// still written.
+pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptions) -> Result<RenderReport> {
+    let started = Instant::now();
+    let cache = Cache::open(&opts.cache_dir)?;
+    let mut voices: Vec<VoiceChoice> = vec![casting.narrator.clone()];
+    let jobs = plan_jobs(text, script, casting, opts, &mut voices);
+    let versions = engine_versions(&voices);
+    let keys: Vec<CacheKey> = jobs.iter().map(|j| key_for(&voices[j.voice], &versions, &j.spoken)).collect();
+    let synth = synthesize(&jobs, &keys, &voices, &versions, &cache, opts)?;
+    let gains = measure_voices(&jobs, &synth.outcomes, &voices, &cache)?;
+    let mut report = RenderReport {
+        story: opts.story.clone(),
+        sample_rate: opts.sample_rate,
+        chapters: Vec::new(),
+        failures: Vec::new(),
+        synthesized: synth.synthesized,
+        cache_hits: synth.cache_hits,
+        fallbacks: synth.fallbacks,
+        audio_s: 0.0,
+        wall_s: 0.0,
+    };
+    std::fs::create_dir_all(&opts.out_dir).map_err(|source| Error::Write { path: opts.out_dir.clone(), source })?;
+    let ctx = Assembly { script, jobs: &jobs, outcomes: &synth.outcomes, voices: &voices, gains: &gains, cache: &cache, opts };
+    for (title, path, lines) in outputs(script, opts) {
+        let chapter = ctx.chapter(report.chapters.len() + 1, &title, &path, &lines)?;
+        report.audio_s += chapter.duration_s;
+        report.chapters.push(chapter);
+    }
+    report.failures = failures(&jobs, &synth.outcomes, &voices);
+    report.wall_s = started.elapsed().as_secs_f64();
+    if opts.selection == Selection::Chapters {
+        write_manifest(&opts.out_dir.join("manifest.json"), &report)?;
+    }
+    Ok(report)
+}
+
+/// The lines to voice, each with its voice (an index into `voices`, which this extends).
+fn plan_jobs(text: &str, script: &Script, casting: &Casting, opts: &RenderOptions, voices: &mut Vec<VoiceChoice>) -> Vec<Job> {
+    let mut index: HashMap<String, usize> = HashMap::from([(voices[0].label(), 0)]);
+    let wanted: Vec<usize> = match &opts.selection {
+        Selection::Chapters => (0..script.lines.len()).collect(),
+        Selection::Lines { indexes, .. } => indexes.clone(),
+    };
+    let mut jobs = Vec::with_capacity(wanted.len());
+    for i in wanted {
+        let Some(line) = script.lines.get(i) else { continue };
+        if opts.skip_notes && line.kind == Kind::Note {
+            continue;
+        }
+        let spoken = plan::pronounce(&plan::spoken_text(&text[line.span.range()]), &opts.pronunciations);
+        if !plan::is_speakable(&spoken) {
+            continue;
+        }
+        let choice = casting.voice_for(line);
+        let voice = *index.entry(choice.label()).or_insert_with(|| {
+            voices.push(choice.clone());
+            voices.len() - 1
+        });
+        jobs.push(Job { line: i, voice, spoken });
+    }
+    jobs
+}
+
+fn engine_versions(voices: &[VoiceChoice]) -> HashMap<&'static str, String> {
+    let mut versions = HashMap::new();
+    for v in voices {
+        versions.entry(v.engine.name()).or_insert_with(|| v.engine.version());
+    }
+    versions
+}
+
+fn key_for(voice: &VoiceChoice, versions: &HashMap<&'static str, String>, spoken: &str) -> CacheKey {
+    let version = versions.get(voice.engine.name()).map_or("", String::as_str);
+    CacheKey::new(voice.engine.name(), version, &voice.voice, voice.prosody, spoken)
+}
+
+struct Synthesis {
+    outcomes: Vec<Outcome>,
+    synthesized: usize,
+    cache_hits: usize,
+    fallbacks: usize,
+}
+
+/// Renders every line missing from the cache, concurrently, retrying once and falling back to the
+/// narrator's voice.
+fn synthesize(
+    jobs: &[Job],
+    keys: &[CacheKey],
+    voices: &[VoiceChoice],
+    versions: &HashMap<&'static str, String>,
+    cache: &Cache,
+    opts: &RenderOptions,
+) -> Result<Synthesis> {
+    let mut outcomes: Vec<Outcome> =
+        jobs.iter().zip(keys).map(|(j, k)| Outcome::Audio { voice: j.voice, key: k.clone() }).collect();
+    // One task per distinct key: a line repeated with the same voice is rendered once.
+    let mut todo: BTreeMap<&CacheKey, Vec<usize>> = BTreeMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        todo.entry(k).or_default().push(i);
+    }
+    todo.retain(|k, _| !cache.path(k).is_file());
+    let cache_hits = jobs.len() - todo.values().map(Vec::len).sum::<usize>();
+    let bar = progress::bar(opts.display, todo.len() as u64, "speaking");
+    let tasks: Vec<Task> = todo
+        .iter()
+        .map(|(k, lines)| {
+            let job = &jobs[lines[0]];
+            let fallback_key = key_for(&voices[0], versions, &job.spoken);
+            Task {
+                key: (*k).clone(),
+                voice: voices[job.voice].clone(),
+                narrator: (job.voice != 0).then(|| (voices[0].clone(), fallback_key)),
+                spoken: job.spoken.clone(),
+            }
+        })
+        .collect();
+    let results = run_tasks(tasks, cache, opts.jobs.max(1), &bar)?;
+    bar.finish_and_clear();
+    let mut fallbacks = 0;
+    for ((_, lines), result) in todo.iter().zip(&results) {
+        for &i in lines {
+            match result {
+                TaskResult::Done => {}
+                TaskResult::Fallback(key) => {
+                    fallbacks += 1;
+                    outcomes[i] = Outcome::Audio { voice: 0, key: key.clone() };
+                }
+                TaskResult::Failed(e) => outcomes[i] = Outcome::Failed(e.clone()),
+            }
+        }
+    }
+    Ok(Synthesis { outcomes, synthesized: results.len(), cache_hits, fallbacks })
+}
+
+struct Task {
+    key: CacheKey,
+    voice: VoiceChoice,
+    /// The narrator's voice and key, to fall back on.
+    narrator: Option<(VoiceChoice, CacheKey)>,
+    spoken: String,
+}
+
+#[derive(Debug, Clone)]
+enum TaskResult {
+    Done,
+    Fallback(CacheKey),
+    Failed(String),
+}
+
+/// Runs tasks on blocking threads, at most `jobs` at once and at most each engine's own limit.
+fn run_tasks(tasks: Vec<Task>, cache: &Cache, jobs: usize, bar: &indicatif::ProgressBar) -> Result<Vec<TaskResult>> {
+    use tokio::sync::Semaphore;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .max_blocking_threads(jobs)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Invalid(format!("cannot start the synthesis runtime: {e}")))?;
+    let cache = Arc::new(cache.clone());
+    runtime.block_on(async {
+        let slots = Arc::new(Semaphore::new(jobs));
+        let mut engine_slots: HashMap<&'static str, Arc<Semaphore>> = HashMap::new();
+        let mut set = tokio::task::JoinSet::new();
+        let mut results = vec![TaskResult::Failed("not run".into()); tasks.len()];
+        for (i, task) in tasks.into_iter().enumerate() {
+            let name = task.voice.engine.name();
+            let limit = task.voice.engine.max_parallel().unwrap_or(jobs).clamp(1, jobs);
+            let engine_slot = engine_slots.entry(name).or_insert_with(|| Arc::new(Semaphore::new(limit))).clone();
+            let (Ok(slot), Ok(engine_permit)) = (slots.clone().acquire_owned().await, engine_slot.acquire_owned().await) else {
+                break;
+            };
+            let cache = cache.clone();
+            set.spawn_blocking(move || {
+                let _permits = (slot, engine_permit);
+                (i, run_task(&task, &cache))
+            });
+            while let Some(done) = set.try_join_next() {
+                record(done, &mut results, bar);
+            }
+        }
+        while let Some(done) = set.join_next().await {
+            record(done, &mut results, bar);
+        }
+        Ok(results)
+    })
+}
+
+fn record(done: std::result::Result<(usize, TaskResult), tokio::task::JoinError>, results: &mut [TaskResult], bar: &indicatif::ProgressBar) {
+    if let Ok((i, r)) = done {
+        results[i] = r;
+    }
+    bar.inc(1);
+}
+
+fn run_task(task: &Task, cache: &Cache) -> TaskResult {
+    match speak(&task.voice, &task.spoken, &task.key, cache) {
+        Ok(()) => TaskResult::Done,
+        Err(first) => match &task.narrator {
+            Some((narrator, key)) if cache.path(key).is_file() || speak(narrator, &task.spoken, key, cache).is_ok() => {
+                TaskResult::Fallback(key.clone())
+            }
+            _ => TaskResult::Failed(first),
+        },
+    }
+}
+
+/// Synthesizes one line into the cache, retrying once.
+fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> std::result::Result<(), String> {
+    let mut last = String::new();
+    for _attempt in 0..2 {
+        let result = voice.engine.synthesize(&voice.voice, voice.prosody, spoken).and_then(|pcm| {
+            if pcm.samples.is_empty() || pcm.rms() < 1e-4 {
+                Err(EngineError::NoAudio { engine: voice.engine.name().to_string() })
+            } else {
+                Ok(pcm)
+            }
+        });
+        match result {
+            Ok(pcm) => return cache.put(key, &pcm).map_err(|e| e.to_string()),
+            Err(e @ (EngineError::NotInstalled { .. } | EngineError::UnknownVoice { .. } | EngineError::Unsupported { .. })) => {
+                return Err(e.to_string());
+            }
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(last)
+}
+
+/// Speech measured per voice for its loudness: enough to be representative, bounded in time.
+const LOUDNESS_SAMPLE_S: f64 = 120.0;
+
+/// One gain per voice (indexed like `voices`), matching every voice to the same loudness.
+fn measure_voices(jobs: &[Job], outcomes: &[Outcome], voices: &[VoiceChoice], cache: &Cache) -> Result<Vec<f32>> {
+    let mut meters: Vec<VoiceLoudness> = voices.iter().map(|_| VoiceLoudness::new()).collect();
+    for (_, outcome) in jobs.iter().zip(outcomes) {
+        let Outcome::Audio { voice, key } = outcome else { continue };
+        if meters[*voice].measured_s() >= LOUDNESS_SAMPLE_S {
+            continue;
+        }
+        if let Some(pcm) = cache.get(key) {
+            meters[*voice].add(&pcm.trim_silence(audio::TRIM_THRESHOLD_DBFS, audio::TRIM_KEEP_MS))?;
+        }
+    }
+    Ok(meters.iter().map(|m| m.gain(DEFAULT_TARGET_LUFS)).collect())
+}
+
+/// The files to write: (title, path, line indexes).
+fn outputs(script: &Script, opts: &RenderOptions) -> Vec<(String, PathBuf, Vec<usize>)> {
+    match &opts.selection {
+        Selection::Lines { indexes, file } => vec![("Preview".to_string(), file.clone(), indexes.clone())],
+        Selection::Chapters => {
+            let width = if script.chapters.len() > 99 { 3 } else { 2 };
+            script
+                .chapters
+                .iter()
+                .map(|c| {
+                    let name = format!("{:0width$}-{}.wav", c.index, slug(&c.title));
+                    (c.title.clone(), opts.out_dir.join(name), c.lines.clone().collect())
+                })
+                .collect()
+        }
+    }
+}
+
+/// A file-name-safe form of a title: `CHAPTER II. The Storm` -> `chapter-ii-the-storm`.
+pub fn slug(title: &str) -> String {
+    let mut s = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            s.push(c);
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+    }
+    let mut s: String = s.trim_end_matches('-').chars().take(48).collect();
+    s = s.trim_end_matches('-').to_string();
+    if s.is_empty() { "chapter".to_string() } else { s }
+}
+
+struct Assembly<'a> {
+    script: &'a Script,
+    jobs: &'a [Job],
+    outcomes: &'a [Outcome],
+    voices: &'a [VoiceChoice],
+    gains: &'a [f32],
+    cache: &'a Cache,
+    opts: &'a RenderOptions,
+}
+
+impl Assembly<'_> {
+    /// Streams one file: each voiced line of `lines` with the pause before it.
+    fn chapter(&self, index: usize, title: &str, path: &Path, lines: &[usize]) -> Result<ChapterRecord> {
+        let rate = self.opts.sample_rate;
+        let job_of: HashMap<usize, usize> = self.jobs.iter().enumerate().map(|(j, job)| (job.line, j)).collect();
+        let mut writer = ChapterWriter::create(path, rate)?;
+        let mut resampler = Resampler::new(rate);
+        let mut records = Vec::new();
+        let mut prev: Option<&Line> = None;
+        for &i in lines {
+            let Some(&j) = job_of.get(&i) else { continue };
+            let line = &self.script.lines[i];
+            writer.write(&Pcm::silence(self.opts.pauses.before(prev, line), rate))?;
+            prev = Some(line);
+            let (voice, audio) = match &self.outcomes[j] {
+                Outcome::Audio { voice, key } => match self.cache.get(key) {
+                    Some(pcm) => (*voice, Ok(pcm)),
+                    None => (*voice, Err("its cached audio could not be read".to_string())),
+                },
+                Outcome::Failed(e) => (self.jobs[j].voice, Err(e.clone())),
+            };
+            let (span, error) = match audio {
+                Ok(pcm) => {
+                    let line_audio = audio::finish_line(audio::prepare_line(&pcm, &mut resampler)?, self.gains[voice]);
+                    (writer.write(&line_audio)?, None)
+                }
+                Err(e) => {
+                    let at = writer.position();
+                    (crate::audio::wav::Span { start: at, end: at }, Some(e))
+                }
+            };
+            records.push(self.record(i, j, voice, span.start_s(rate), span.end_s(rate), error));
+        }
+        writer.write(&Pcm::silence(self.opts.pauses.chapter_edge_ms, rate))?;
+        let parts = writer.finish()?;
+        let file_name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        Ok(ChapterRecord {
+            index,
+            title: title.to_string(),
+            file: parts.first().map(|p| file_name(&p.path)).unwrap_or_default(),
+            duration_s: parts.iter().map(|p| p.duration_s()).sum(),
+            parts: parts.iter().skip(1).map(|p| file_name(&p.path)).collect(),
+            lines: records,
+        })
+    }
+
+    fn record(&self, i: usize, j: usize, voice: usize, start_s: f64, end_s: f64, error: Option<String>) -> LineRecord {
+        let line = &self.script.lines[i];
+        LineRecord {
+            line: i + 1,
+            chapter: line.chapter,
+            scene: line.scene,
+            paragraph: line.paragraph,
+            kind: line.kind,
+            speaker: line.speaker.clone(),
+            voice: self.voices[voice].manifest(),
+            text: self.jobs[j].spoken.clone(),
+            span: [line.span.start, line.span.end],
+            start_s,
+            end_s,
+            error,
+        }
+    }
+}
+
+fn failures(jobs: &[Job], outcomes: &[Outcome], voices: &[VoiceChoice]) -> Vec<Failure> {
+    jobs.iter()
+        .zip(outcomes)
+        .filter_map(|(j, o)| match o {
+            Outcome::Failed(e) => Some(Failure { line: j.line + 1, voice: voices[j.voice].label(), error: e.clone() }),
+            Outcome::Audio { .. } => None,
+        })
+        .collect()
+}
+
+/// Writes the manifest through a temporary file, so a reader never sees half of one.
+fn write_manifest(path: &Path, report: &RenderReport) -> Result<()> {
+    let tmp = path.with_extension("json.partial");
+    let io = |source| Error::Write { path: path.to_path_buf(), source };
+    let json = serde_json::to_vec_pretty(report).map_err(|e| io(std::io::Error::other(e)))?;
+    std::fs::write(&tmp, json).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("CHAPTER II. The Storm"), "chapter-ii-the-storm");
+        assert_eq!(slug("Chapter 1"), "chapter-1");
+        assert_eq!(slug("***"), "chapter");
+        assert_eq!(slug("Caf\u{E9} au lait"), "caf-au-lait");
+    }
+}
