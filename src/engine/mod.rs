@@ -3,8 +3,19 @@
 //! Every engine is discovered at run time (never a build-time requirement) and renders one line of
 //! text with one voice to mono PCM. The embedded voice is compiled in, so there is always one.
 
+pub mod catalogue;
+pub mod embedded;
+pub mod espeak;
+pub mod festival;
+pub mod flite;
+pub mod process;
+pub mod sapi;
+pub mod say;
+pub mod wav;
+
 use crate::audio::Pcm;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A voice's gender, where the engine says.
@@ -101,5 +112,92 @@ pub trait Engine: Send + Sync {
     /// How many lines it may render at once in this process (`None`: as many as there are workers).
     fn max_parallel(&self) -> Option<usize> {
         None
+    }
+}
+
+/// Every engine `--engine` accepts, in the order `discover` prefers them.
+pub const ENGINE_NAMES: &[&str] =
+    &[festival::NAME, flite::NAME, espeak::NAME, say::NAME, sapi::NAME, embedded::NAME];
+
+/// The engine called `name`, ready to use, or why it is not available here.
+pub fn by_name(name: &str, config: EngineConfig) -> Result<Arc<dyn Engine>, EngineError> {
+    Ok(match name {
+        festival::NAME => Arc::new(festival::Festival::new(config)?),
+        flite::NAME => Arc::new(flite::Flite::new(config)?),
+        espeak::NAME => Arc::new(espeak::Espeak::new(config)?),
+        say::NAME => Arc::new(say::Say::new(config)?),
+        sapi::NAME => Arc::new(sapi::Sapi::new(config)?),
+        embedded::NAME => Arc::new(embedded::Embedded::new()),
+        _ => {
+            return Err(EngineError::UnknownEngine { name: name.to_string(), valid: ENGINE_NAMES.join(", ") });
+        }
+    })
+}
+
+/// The engines installed on this machine, the embedded one always last. Cheap: it looks the
+/// programs up on `PATH` and starts none of them.
+pub fn discover(config: EngineConfig) -> Vec<Arc<dyn Engine>> {
+    ENGINE_NAMES.iter().filter_map(|name| by_name(name, config).ok()).collect()
+}
+
+/// A multiplier as the engines take it: a non-number means "unchanged", and beyond 4x either way
+/// speech stops being speech.
+pub fn clamp_multiplier(value: f32) -> f32 {
+    finite_or(value, 1.0).clamp(0.25, 4.0)
+}
+
+fn finite_or(value: f32, default: f32) -> f32 {
+    if value.is_finite() { value } else { default }
+}
+
+/// Applies a volume multiplier in software, for engines without one of their own.
+pub fn scale_volume(pcm: &mut Pcm, volume: f32) {
+    let gain = finite_or(volume, 1.0).clamp(0.0, 4.0);
+    if gain != 1.0 {
+        pcm.samples.iter_mut().for_each(|s| *s = (*s * gain).clamp(-1.0, 1.0));
+    }
+}
+
+/// An engine that "succeeded" with no samples has still failed the line.
+fn non_empty(engine: &str, pcm: Pcm) -> Result<Pcm, EngineError> {
+    if pcm.samples.is_empty() || pcm.sample_rate == 0 {
+        return Err(EngineError::NoAudio { engine: engine.to_string() });
+    }
+    Ok(pcm)
+}
+
+fn not_installed(tool: process::Tool<'_>) -> EngineError {
+    EngineError::NotInstalled { engine: tool.engine.to_string(), package: tool.package.to_string() }
+}
+
+fn unsupported(engine: &str, reason: &str) -> EngineError {
+    EngineError::Unsupported { engine: engine.to_string(), reason: reason.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_engine_lists_the_valid_ones() {
+        let Err(err) = by_name("loquendo", EngineConfig::default()) else { panic!("accepted") };
+        let message = err.to_string();
+        assert!(ENGINE_NAMES.iter().all(|n| message.contains(n)), "{message}");
+    }
+
+    #[test]
+    fn embedded_is_always_discovered_last() {
+        let engines = discover(EngineConfig::default());
+        assert_eq!(engines.last().map(|e| e.name()), Some(embedded::NAME));
+    }
+
+    #[test]
+    fn multipliers_are_clamped() {
+        assert_eq!(clamp_multiplier(f32::NAN), 1.0);
+        assert_eq!(clamp_multiplier(10.0), 4.0);
+        assert_eq!(clamp_multiplier(0.0), 0.25);
+        let mut pcm = Pcm::new(vec![0.5, -0.9], 8000);
+        scale_volume(&mut pcm, 2.0);
+        assert_eq!(pcm.samples, vec![1.0, -1.0]);
     }
 }

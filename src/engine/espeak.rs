@@ -1,0 +1,237 @@
+//! espeak-ng through its command line: a formant synthesizer, robotic but fast (~1200x real
+//! time) and with many accents and voice variants, so it can tell many characters apart.
+
+use super::process::{self, Tool};
+use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, wav};
+use crate::audio::Pcm;
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub const NAME: &str = "espeak-ng";
+const TOOL: Tool<'static> = Tool { engine: NAME, package: "espeak-ng" };
+
+/// espeak-ng's own limits: below 80 wpm it refuses, above ~450 words blur together.
+const WPM: (f32, f32) = (80.0, 450.0);
+const PITCH: (f32, f32) = (0.0, 99.0);
+const AMPLITUDE: (f32, f32) = (0.0, 200.0);
+/// The variants offered when the installed espeak-ng cannot list its own.
+const FALLBACK_VARIANTS: &[(&str, Gender)] = &[
+    ("m1", Gender::Male), ("m2", Gender::Male), ("m3", Gender::Male), ("m4", Gender::Male),
+    ("m5", Gender::Male), ("m6", Gender::Male), ("m7", Gender::Male), ("f1", Gender::Female),
+    ("f2", Gender::Female), ("f3", Gender::Female), ("f4", Gender::Female), ("f5", Gender::Female),
+    ("klatt", Gender::Male),
+];
+
+pub struct Espeak {
+    binary: PathBuf,
+    config: EngineConfig,
+    version: OnceLock<String>,
+    voices: OnceLock<Vec<VoiceInfo>>,
+}
+
+impl Espeak {
+    /// The `espeak-ng` on `PATH`, or `NotInstalled`.
+    pub fn new(config: EngineConfig) -> Result<Espeak, EngineError> {
+        let binary = process::which(NAME.as_ref()).ok_or_else(|| super::not_installed(TOOL))?;
+        Ok(Espeak::with_binary(binary, config))
+    }
+
+    /// A given binary; lets tests substitute a stand-in.
+    pub fn with_binary(binary: impl Into<PathBuf>, config: EngineConfig) -> Espeak {
+        Espeak { binary: binary.into(), config, version: OnceLock::new(), voices: OnceLock::new() }
+    }
+
+    fn query(&self, args: &[&str]) -> String {
+        let mut command = Command::new(&self.binary);
+        command.args(args);
+        process::run(command, b"", TOOL, self.config.timeout)
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// espeak-ng quietly ignores an unknown variant, so check the catalogue first; when it could
+    /// not be listed, let espeak-ng itself judge.
+    fn knows(&self, voice: &str) -> bool {
+        let voices = super::Engine::voices(self);
+        voices.is_empty() || voices.iter().any(|v| v.id == voice)
+    }
+}
+
+impl super::Engine for Espeak {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn version(&self) -> String {
+        self.version.get_or_init(|| parse_version(&self.query(&["--version"]))).clone()
+    }
+
+    fn voices(&self) -> Vec<VoiceInfo> {
+        self.voices
+            .get_or_init(|| {
+                let accents = parse_accents(&self.query(&["--voices=en"]));
+                let mut variants = parse_variants(&self.query(&["--voices=variant"]));
+                if variants.is_empty() {
+                    variants = FALLBACK_VARIANTS.iter().map(|&(v, g)| (v.to_string(), g)).collect();
+                }
+                catalogue::best_first(catalogue_voices(&accents, &variants))
+            })
+            .clone()
+    }
+
+    fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {
+        if !self.knows(voice) {
+            return Err(EngineError::UnknownVoice { engine: NAME.to_string(), voice: voice.to_string() });
+        }
+        let mut command = Command::new(&self.binary);
+        command.args(command_args(voice, prosody));
+        // The text goes on stdin, where espeak-ng never reads options.
+        let output = process::run(command, text.as_bytes(), TOOL, self.config.timeout)?;
+        let pcm = wav::parse(&output.stdout)
+            .map_err(|e| EngineError::BadOutput { engine: NAME.to_string(), detail: e.to_string() })?;
+        super::non_empty(NAME, pcm)
+    }
+}
+
+/// The arguments for one line; the text itself goes on stdin.
+pub fn command_args(voice: &str, prosody: Prosody) -> Vec<String> {
+    let (wpm, pitch, amplitude) = prosody_values(prosody);
+    ["-v", voice, "-s", &wpm.to_string(), "-p", &pitch.to_string(), "-a", &amplitude.to_string(), "--stdout"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// espeak-ng's -s, -p and -a for the prosody multipliers, clamped to what it accepts.
+pub fn prosody_values(prosody: Prosody) -> (u32, u32, u32) {
+    let scale = |multiplier: f32, unit: f32, (lo, hi): (f32, f32)| {
+        (super::finite_or(multiplier, 1.0) * unit).clamp(lo, hi).round() as u32
+    };
+    (
+        scale(prosody.rate, 175.0, WPM),
+        scale(prosody.pitch, 50.0, PITCH),
+        scale(prosody.volume, 100.0, AMPLITUDE),
+    )
+}
+
+/// "eSpeak NG text-to-speech: 1.51  Data at: ..." -> "1.51".
+pub fn parse_version(output: &str) -> String {
+    output
+        .split(':')
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap_or("unknown")
+        .to_string()
+}
+
+/// The English accents from `espeak-ng --voices=en`, leaving out MBROLA voices (they need the
+/// separate mbrola program and its databases).
+pub fn parse_accents(listing: &str) -> Vec<String> {
+    let mut accents: Vec<String> = listing
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            let (language, file) = (*cols.get(1)?, *cols.get(4)?);
+            (language.starts_with("en") && !file.starts_with("mb/")).then(|| language.to_string())
+        })
+        .collect();
+    accents.dedup();
+    accents
+}
+
+/// Variant file names and genders from `espeak-ng --voices=variant`.
+pub fn parse_variants(listing: &str) -> Vec<(String, Gender)> {
+    listing
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split_whitespace().collect();
+            // A file name with a space ("Mr serious") cannot be named in `-v`; skip it.
+            if cols.len() != 5 {
+                return None;
+            }
+            let name = cols[4].strip_prefix("!v/")?;
+            let gender = if cols[2].ends_with("/F") { Gender::Female } else { Gender::Male };
+            Some((name.to_string(), gender))
+        })
+        .collect()
+}
+
+fn catalogue_voices(accents: &[String], variants: &[(String, Gender)]) -> Vec<VoiceInfo> {
+    let mut voices = Vec::new();
+    for accent in accents {
+        voices.push(voice_info(accent.clone(), accent, Gender::Male));
+        for (variant, gender) in variants {
+            voices.push(voice_info(format!("{accent}+{variant}"), accent, *gender));
+        }
+    }
+    voices
+}
+
+fn voice_info(id: String, accent: &str, gender: Gender) -> VoiceInfo {
+    VoiceInfo {
+        engine: NAME.to_string(),
+        intelligibility: catalogue::intelligibility(NAME, &id),
+        accent: bcp47(accent),
+        id,
+        gender,
+        natural: false,
+    }
+}
+
+/// espeak-ng's "en-gb-x-rp" as "en-GB-x-rp": the region in capitals, the rest as it is.
+pub fn bcp47(language: &str) -> String {
+    let mut parts: Vec<String> = language.split('-').map(str::to_string).collect();
+    if let Some(region) = parts.get_mut(1).filter(|p| p.len() == 2) {
+        *region = region.to_uppercase();
+    }
+    parts.join("-")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_prosody_is_espeaks_default() {
+        assert_eq!(prosody_values(Prosody::default()), (175, 50, 100));
+    }
+
+    #[test]
+    fn prosody_is_clamped() {
+        let wild = Prosody { rate: 10.0, pitch: -3.0, volume: f32::NAN };
+        assert_eq!(prosody_values(wild), (450, 0, 100));
+        let slow = Prosody { rate: 0.1, pitch: 5.0, volume: 9.0 };
+        assert_eq!(prosody_values(slow), (80, 99, 200));
+    }
+
+    #[test]
+    fn command_line() {
+        let args = command_args("en-gb-x-rp+f3", Prosody { rate: 1.2, pitch: 0.9, volume: 1.0 });
+        assert_eq!(args, ["-v", "en-gb-x-rp+f3", "-s", "210", "-p", "45", "-a", "100", "--stdout"]);
+    }
+
+    #[test]
+    fn parses_listings() {
+        let en = "Pty Language       Age/Gender VoiceName          File                 Other Languages\n \
+                  2  en-gb           --/M      English_(Great_Britain) gmw/en               (en 2)\n \
+                  3  en-uk           --/M      english-mb-en1     mb/mb-en1            (en-gb 3)(en 2)\n \
+                  5  en-gb-x-rp      --/M      English_(Received_Pronunciation) gmw/en-GB-x-rp       (en-gb 4)(en 5)\n";
+        assert_eq!(parse_accents(en), ["en-gb", "en-gb-x-rp"]);
+        let variants = "Pty Language       Age/Gender VoiceName          File                 Other Languages\n \
+                        5  variant         --/M      Mr_Serious         !v/Mr serious\n \
+                        5  variant         70/F      female1            !v/f1\n \
+                        5  variant         --/M      klatt              !v/klatt\n";
+        assert_eq!(parse_variants(variants), [("f1".to_string(), Gender::Female), ("klatt".to_string(), Gender::Male)]);
+        assert_eq!(parse_version("eSpeak NG text-to-speech: 1.51  Data at: /usr/lib"), "1.51");
+    }
+
+    #[test]
+    fn accents_become_bcp47() {
+        assert_eq!(bcp47("en-gb-x-rp"), "en-GB-x-rp");
+        assert_eq!(bcp47("en-us-nyc"), "en-US-nyc");
+        assert_eq!(bcp47("en-029"), "en-029");
+    }
+}

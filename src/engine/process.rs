@@ -1,0 +1,179 @@
+//! Running an engine's command line: feed stdin, collect stdout and stderr, and stop the process
+//! when it takes longer than the engine's timeout.
+
+use super::EngineError;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
+use std::time::Duration;
+use wait_timeout::ChildExt;
+
+/// Which engine a command belongs to, for error messages and install hints.
+#[derive(Debug, Clone, Copy)]
+pub struct Tool<'a> {
+    /// The engine's name ("espeak-ng").
+    pub engine: &'a str,
+    /// The Debian package that provides the binary.
+    pub package: &'a str,
+}
+
+/// What a finished command left behind.
+#[derive(Debug)]
+pub struct Output {
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+}
+
+/// Finds an executable on `PATH` (or checks a path given with a directory).
+pub fn which(program: &Path) -> Option<PathBuf> {
+    if program.components().count() > 1 {
+        return is_executable(program).then(|| program.to_path_buf());
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| is_executable(p))
+}
+
+fn is_executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file() || path.with_extension("exe").is_file()
+    }
+}
+
+/// Runs `command` with `stdin` as its input and returns its output if it exits successfully
+/// within `timeout`; otherwise kills it.
+pub fn run(
+    mut command: Command,
+    stdin: &[u8],
+    tool: Tool<'_>,
+    timeout: Duration,
+) -> Result<Output, EngineError> {
+    command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().map_err(|e| spawn_error(e, tool))?;
+    // Every pipe gets its own thread: a process that fills stdout while we are still writing
+    // stdin would otherwise deadlock with us.
+    let writer = feed(&mut child, stdin.to_vec());
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
+    let status = wait(&mut child, tool, timeout)?;
+    // A failed write only means the process stopped reading early; its status says more.
+    let _ = writer.map(JoinHandle::join);
+    let output = Output { stdout: join(stdout), stderr: join(stderr) };
+    if !status.success() {
+        return Err(EngineError::Crashed {
+            engine: tool.engine.to_string(),
+            status: status.to_string(),
+            stderr: tail(&output.stderr),
+        });
+    }
+    Ok(output)
+}
+
+/// Maps a failure to start a program: a missing binary is an install problem, not a crash.
+pub fn spawn_error(error: std::io::Error, tool: Tool<'_>) -> EngineError {
+    if error.kind() == std::io::ErrorKind::NotFound {
+        EngineError::NotInstalled { engine: tool.engine.to_string(), package: tool.package.to_string() }
+    } else {
+        EngineError::Io { engine: tool.engine.to_string(), source: error }
+    }
+}
+
+fn feed(child: &mut Child, input: Vec<u8>) -> Option<JoinHandle<()>> {
+    let mut pipe = child.stdin.take()?;
+    Some(std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    }))
+}
+
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> Option<JoinHandle<Vec<u8>>> {
+    let mut pipe = pipe?;
+    Some(std::thread::spawn(move || {
+        let mut buffer = Vec::new();
+        let _ = pipe.read_to_end(&mut buffer);
+        buffer
+    }))
+}
+
+fn join(handle: Option<JoinHandle<Vec<u8>>>) -> Vec<u8> {
+    handle.and_then(|h| h.join().ok()).unwrap_or_default()
+}
+
+fn wait(child: &mut Child, tool: Tool<'_>, timeout: Duration) -> Result<ExitStatus, EngineError> {
+    let io = |source| EngineError::Io { engine: tool.engine.to_string(), source };
+    match child.wait_timeout(timeout).map_err(io)? {
+        Some(status) => Ok(status),
+        None => {
+            kill(child);
+            Err(timed_out(tool.engine, timeout))
+        }
+    }
+}
+
+/// Kills and reaps a child; it may already have exited, which is fine.
+pub fn kill(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+pub fn timed_out(engine: &str, timeout: Duration) -> EngineError {
+    EngineError::TimedOut { engine: engine.to_string(), secs: timeout.as_secs().max(1) }
+}
+
+/// The end of a process's error output: the last lines say what went wrong, the rest is noise.
+pub fn tail(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let start = lines.len().saturating_sub(5);
+    lines[start..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TOOL: Tool<'static> = Tool { engine: "test", package: "coreutils" };
+
+    #[test]
+    fn captures_stdout_from_stdin() {
+        let out = run(Command::new("cat"), b"abc", TOOL, Duration::from_secs(5));
+        assert_eq!(out.map(|o| o.stdout).ok(), Some(b"abc".to_vec()));
+    }
+
+    #[test]
+    fn missing_binary_names_package() {
+        let err = run(Command::new("/nonexistent/tts"), b"", TOOL, Duration::from_secs(5));
+        assert!(matches!(err, Err(EngineError::NotInstalled { ref package, .. }) if package == "coreutils"));
+    }
+
+    #[test]
+    fn failure_is_a_crash_with_stderr() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo broken >&2; exit 3"]);
+        match run(command, b"", TOOL, Duration::from_secs(5)) {
+            Err(EngineError::Crashed { stderr, .. }) => assert_eq!(stderr, "broken"),
+            other => panic!("expected a crash, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn slow_command_is_killed() {
+        let mut command = Command::new("sleep");
+        command.arg("10");
+        let started = std::time::Instant::now();
+        let err = run(command, b"", TOOL, Duration::from_millis(300));
+        assert!(matches!(err, Err(EngineError::TimedOut { .. })));
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn which_finds_sh() {
+        assert!(which(Path::new("sh")).is_some());
+        assert!(which(Path::new("no-such-program-xyz")).is_none());
+    }
+}
