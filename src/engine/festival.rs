@@ -60,10 +60,10 @@ impl Festival {
 
     fn give_back(&self, worker: Worker) {
         let keep = std::thread::available_parallelism().map_or(2, |n| n.get());
-        if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < keep {
-                idle.push(worker);
-            }
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < keep
+        {
+            idle.push(worker);
         }
     }
 
@@ -238,11 +238,12 @@ fn collect(mut stderr: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
 }
 
 /// The Scheme that renders one line to `wav` and then prints `marker`. Selecting the voice again
-/// on every line resets whatever prosody the previous line set.
+/// on every line resets whatever prosody the previous line set. festival's stdout is a pipe and
+/// block-buffered, so the marker is flushed explicitly or it would arrive only at exit.
 pub fn line_script(voice: &str, prosody: Prosody, text: &str, wav: &Path, marker: &str) -> String {
     format!(
         "(voice_{voice})\n{}(set! audiobook_utt (utt.synth (Utterance Text {})))\n\
-         (utt.save.wave audiobook_utt {} 'riff)\n(print {})\n",
+         (utt.save.wave audiobook_utt {} 'riff)\n(print {})\n(fflush nil)\n",
         prosody_forms(voice, prosody),
         scheme_string(text),
         scheme_string(&wav.to_string_lossy()),
@@ -368,7 +369,7 @@ mod tests {
         assert_eq!(
             script,
             "(voice_kal_diphone)\n(set! audiobook_utt (utt.synth (Utterance Text \"Hi.\")))\n\
-             (utt.save.wave audiobook_utt \"/t/1.wav\" 'riff)\n(print \"M-1\")\n"
+             (utt.save.wave audiobook_utt \"/t/1.wav\" 'riff)\n(print \"M-1\")\n(fflush nil)\n"
         );
     }
 

@@ -43,8 +43,9 @@ impl Flite {
     fn query(&self, arg: &str) -> String {
         let mut command = Command::new(&self.binary);
         command.arg(arg);
-        process::run(command, b"", TOOL, self.config.timeout)
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        // `flite --version` prints its version and then exits 1.
+        process::run_any_status(command, b"", TOOL, self.config.timeout)
+            .map(|(_, o)| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default()
     }
 
