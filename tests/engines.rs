@@ -137,3 +137,27 @@ fn make_executable(path: &std::path::Path) {
 
 #[cfg(not(unix))]
 fn make_executable(_: &std::path::Path) {}
+
+/// Renders the measurement set for `scripts/measure-voices.sh`: every "engine voice" line of
+/// `$AUDIOBOOK_MEASURE_DIR/voices.txt` reading `text.txt`, to `engine--voice.wav` as 16-bit PCM.
+#[test]
+#[ignore = "run by scripts/measure-voices.sh"]
+fn render_measurement_set() {
+    let Ok(dir) = std::env::var("AUDIOBOOK_MEASURE_DIR") else { return };
+    let dir = std::path::Path::new(&dir);
+    let text = std::fs::read_to_string(dir.join("text.txt")).expect("text.txt");
+    let list = std::fs::read_to_string(dir.join("voices.txt")).expect("voices.txt");
+    let mut engines = std::collections::HashMap::new();
+    for line in list.lines() {
+        let Some((name, voice)) = line.split_once(' ') else { continue };
+        let engine = engines.entry(name.to_string()).or_insert_with(|| engine_or_skip(name));
+        let Some(engine) = engine else { continue };
+        match engine.synthesize(voice, Prosody::default(), &text) {
+            Ok(pcm) => {
+                let path = dir.join(format!("{name}--{voice}.wav"));
+                std::fs::write(path, engine::wav::encode_i16(&pcm)).expect("write wav");
+            }
+            Err(err) => eprintln!("{name} {voice}: {err}"),
+        }
+    }
+}
