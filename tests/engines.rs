@@ -77,7 +77,13 @@ fn festival_reuses_its_process_and_handles_awkward_text() {
 
 #[test]
 fn rate_changes_duration() {
-    let cases = [("espeak-ng", "en-us"), ("flite", "slt"), ("festival", "cmu_us_slt_arctic_hts"), ("festival", "kal_diphone"), ("embedded", "kal16")];
+    let cases = [
+        ("espeak-ng", "en-us"),
+        ("flite", "slt"),
+        ("festival", "cmu_us_slt_arctic_hts"),
+        ("festival", "kal_diphone"),
+        ("embedded", "kal16"),
+    ];
     for (name, voice) in cases {
         let Some(engine) = engine_or_skip(name) else { continue };
         let render = |rate| engine.synthesize(voice, Prosody { rate, ..Prosody::default() }, SENTENCE);
@@ -122,7 +128,11 @@ fn missing_binary_names_its_package() {
         Err(EngineError::NotInstalled { package, .. }) => assert_eq!(package, "espeak-ng"),
         other => panic!("expected NotInstalled, got {other:?}"),
     }
-    let festival = engine::festival::Festival::with_paths("/nonexistent/festival", "/usr/share/festival/voices", EngineConfig::default());
+    let festival = engine::festival::Festival::with_paths(
+        "/nonexistent/festival",
+        "/usr/share/festival/voices",
+        EngineConfig::default(),
+    );
     if let Some(voice) = festival.voices().first() {
         let err = festival.synthesize(&voice.id, Prosody::default(), SENTENCE);
         assert!(matches!(err, Err(EngineError::NotInstalled { .. })), "{err:?}");
@@ -160,4 +170,47 @@ fn render_measurement_set() {
             Err(err) => eprintln!("{name} {voice}: {err}"),
         }
     }
+}
+
+#[test]
+fn festival_recovers_when_its_process_dies() {
+    if engine_or_skip("festival").is_none() {
+        return;
+    }
+    let festival = engine::festival::Festival::new(EngineConfig::default()).expect("festival");
+    let render = || festival.synthesize("kal_diphone", Prosody::default(), SENTENCE);
+    assert!(render().is_ok());
+    for pid in festival.idle_pids() {
+        let killed = std::process::Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+        assert!(killed.is_ok_and(|s| s.success()));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let pcm = render().expect("a fresh festival process takes over");
+    assert!(pcm.rms() > 0.01);
+}
+
+#[test]
+fn festival_that_dies_is_a_crash_not_a_hang() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("english/kal_diphone")).expect("voice dir");
+    let fake = dir.path().join("festival");
+    std::fs::write(&fake, "#!/bin/sh\nread line\necho 'SIOD ERROR: out of cheese' >&2\nexit 1\n").expect("write fake");
+    make_executable(&fake);
+    let festival = engine::festival::Festival::with_paths(&fake, dir.path(), EngineConfig::default());
+    let started = std::time::Instant::now();
+    let err = festival.synthesize("kal_diphone", Prosody::default(), SENTENCE);
+    assert!(matches!(err, Err(EngineError::Crashed { ref stderr, .. }) if stderr.contains("out of cheese")), "{err:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn festival_keeps_up_with_many_lines() {
+    let Some(engine) = engine_or_skip("festival") else { return };
+    let started = std::time::Instant::now();
+    for _ in 0..10 {
+        assert!(engine.synthesize("kal_diphone", Prosody::default(), "A short line.").is_ok());
+    }
+    // One process per line would cost ~250 ms each before rendering anything.
+    eprintln!("festival: 10 short lines in {:?}", started.elapsed());
+    assert!(started.elapsed() < Duration::from_secs(10));
 }

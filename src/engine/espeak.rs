@@ -17,9 +17,18 @@ const PITCH: (f32, f32) = (0.0, 99.0);
 const AMPLITUDE: (f32, f32) = (0.0, 200.0);
 /// The variants offered when the installed espeak-ng cannot list its own.
 const FALLBACK_VARIANTS: &[(&str, Gender)] = &[
-    ("m1", Gender::Male), ("m2", Gender::Male), ("m3", Gender::Male), ("m4", Gender::Male),
-    ("m5", Gender::Male), ("m6", Gender::Male), ("m7", Gender::Male), ("f1", Gender::Female),
-    ("f2", Gender::Female), ("f3", Gender::Female), ("f4", Gender::Female), ("f5", Gender::Female),
+    ("m1", Gender::Male),
+    ("m2", Gender::Male),
+    ("m3", Gender::Male),
+    ("m4", Gender::Male),
+    ("m5", Gender::Male),
+    ("m6", Gender::Male),
+    ("m7", Gender::Male),
+    ("f1", Gender::Female),
+    ("f2", Gender::Female),
+    ("f3", Gender::Female),
+    ("f4", Gender::Female),
+    ("f5", Gender::Female),
     ("klatt", Gender::Male),
 ];
 
@@ -108,21 +117,12 @@ pub fn prosody_values(prosody: Prosody) -> (u32, u32, u32) {
     let scale = |multiplier: f32, unit: f32, (lo, hi): (f32, f32)| {
         (super::finite_or(multiplier, 1.0) * unit).clamp(lo, hi).round() as u32
     };
-    (
-        scale(prosody.rate, 175.0, WPM),
-        scale(prosody.pitch, 50.0, PITCH),
-        scale(prosody.volume, 100.0, AMPLITUDE),
-    )
+    (scale(prosody.rate, 175.0, WPM), scale(prosody.pitch, 50.0, PITCH), scale(prosody.volume, 100.0, AMPLITUDE))
 }
 
 /// "eSpeak NG text-to-speech: 1.51  Data at: ..." -> "1.51".
 pub fn parse_version(output: &str) -> String {
-    output
-        .split(':')
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap_or("unknown")
-        .to_string()
+    output.split(':').nth(1).and_then(|s| s.split_whitespace().next()).unwrap_or("unknown").to_string()
 }
 
 /// The English accents from `espeak-ng --voices=en`, leaving out MBROLA voices (they need the

@@ -58,6 +58,12 @@ impl Festival {
         }
     }
 
+    /// Process ids of the idle festival processes; lets tests kill one to check recovery.
+    #[doc(hidden)]
+    pub fn idle_pids(&self) -> Vec<u32> {
+        self.idle.lock().map(|idle| idle.iter().map(|w| w.child.id()).collect()).unwrap_or_default()
+    }
+
     fn give_back(&self, worker: Worker) {
         let keep = std::thread::available_parallelism().map_or(2, |n| n.get());
         if let Ok(mut idle) = self.idle.lock()
@@ -69,9 +75,10 @@ impl Festival {
 
     fn render(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Vec<u8>, EngineError> {
         let mut worker = self.take_worker()?;
+        let reused = worker.served > 0;
         let result = match worker.render(voice, prosody, text, self.config.timeout) {
             // An idle process may have died since its last line; one fresh attempt is cheap.
-            Err(Failure::Dead(_)) if worker.served > 0 => {
+            Err(Failure::Dead(_)) if reused => {
                 worker = Worker::start(&self.binary)?;
                 worker.render(voice, prosody, text, self.config.timeout)
             }
@@ -332,7 +339,8 @@ fn voice_info(id: String, language: &str) -> VoiceInfo {
 /// Speakers of the festvox voices, by the speaker code in the voice's name.
 fn gender(id: &str) -> Gender {
     const FEMALE: &[&str] = &["slt", "clb", "eey", "ljm", "lnh"];
-    const MALE: &[&str] = &["kal", "ked", "rab", "don", "bdl", "rms", "awb", "jmk", "ksp", "aew", "ahw", "fem", "gka", "rxr"];
+    const MALE: &[&str] =
+        &["kal", "ked", "rab", "don", "bdl", "rms", "awb", "jmk", "ksp", "aew", "ahw", "fem", "gka", "rxr"];
     let speaker = |code: &str| id.split('_').any(|part| part == code);
     if FEMALE.iter().any(|c| speaker(c)) {
         Gender::Female

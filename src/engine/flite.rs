@@ -154,8 +154,18 @@ mod tests {
         let args = command_args("awb", prosody, Path::new("l.txt"), Path::new("o.wav"));
         assert_eq!(
             args,
-            ["-voice", "awb", "--setf", "duration_stretch=0.800", "--setf", "int_f0_target_mean=145.2",
-             "-f", "l.txt", "-o", "o.wav"]
+            [
+                "-voice",
+                "awb",
+                "--setf",
+                "duration_stretch=0.800",
+                "--setf",
+                "int_f0_target_mean=145.2",
+                "-f",
+                "l.txt",
+                "-o",
+                "o.wav"
+            ]
         );
     }
 
