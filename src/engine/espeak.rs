@@ -59,10 +59,22 @@ impl Espeak {
             .unwrap_or_default()
     }
 
+    /// Listed once per process: ~800 accent x variant combinations, checked on every line.
+    fn catalogue(&self) -> &[VoiceInfo] {
+        self.voices.get_or_init(|| {
+            let accents = parse_accents(&self.query(&["--voices=en"]));
+            let mut variants = parse_variants(&self.query(&["--voices=variant"]));
+            if variants.is_empty() {
+                variants = FALLBACK_VARIANTS.iter().map(|&(v, g)| (v.to_string(), g)).collect();
+            }
+            catalogue::best_first(catalogue_voices(&accents, &variants))
+        })
+    }
+
     /// espeak-ng quietly ignores an unknown variant, so check the catalogue first; when it could
     /// not be listed, let espeak-ng itself judge.
     fn knows(&self, voice: &str) -> bool {
-        let voices = super::Engine::voices(self);
+        let voices = self.catalogue();
         voices.is_empty() || voices.iter().any(|v| v.id == voice)
     }
 }
@@ -77,16 +89,7 @@ impl super::Engine for Espeak {
     }
 
     fn voices(&self) -> Vec<VoiceInfo> {
-        self.voices
-            .get_or_init(|| {
-                let accents = parse_accents(&self.query(&["--voices=en"]));
-                let mut variants = parse_variants(&self.query(&["--voices=variant"]));
-                if variants.is_empty() {
-                    variants = FALLBACK_VARIANTS.iter().map(|&(v, g)| (v.to_string(), g)).collect();
-                }
-                catalogue::best_first(catalogue_voices(&accents, &variants))
-            })
-            .clone()
+        self.catalogue().to_vec()
     }
 
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {
