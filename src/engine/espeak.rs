@@ -17,9 +17,18 @@ const PITCH: (f32, f32) = (0.0, 99.0);
 const AMPLITUDE: (f32, f32) = (0.0, 200.0);
 /// The variants offered when the installed espeak-ng cannot list its own.
 const FALLBACK_VARIANTS: &[(&str, Gender)] = &[
-    ("m1", Gender::Male), ("m2", Gender::Male), ("m3", Gender::Male), ("m4", Gender::Male),
-    ("m5", Gender::Male), ("m6", Gender::Male), ("m7", Gender::Male), ("f1", Gender::Female),
-    ("f2", Gender::Female), ("f3", Gender::Female), ("f4", Gender::Female), ("f5", Gender::Female),
+    ("m1", Gender::Male),
+    ("m2", Gender::Male),
+    ("m3", Gender::Male),
+    ("m4", Gender::Male),
+    ("m5", Gender::Male),
+    ("m6", Gender::Male),
+    ("m7", Gender::Male),
+    ("f1", Gender::Female),
+    ("f2", Gender::Female),
+    ("f3", Gender::Female),
+    ("f4", Gender::Female),
+    ("f5", Gender::Female),
     ("klatt", Gender::Male),
 ];
 
@@ -50,10 +59,22 @@ impl Espeak {
             .unwrap_or_default()
     }
 
+    /// Listed once per process: ~800 accent x variant combinations, checked on every line.
+    fn catalogue(&self) -> &[VoiceInfo] {
+        self.voices.get_or_init(|| {
+            let accents = parse_accents(&self.query(&["--voices=en"]));
+            let mut variants = parse_variants(&self.query(&["--voices=variant"]));
+            if variants.is_empty() {
+                variants = FALLBACK_VARIANTS.iter().map(|&(v, g)| (v.to_string(), g)).collect();
+            }
+            catalogue::best_first(catalogue_voices(&accents, &variants))
+        })
+    }
+
     /// espeak-ng quietly ignores an unknown variant, so check the catalogue first; when it could
     /// not be listed, let espeak-ng itself judge.
     fn knows(&self, voice: &str) -> bool {
-        let voices = super::Engine::voices(self);
+        let voices = self.catalogue();
         voices.is_empty() || voices.iter().any(|v| v.id == voice)
     }
 }
@@ -68,16 +89,7 @@ impl super::Engine for Espeak {
     }
 
     fn voices(&self) -> Vec<VoiceInfo> {
-        self.voices
-            .get_or_init(|| {
-                let accents = parse_accents(&self.query(&["--voices=en"]));
-                let mut variants = parse_variants(&self.query(&["--voices=variant"]));
-                if variants.is_empty() {
-                    variants = FALLBACK_VARIANTS.iter().map(|&(v, g)| (v.to_string(), g)).collect();
-                }
-                catalogue::best_first(catalogue_voices(&accents, &variants))
-            })
-            .clone()
+        self.catalogue().to_vec()
     }
 
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {
@@ -108,21 +120,12 @@ pub fn prosody_values(prosody: Prosody) -> (u32, u32, u32) {
     let scale = |multiplier: f32, unit: f32, (lo, hi): (f32, f32)| {
         (super::finite_or(multiplier, 1.0) * unit).clamp(lo, hi).round() as u32
     };
-    (
-        scale(prosody.rate, 175.0, WPM),
-        scale(prosody.pitch, 50.0, PITCH),
-        scale(prosody.volume, 100.0, AMPLITUDE),
-    )
+    (scale(prosody.rate, 175.0, WPM), scale(prosody.pitch, 50.0, PITCH), scale(prosody.volume, 100.0, AMPLITUDE))
 }
 
 /// "eSpeak NG text-to-speech: 1.51  Data at: ..." -> "1.51".
 pub fn parse_version(output: &str) -> String {
-    output
-        .split(':')
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap_or("unknown")
-        .to_string()
+    output.split(':').nth(1).and_then(|s| s.split_whitespace().next()).unwrap_or("unknown").to_string()
 }
 
 /// The English accents from `espeak-ng --voices=en`, leaving out MBROLA voices (they need the

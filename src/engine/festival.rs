@@ -58,20 +58,27 @@ impl Festival {
         }
     }
 
+    /// Process ids of the idle festival processes; lets tests kill one to check recovery.
+    #[doc(hidden)]
+    pub fn idle_pids(&self) -> Vec<u32> {
+        self.idle.lock().map(|idle| idle.iter().map(|w| w.child.id()).collect()).unwrap_or_default()
+    }
+
     fn give_back(&self, worker: Worker) {
         let keep = std::thread::available_parallelism().map_or(2, |n| n.get());
-        if let Ok(mut idle) = self.idle.lock() {
-            if idle.len() < keep {
-                idle.push(worker);
-            }
+        if let Ok(mut idle) = self.idle.lock()
+            && idle.len() < keep
+        {
+            idle.push(worker);
         }
     }
 
     fn render(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Vec<u8>, EngineError> {
         let mut worker = self.take_worker()?;
+        let reused = worker.served > 0;
         let result = match worker.render(voice, prosody, text, self.config.timeout) {
             // An idle process may have died since its last line; one fresh attempt is cheap.
-            Err(Failure::Dead(_)) if worker.served > 0 => {
+            Err(Failure::Dead(_)) if reused => {
                 worker = Worker::start(&self.binary)?;
                 worker.render(voice, prosody, text, self.config.timeout)
             }
@@ -238,11 +245,12 @@ fn collect(mut stderr: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
 }
 
 /// The Scheme that renders one line to `wav` and then prints `marker`. Selecting the voice again
-/// on every line resets whatever prosody the previous line set.
+/// on every line resets whatever prosody the previous line set. festival's stdout is a pipe and
+/// block-buffered, so the marker is flushed explicitly or it would arrive only at exit.
 pub fn line_script(voice: &str, prosody: Prosody, text: &str, wav: &Path, marker: &str) -> String {
     format!(
         "(voice_{voice})\n{}(set! audiobook_utt (utt.synth (Utterance Text {})))\n\
-         (utt.save.wave audiobook_utt {} 'riff)\n(print {})\n",
+         (utt.save.wave audiobook_utt {} 'riff)\n(print {})\n(fflush nil)\n",
         prosody_forms(voice, prosody),
         scheme_string(text),
         scheme_string(&wav.to_string_lossy()),
@@ -331,7 +339,8 @@ fn voice_info(id: String, language: &str) -> VoiceInfo {
 /// Speakers of the festvox voices, by the speaker code in the voice's name.
 fn gender(id: &str) -> Gender {
     const FEMALE: &[&str] = &["slt", "clb", "eey", "ljm", "lnh"];
-    const MALE: &[&str] = &["kal", "ked", "rab", "don", "bdl", "rms", "awb", "jmk", "ksp", "aew", "ahw", "fem", "gka", "rxr"];
+    const MALE: &[&str] =
+        &["kal", "ked", "rab", "don", "bdl", "rms", "awb", "jmk", "ksp", "aew", "ahw", "fem", "gka", "rxr"];
     let speaker = |code: &str| id.split('_').any(|part| part == code);
     if FEMALE.iter().any(|c| speaker(c)) {
         Gender::Female
@@ -368,7 +377,7 @@ mod tests {
         assert_eq!(
             script,
             "(voice_kal_diphone)\n(set! audiobook_utt (utt.synth (Utterance Text \"Hi.\")))\n\
-             (utt.save.wave audiobook_utt \"/t/1.wav\" 'riff)\n(print \"M-1\")\n"
+             (utt.save.wave audiobook_utt \"/t/1.wav\" 'riff)\n(print \"M-1\")\n(fflush nil)\n"
         );
     }
 

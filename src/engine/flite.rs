@@ -43,8 +43,9 @@ impl Flite {
     fn query(&self, arg: &str) -> String {
         let mut command = Command::new(&self.binary);
         command.arg(arg);
-        process::run(command, b"", TOOL, self.config.timeout)
-            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+        // `flite --version` prints its version and then exits 1.
+        process::run_any_status(command, b"", TOOL, self.config.timeout)
+            .map(|(_, o)| String::from_utf8_lossy(&o.stdout).into_owned())
             .unwrap_or_default()
     }
 
@@ -153,8 +154,18 @@ mod tests {
         let args = command_args("awb", prosody, Path::new("l.txt"), Path::new("o.wav"));
         assert_eq!(
             args,
-            ["-voice", "awb", "--setf", "duration_stretch=0.800", "--setf", "int_f0_target_mean=145.2",
-             "-f", "l.txt", "-o", "o.wav"]
+            [
+                "-voice",
+                "awb",
+                "--setf",
+                "duration_stretch=0.800",
+                "--setf",
+                "int_f0_target_mean=145.2",
+                "-f",
+                "l.txt",
+                "-o",
+                "o.wav"
+            ]
         );
     }
 

@@ -48,12 +48,25 @@ fn is_executable(path: &Path) -> bool {
 
 /// Runs `command` with `stdin` as its input and returns its output if it exits successfully
 /// within `timeout`; otherwise kills it.
-pub fn run(
+pub fn run(command: Command, stdin: &[u8], tool: Tool<'_>, timeout: Duration) -> Result<Output, EngineError> {
+    let (status, output) = run_any_status(command, stdin, tool, timeout)?;
+    if !status.success() {
+        return Err(EngineError::Crashed {
+            engine: tool.engine.to_string(),
+            status: status.to_string(),
+            stderr: tail(&output.stderr),
+        });
+    }
+    Ok(output)
+}
+
+/// Like [`run`], but a non-zero exit is not an error (`flite --version` exits 1).
+pub fn run_any_status(
     mut command: Command,
     stdin: &[u8],
     tool: Tool<'_>,
     timeout: Duration,
-) -> Result<Output, EngineError> {
+) -> Result<(ExitStatus, Output), EngineError> {
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut child = command.spawn().map_err(|e| spawn_error(e, tool))?;
     // Every pipe gets its own thread: a process that fills stdout while we are still writing
@@ -64,15 +77,7 @@ pub fn run(
     let status = wait(&mut child, tool, timeout)?;
     // A failed write only means the process stopped reading early; its status says more.
     let _ = writer.map(JoinHandle::join);
-    let output = Output { stdout: join(stdout), stderr: join(stderr) };
-    if !status.success() {
-        return Err(EngineError::Crashed {
-            engine: tool.engine.to_string(),
-            status: status.to_string(),
-            stderr: tail(&output.stderr),
-        });
-    }
-    Ok(output)
+    Ok((status, Output { stdout: join(stdout), stderr: join(stderr) }))
 }
 
 /// Maps a failure to start a program: a missing binary is an install problem, not a crash.

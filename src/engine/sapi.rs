@@ -156,7 +156,12 @@ mod tests {
 
     #[test]
     fn speak_script_quotes_everything() {
-        let script = speak_script("Microsoft Zira Desktop", Prosody::default(), Path::new("C:\\t\\it's.txt"), Path::new("C:\\t\\o.wav"));
+        let script = speak_script(
+            "Microsoft Zira Desktop",
+            Prosody::default(),
+            Path::new("C:\\t\\it's.txt"),
+            Path::new("C:\\t\\o.wav"),
+        );
         assert_eq!(
             script,
             "Add-Type -AssemblyName System.Speech\n\

@@ -71,10 +71,11 @@ impl super::Engine for Say {
 /// `say -v VOICE -o out.wav --file-format=WAVE --data-format=LEI16@22050 [-r WPM] -f line.txt`.
 /// say has no pitch option; pitch is ignored.
 pub fn command_args(voice: &str, prosody: Prosody, text: &Path, out: &Path) -> Vec<String> {
-    let mut args: Vec<String> = ["-v", voice, "-o", &out.to_string_lossy(), "--file-format=WAVE", "--data-format=LEI16@22050"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut args: Vec<String> =
+        ["-v", voice, "-o", &out.to_string_lossy(), "--file-format=WAVE", "--data-format=LEI16@22050"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
     let rate = super::clamp_multiplier(prosody.rate);
     if rate != 1.0 {
         args.extend(["-r".to_string(), format!("{:.0}", NATURAL_WPM * rate)]);
@@ -113,7 +114,16 @@ mod tests {
         let args = command_args("Samantha", Prosody::default(), Path::new("/t/line.txt"), Path::new("/t/out.wav"));
         assert_eq!(
             args,
-            ["-v", "Samantha", "-o", "/t/out.wav", "--file-format=WAVE", "--data-format=LEI16@22050", "-f", "/t/line.txt"]
+            [
+                "-v",
+                "Samantha",
+                "-o",
+                "/t/out.wav",
+                "--file-format=WAVE",
+                "--data-format=LEI16@22050",
+                "-f",
+                "/t/line.txt"
+            ]
         );
         let fast = command_args("Daniel", Prosody { rate: 1.2, ..Prosody::default() }, Path::new("l"), Path::new("o"));
         assert_eq!(fast[6..], ["-r", "210", "-f", "l"]);
@@ -121,7 +131,9 @@ mod tests {
 
     #[test]
     fn parses_voice_listing() {
-        let voices = parse_voices("Alex                en_US    # Most people recognize me.\nGood News           en_US    # Hi\nAmelie fr_CA # Bonjour\n");
+        let voices = parse_voices(
+            "Alex                en_US    # Most people recognize me.\nGood News           en_US    # Hi\nAmelie fr_CA # Bonjour\n",
+        );
         let ids: Vec<&str> = voices.iter().map(|v| v.id.as_str()).collect();
         assert_eq!(ids, ["Alex", "Good News"]);
         assert_eq!(voices[0].accent, "en-US");
