@@ -20,6 +20,7 @@
 
 pub mod attribute;
 pub mod audio;
+pub mod cast;
 pub mod engine;
 pub mod error;
 pub mod load;
