@@ -1,0 +1,160 @@
+//! The real binary renders real stories with real engines; every WAV and the manifest are checked.
+
+mod common;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn audiobook() -> Command {
+    let mut cmd = Command::cargo_bin("audiobook").expect("the binary is built");
+    cmd.current_dir(common::root());
+    cmd
+}
+
+/// Renders `story` with `engine` into a fresh folder; returns the folder (kept alive by `dir`).
+fn render(story: &str, engine: &str, dir: &Path) -> PathBuf {
+    let out = dir.join("out");
+    audiobook()
+        .args(["render", story, "--engine", engine, "--quiet", "--output"])
+        .arg(&out)
+        .arg("--cache")
+        .arg(dir.join("cache"))
+        .assert()
+        .success();
+    out
+}
+
+fn manifest(out: &Path) -> Value {
+    let text = std::fs::read_to_string(out.join("manifest.json")).expect("manifest.json");
+    serde_json::from_str(&text).expect("valid JSON")
+}
+
+/// Opens every chapter WAV and checks format, level and duration against the manifest and text.
+fn check_render(story: &str, out: &Path, headings: usize) {
+    let text = std::fs::read_to_string(common::root().join(story)).unwrap();
+    let man = manifest(out);
+    let chapters = man["chapters"].as_array().expect("chapters");
+    assert_eq!(chapters.len(), headings.max(1), "one file per chapter heading");
+    let mut rates = Vec::new();
+    let mut total_s = 0.0;
+    for ch in chapters {
+        let file = out.join(ch["file"].as_str().unwrap());
+        let name = ch["file"].as_str().unwrap();
+        assert!(name.starts_with(&format!("{:02}-", ch["index"].as_u64().unwrap())), "{name}");
+        let mut wav = hound::WavReader::open(&file).expect("a readable WAV");
+        let spec = wav.spec();
+        assert_eq!((spec.channels, spec.bits_per_sample, spec.sample_format), (1, 16, hound::SampleFormat::Int));
+        rates.push(spec.sample_rate);
+        let samples: Vec<i16> = wav.samples::<i16>().map(|s| s.unwrap()).collect();
+        let duration = samples.len() as f64 / f64::from(spec.sample_rate);
+        assert!((duration - ch["duration_s"].as_f64().unwrap()).abs() < 0.01, "duration in manifest");
+        let rms = (samples.iter().map(|&s| f64::from(s).powi(2)).sum::<f64>() / samples.len() as f64).sqrt();
+        assert!(rms > 300.0, "{name} is nearly silent (RMS {rms:.0})");
+        total_s += duration;
+        let mut last_end = 0.0;
+        for line in ch["lines"].as_array().unwrap() {
+            let [s, e] = [line["span"][0].as_u64().unwrap() as usize, line["span"][1].as_u64().unwrap() as usize];
+            assert!(text.get(s..e).is_some_and(|t| !t.trim().is_empty()), "span {s}..{e} slices the story");
+            let (a, b) = (line["start_s"].as_f64().unwrap(), line["end_s"].as_f64().unwrap());
+            assert!(a >= last_end && b > a && b <= duration + 1e-6, "line times {a}..{b} in order within {duration}");
+            last_end = b;
+        }
+    }
+    rates.dedup();
+    assert_eq!(rates.len(), 1, "one sample rate for the whole book");
+    // Speech runs at roughly 100 to 250 words a minute, pauses included.
+    let words = text.split_whitespace().count() as f64;
+    let minutes = total_s / 60.0;
+    assert!((words / 250.0..words / 80.0).contains(&minutes), "{minutes:.2} min for {words} words");
+}
+
+fn engine_present(name: &str) -> bool {
+    let present = audiobook::engine::by_name(name, Default::default()).is_ok();
+    common::need(present, name, "AUDIOBOOK_REQUIRE_ENGINES")
+}
+
+#[test]
+fn renders_with_espeak_ng() {
+    if !engine_present("espeak-ng") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let story = "stories/the-clockmakers-apprentice.txt";
+    let out = render(story, "espeak-ng", dir.path());
+    check_render(story, &out, 2);
+}
+
+#[test]
+fn renders_with_the_embedded_voice_and_no_system_engine() {
+    let dir = tempfile::tempdir().unwrap();
+    for (story, headings) in [("stories/the-clockmakers-apprentice.txt", 2), ("stories/the-lighthouse-keepers.txt", 0)] {
+        let out = render(story, "embedded", &dir.path().join(headings.to_string()));
+        check_render(story, &out, headings);
+    }
+}
+
+#[test]
+fn renders_with_the_default_engines() {
+    let dir = tempfile::tempdir().unwrap();
+    let story = "stories/the-night-ferry.txt";
+    let out = dir.path().join("out");
+    audiobook()
+        .args(["render", story, "--quiet", "--output"])
+        .arg(&out)
+        .arg("--cache")
+        .arg(dir.path().join("cache"))
+        .assert()
+        .success();
+    check_render(story, &out, 0);
+}
+
+#[test]
+fn a_second_render_comes_from_the_cache_and_is_identical() {
+    let dir = tempfile::tempdir().unwrap();
+    let story = "stories/the-night-ferry.txt";
+    let first = render(story, "embedded", dir.path());
+    let bytes = std::fs::read(first.join("01-chapter-1.wav")).unwrap();
+    let assert = audiobook()
+        .args(["render", story, "--engine", "embedded", "--output"])
+        .arg(&first)
+        .arg("--cache")
+        .arg(dir.path().join("cache"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains(" 0 line(s) synthesized"), "{stderr}");
+    assert_eq!(bytes, std::fs::read(first.join("01-chapter-1.wav")).unwrap());
+}
+
+/// Runs the binary expecting a one-line error that mentions `needle`.
+fn fails_with(args: &[&str], needle: &str) {
+    let assert = audiobook().args(args).assert().failure();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.starts_with("error: ") && stderr.contains(needle), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+}
+
+#[test]
+fn bad_input_gets_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("empty.txt"), "").unwrap();
+    std::fs::write(d.join("blank.txt"), "\n  \n").unwrap();
+    std::fs::write(d.join("binary.txt"), b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR").unwrap();
+    let p = |name: &str| d.join(name).display().to_string();
+    let out = p("out");
+    fails_with(&["render", &p("missing.txt"), "--output", &out], "cannot read");
+    fails_with(&["render", &p(""), "--output", &out], "is a directory");
+    fails_with(&["render", &p("empty.txt"), "--output", &out], "is empty");
+    fails_with(&["script", &p("blank.txt")], "is empty");
+    fails_with(&["render", &p("binary.txt"), "--output", &out], "binary");
+    fails_with(&["render", "stories/the-night-ferry.txt", "--engine", "nope", "--output", &out], "unknown engine `nope`");
+    std::fs::write(d.join("file"), "not a folder").unwrap();
+    let unwritable = format!("{}/sub", p("file"));
+    fails_with(
+        &["render", "stories/the-night-ferry.txt", "--engine", "embedded", "--output", &unwritable, "--cache", &p("cache")],
+        "cannot",
+    );
+}
