@@ -21,6 +21,7 @@
 pub mod attribute;
 pub mod audio;
 pub mod cast;
+pub mod config;
 pub mod engine;
 pub mod error;
 pub mod load;

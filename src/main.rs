@@ -6,7 +6,7 @@ use audiobook::engine::{self, Engine, EngineConfig};
 use audiobook::progress::Display;
 use audiobook::render::{self, RenderOptions, RenderReport, Selection};
 use audiobook::script::Script;
-use audiobook::{attribute, load, report, segment};
+use audiobook::{attribute, config, load, report, segment};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -19,6 +19,9 @@ use std::time::Duration;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Folder of voices files (`default.toml`, `<story>.toml`).
+    #[arg(long, global = true, default_value = "voices", value_name = "DIR")]
+    voices: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -41,6 +44,9 @@ enum Command {
         story: PathBuf,
         #[arg(long, value_enum, default_value_t = CastFormat::Table)]
         format: CastFormat,
+        /// Save the cast to voices/<story>.toml for editing (keeps its other settings).
+        #[arg(long)]
+        write: bool,
         #[command(flatten)]
         engines: EngineArgs,
     },
@@ -148,30 +154,34 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    let voices = cli.voices.as_path();
     match cli.command {
         Command::Script { story, format, min_confidence, review } => {
             let threshold = min_confidence.or(review.then_some(0.6));
-            script_command(&story, format, threshold)
+            script_command(&read_story(&story, voices)?, format, threshold)
         }
-        Command::Cast { story, format, engines } => cast_command(&story, format, &engines),
-        Command::Render { story, render } => render_command(&story, &render),
+        Command::Cast { story, format, write, engines } => {
+            cast_command(&read_story(&story, voices)?, format, write, voices, &engines)
+        }
+        Command::Render { story, render } => render_command(&story, &read_story(&story, voices)?, &render),
         Command::Preview { story, chapter, scene, lines, character, play, render } => {
             let pick = Pick { chapter, scene, lines, character };
-            preview_command(&story, &pick, play, &render)
+            preview_command(&story, &read_story(&story, voices)?, &pick, play, &render)
         }
         Command::Voices { sample, engines } => voices_command(sample.as_deref(), &engines),
     }
 }
 
-/// A story read, segmented and attributed.
+/// A story read, segmented and attributed, with its voices files applied.
 struct Story {
     name: String,
     text: String,
     script: Script,
     characters: Vec<attribute::Character>,
+    config: config::Loaded,
 }
 
-fn read_story(path: &Path) -> Result<Story> {
+fn read_story(path: &Path, voices: &Path) -> Result<Story> {
     let text = load::load(path)?;
     for w in &text.warnings {
         eprintln!("warning: {}: {w}", path.display());
@@ -179,21 +189,24 @@ fn read_story(path: &Path) -> Result<Story> {
     let mut script = segment::segment(&text);
     let characters = attribute::attribute(&text.text, &mut script);
     let name = path.file_stem().map_or_else(|| "story".to_string(), |s| s.to_string_lossy().into_owned());
-    Ok(Story { name, text: text.text, script, characters })
+    let config = config::load(voices, &name)?;
+    let mut characters = characters;
+    config.apply_to_script(&text.text, &mut script, &mut characters)?;
+    Ok(Story { name, text: text.text, script, characters, config })
 }
 
-fn script_command(path: &Path, format: ScriptFormat, threshold: Option<f32>) -> Result<ExitCode> {
-    let mut story = read_story(path)?;
+fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -> Result<ExitCode> {
+    let mut script = story.script.clone();
     if let Some(t) = threshold {
-        story.script.lines.retain(|l| report::is_doubtful(l, t));
+        script.lines.retain(|l| report::is_doubtful(l, t));
     }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match format {
-        ScriptFormat::Jsonl => report::write_jsonl(&mut out, &story.text, &story.script),
+        ScriptFormat::Jsonl => report::write_jsonl(&mut out, &story.text, &script),
         ScriptFormat::Text => {
             let color = if std::io::stdout().is_terminal() { report::Color::Always } else { report::Color::Never };
-            report::write_text(&mut out, &story.text, &story.script, color)
+            report::write_text(&mut out, &story.text, &script, color)
         }
     }
     .and_then(|()| out.flush())
@@ -209,18 +222,24 @@ fn engines(args: &EngineArgs) -> Result<Vec<Arc<dyn Engine>>> {
     }
 }
 
+/// The automatic cast with the voices files' choices on top.
 fn cast_for(story: &Story, args: &EngineArgs) -> Result<Cast> {
     let engines = engines(args)?;
-    cast::auto_cast(&story.characters, &engines).context("no voice is available on this machine")
+    let mut cast = cast::auto_cast(&story.characters, &engines).context("no voice is available on this machine")?;
+    story.config.apply_to_cast(&mut cast, &engines)?;
+    Ok(cast)
 }
 
-fn cast_command(path: &Path, format: CastFormat, args: &EngineArgs) -> Result<ExitCode> {
-    let story = read_story(path)?;
-    let cast = cast_for(&story, args)?;
+fn cast_command(story: &Story, format: CastFormat, write: bool, voices: &Path, args: &EngineArgs) -> Result<ExitCode> {
+    let cast = cast_for(story, args)?;
     let mut out = std::io::stdout().lock();
     match format {
         CastFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&cast.to_json())?)?,
-        CastFormat::Table => write_cast_table(&mut out, &story, &cast)?,
+        CastFormat::Table => write_cast_table(&mut out, story, &cast)?,
+    }
+    if write {
+        let path = config::write_cast(voices, &story.name, &cast)?;
+        eprintln!("wrote {}; edit it to change voices, names, speakers and pronunciations", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -246,15 +265,16 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
         opts.jobs = j.max(1);
     }
     opts.sample_rate = args.sample_rate;
-    opts.skip_notes = args.skip_notes;
+    opts.skip_notes = args.skip_notes || story.config.skip_notes();
+    opts.pronunciations = story.config.pronunciations().clone();
+    opts.pauses = story.config.pauses();
     opts.display = if args.quiet { Display::Hidden } else { Display::Auto };
     opts
 }
 
-fn render_command(path: &Path, args: &RenderArgs) -> Result<ExitCode> {
-    let story = read_story(path)?;
-    let cast = cast_for(&story, &args.engines)?;
-    let opts = render_options(&story, args);
+fn render_command(path: &Path, story: &Story, args: &RenderArgs) -> Result<ExitCode> {
+    let cast = cast_for(story, &args.engines)?;
+    let opts = render_options(story, args);
     let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
         .with_context(|| format!("cannot render {}", path.display()))?;
     finish(&report, &opts, args.quiet)
@@ -331,11 +351,10 @@ fn parse_range(s: &str) -> Result<(usize, usize)> {
     Ok((a, b))
 }
 
-fn preview_command(path: &Path, pick: &Pick, play: bool, args: &RenderArgs) -> Result<ExitCode> {
-    let story = read_story(path)?;
-    let indexes = pick_lines(&story, pick)?;
-    let cast = cast_for(&story, &args.engines)?;
-    let mut opts = render_options(&story, args);
+fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &RenderArgs) -> Result<ExitCode> {
+    let indexes = pick_lines(story, pick)?;
+    let cast = cast_for(story, &args.engines)?;
+    let mut opts = render_options(story, args);
     let file = opts.out_dir.join("preview.wav");
     opts.selection = Selection::Lines { indexes, file: file.clone() };
     let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
