@@ -1,0 +1,396 @@
+//! Finding the characters: capitalized name phrases merged into people with aliases and gender.
+//!
+//! A name is a run of capitalized words that is capitalized mid-sentence more often than the same
+//! word is written in lowercase, optionally after a title ("Mr. Darcy", "Lady Catherine") or
+//! after "the" ("the Caterpillar"). Phrases then merge: a full name ("Elizabeth Bennet") claims
+//! its first name and, when nobody else shares it, its surname; a title + surname joins a full
+//! name of a compatible gender, except "Mrs." which usually means a different (married) person.
+
+use super::lexicon;
+use super::tokens::Token;
+use crate::engine::Gender;
+use std::collections::HashMap;
+
+/// One character as the attribution rules see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub gender: Gender,
+    pub title: Option<String>,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    /// How often the text names them (all aliases).
+    pub mentions: u32,
+    /// Whether something says this is a person and not a place: a title, a known first name,
+    /// pronouns after the name, a speech tag or a vocative.
+    pub person: bool,
+    votes_male: u32,
+    votes_female: u32,
+}
+
+/// All characters and the alias table used to recognize them in the text.
+#[derive(Debug, Clone, Default)]
+pub struct Cast {
+    pub people: Vec<Person>,
+    /// Lowercase alias ("mr darcy", "darcy") to person.
+    index: HashMap<String, usize>,
+    max_words: usize,
+    /// The narrator of a first-person story, if any.
+    pub narrator: Option<usize>,
+}
+
+#[derive(Default)]
+struct WordStat {
+    cap_mid: u32,
+    cap_initial: u32,
+    lower: u32,
+}
+
+#[derive(Clone)]
+struct Phrase {
+    title: Option<String>,
+    /// Lowercase words of the name.
+    words: Vec<String>,
+    /// The phrase as first written.
+    display: String,
+    count: u32,
+    descriptive: bool,
+}
+
+impl Cast {
+    /// Finds the characters named in the tokenized lines of a story.
+    pub fn discover(lines: &[Vec<Token>], text: &str) -> Cast {
+        let mut words: HashMap<&str, WordStat> = HashMap::new();
+        let mut phrases: HashMap<String, Phrase> = HashMap::new();
+        for toks in lines {
+            count_words(toks, &mut words);
+            collect_phrases(toks, text, &mut phrases);
+        }
+        let mut accepted: Vec<Phrase> = phrases.into_values().filter(|p| accept(p, &words)).collect();
+        // Full names first so that their parts can join them; then titles; then single words.
+        accepted.sort_by(|a, b| rank(b).cmp(&rank(a)).then(b.count.cmp(&a.count)).then(a.display.cmp(&b.display)));
+        let mut cast = Cast::default();
+        for p in &accepted {
+            cast.add_phrase(p);
+        }
+        cast.finish_names();
+        cast
+    }
+
+    /// The person whose alias starts at token `i`, and how many tokens the alias takes.
+    pub fn match_at(&self, toks: &[Token], i: usize) -> Option<(usize, usize)> {
+        let first = toks.get(i)?;
+        if !first.is_word() || !first.cap {
+            return None;
+        }
+        let mut key = String::new();
+        let mut best = None;
+        let mut n = 0;
+        for t in toks.iter().skip(i) {
+            if !t.is_word() || n == self.max_words {
+                break;
+            }
+            if n > 0 {
+                key.push(' ');
+            }
+            key.push_str(&t.lower);
+            n += 1;
+            if let Some(&id) = self.index.get(&key) {
+                best = Some((id, n));
+            }
+        }
+        best
+    }
+
+    /// Looks up a person by a name as written ("Mr. Darcy").
+    pub fn lookup(&self, name: &str) -> Option<usize> {
+        self.index.get(&normalize(name)).copied()
+    }
+
+    /// Adds a first-person narrator and returns their id.
+    pub fn add_narrator(&mut self) -> usize {
+        self.people.push(new_person("Narrator".into(), None, None, None, Gender::Unknown));
+        let id = self.people.len() - 1;
+        self.people[id].person = true;
+        self.narrator = Some(id);
+        id
+    }
+
+    /// Counts a pronoun seen soon after a mention of `id`.
+    pub fn vote_gender(&mut self, id: usize, g: Gender) {
+        if let Some(p) = self.people.get_mut(id) {
+            match g {
+                Gender::Male => p.votes_male += 1,
+                Gender::Female => p.votes_female += 1,
+                Gender::Unknown => {}
+            }
+        }
+    }
+
+    /// Counts a mention of `id` in the text.
+    pub fn count_mention(&mut self, id: usize) {
+        if let Some(p) = self.people.get_mut(id) {
+            p.mentions += 1;
+        }
+    }
+
+    /// Marks `id` as a person (it spoke, or was spoken to).
+    pub fn mark_person(&mut self, id: usize) {
+        if let Some(p) = self.people.get_mut(id) {
+            p.person = true;
+        }
+    }
+
+    /// Settles each gender: a title, then a first-name list, then clear pronoun majorities.
+    pub fn settle_genders(&mut self) {
+        for p in &mut self.people {
+            if p.gender != Gender::Unknown {
+                continue;
+            }
+            let (m, f) = (p.votes_male, p.votes_female);
+            if m + f >= 2 && m * 3 >= f * 5 + 1 {
+                p.gender = Gender::Male;
+            } else if m + f >= 2 && f * 3 >= m * 5 + 1 {
+                p.gender = Gender::Female;
+            }
+            if m + f >= 2 {
+                p.person = true;
+            }
+        }
+    }
+
+    /// Makes `from` an alias of `into`: the narrator takes the name others call them by.
+    pub fn merge_into(&mut self, from: usize, into: usize) {
+        let Some(src) = self.people.get(from).cloned() else { return };
+        for v in self.index.values_mut() {
+            if *v == from {
+                *v = into;
+            }
+        }
+        if let Some(dst) = self.people.get_mut(into) {
+            dst.name = src.name.clone();
+            dst.aliases.push(src.name.clone());
+            dst.aliases.extend(src.aliases.iter().cloned());
+            if dst.gender == Gender::Unknown {
+                dst.gender = src.gender;
+            }
+            dst.mentions += src.mentions;
+        }
+        if let Some(p) = self.people.get_mut(from) {
+            p.person = false;
+            p.mentions = 0;
+        }
+    }
+
+    fn add_phrase(&mut self, p: &Phrase) {
+        let id = match self.find_owner(p) {
+            Some(id) => id,
+            None => self.create(p),
+        };
+        let key = phrase_key(p);
+        self.max_words = self.max_words.max(key.split(' ').count());
+        self.index.entry(key).or_insert(id);
+        if let Some(person) = self.people.get_mut(id) {
+            if person.name != p.display && !person.aliases.contains(&p.display) {
+                person.aliases.push(p.display.clone());
+            }
+        }
+    }
+
+    /// The existing person a phrase refers to, if it clearly refers to one.
+    fn find_owner(&self, p: &Phrase) -> Option<usize> {
+        let first = p.words.first()?;
+        let last = p.words.last()?;
+        if p.words.len() >= 2 {
+            return self.people.iter().position(|q| q.first.as_ref() == Some(first) && q.last.as_ref() == Some(last));
+        }
+        let word = first;
+        let by_first: Vec<usize> = self.ids_where(|q| q.first.as_ref() == Some(word));
+        let title_gender = p.title.as_deref().and_then(lexicon::honorific);
+        if p.title.is_some() {
+            // "Mrs. X" is usually someone else than any "Jane X": a mother, a wife.
+            if p.title.as_deref() == Some("mrs") {
+                return None;
+            }
+            if by_first.len() == 1 {
+                return by_first.first().copied();
+            }
+            let by_last = self.ids_where(|q| {
+                q.last.as_ref() == Some(word) && q.first.is_some() && compatible(q.gender, title_gender)
+            });
+            return if by_last.len() == 1 { by_last.first().copied() } else { None };
+        }
+        if let Some(&id) = by_first.first() {
+            return Some(id);
+        }
+        let by_last = self.ids_where(|q| q.last.as_ref() == Some(word));
+        if by_last.len() <= 1 {
+            return by_last.first().copied();
+        }
+        // A bare surname shared by several people: "Mr." + surname is usually meant.
+        by_last.iter().copied().find(|&id| self.people[id].title.as_deref() == Some("mr"))
+    }
+
+    fn ids_where(&self, f: impl Fn(&Person) -> bool) -> Vec<usize> {
+        self.people.iter().enumerate().filter(|(_, q)| f(q)).map(|(i, _)| i).collect()
+    }
+
+    fn create(&mut self, p: &Phrase) -> usize {
+        let gender = p
+            .title
+            .as_deref()
+            .and_then(lexicon::honorific)
+            .filter(|g| *g != Gender::Unknown)
+            .or_else(|| p.words.first().and_then(|w| lexicon::first_name_gender(w)))
+            .unwrap_or(Gender::Unknown);
+        let single = p.words.len() == 1;
+        let first = if single && p.title.is_some() && lexicon::first_name_gender(&p.words[0]).is_none() {
+            None
+        } else {
+            p.words.first().cloned()
+        };
+        let last = if single && first.is_some() { None } else { p.words.last().cloned() };
+        let mut person = new_person(p.display.clone(), p.title.clone(), first, last, gender);
+        person.person = p.title.is_some() || gender != Gender::Unknown;
+        self.people.push(person);
+        self.people.len() - 1
+    }
+
+    /// Names each person by their most informative name: a full name when known.
+    fn finish_names(&mut self) {
+        for p in &mut self.people {
+            let full = p.aliases.iter().chain(std::iter::once(&p.name)).find(|a| {
+                let n = normalize(a);
+                n.split(' ').count() >= 2 && p.first.as_deref().is_some_and(|f| n.starts_with(f))
+            });
+            if let Some(full) = full.cloned() {
+                if full != p.name {
+                    p.aliases.push(std::mem::replace(&mut p.name, full.clone()));
+                    p.aliases.retain(|a| *a != full);
+                }
+            }
+        }
+    }
+}
+
+fn new_person(name: String, title: Option<String>, first: Option<String>, last: Option<String>, gender: Gender) -> Person {
+    Person { name, aliases: Vec::new(), gender, title, first, last, mentions: 0, person: false, votes_male: 0, votes_female: 0 }
+}
+
+fn compatible(person: Gender, title: Option<Gender>) -> bool {
+    match title {
+        None | Some(Gender::Unknown) => true,
+        Some(g) => person == g || person == Gender::Unknown,
+    }
+}
+
+/// Sort key: full names, then titled names, then single words.
+fn rank(p: &Phrase) -> u8 {
+    match (p.words.len(), p.title.is_some()) {
+        (n, _) if n >= 2 => 2,
+        (_, true) => 1,
+        _ => 0,
+    }
+}
+
+fn phrase_key(p: &Phrase) -> String {
+    let mut key = p.title.clone().unwrap_or_default();
+    for w in &p.words {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(w);
+    }
+    key
+}
+
+/// Lowercase words without dots, as the alias index keys them.
+pub fn normalize(name: &str) -> String {
+    name.split(|c: char| c.is_whitespace() || c == '.')
+        .filter(|w| !w.is_empty())
+        .map(|w| w.to_lowercase().replace('\u{2019}', "'"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn count_words<'a>(toks: &'a [Token], words: &mut HashMap<&'a str, WordStat>) {
+    for t in toks.iter().filter(|t| t.is_word()) {
+        let s = words.entry(t.lower.as_str()).or_default();
+        match (t.cap, t.initial) {
+            (false, _) => s.lower += 1,
+            (true, true) => s.cap_initial += 1,
+            (true, false) => s.cap_mid += 1,
+        }
+    }
+}
+
+/// Collects runs of capitalized words, with a leading title or "the".
+fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>) {
+    let mut i = 0;
+    while i < toks.len() {
+        match phrase_at(toks, i, text) {
+            Some((p, used)) => {
+                let key = phrase_key(&p);
+                out.entry(key).and_modify(|q| q.count += 1).or_insert(p);
+                i += used;
+            }
+            None => i += 1,
+        }
+    }
+}
+
+fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
+    let t = toks.get(i)?;
+    if !t.is_word() || !t.cap {
+        return None;
+    }
+    let after_the = i > 0 && toks.get(i - 1).is_some_and(|p| p.lower == "the");
+    let mut j = i;
+    let title = lexicon::honorific(&t.lower).map(|_| t.lower.clone());
+    if title.is_some() && toks.get(i + 1).is_some_and(|n| n.is_word() && n.cap) {
+        j += 1;
+    }
+    let mut words = Vec::new();
+    while let Some(w) = toks.get(j) {
+        let particle = matches!(w.lower.as_str(), "de" | "van" | "von" | "du" | "le" | "la" | "del")
+            && !words.is_empty()
+            && toks.get(j + 1).is_some_and(|n| n.is_word() && n.cap);
+        let stop = lexicon::is_stopword(&w.lower) && !(after_the && words.is_empty());
+        if !w.is_word() || words.len() == 3 || stop || !(w.cap || particle) {
+            break;
+        }
+        if j > i && title.is_none() && lexicon::honorific(&w.lower).is_some() {
+            break;
+        }
+        words.push(w.lower.clone());
+        j += 1;
+    }
+    if words.is_empty() {
+        return None;
+    }
+    let title = if j == i + 1 && title.is_some() { None } else { title };
+    let end = toks.get(j - 1).map_or(t.end, |l| l.end);
+    let display = text.get(t.start..end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+    let descriptive = after_the && title.is_none();
+    Some((Phrase { title, words, display, count: 1, descriptive }, j - i))
+}
+
+/// Whether a phrase is a name: capitalized mid-sentence more often than written in lowercase.
+fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
+    let namey = |w: &String, strict: bool| {
+        let Some(s) = words.get(w.as_str()) else { return false };
+        let caps = s.cap_mid + s.cap_initial;
+        if w.len() < 2 || w.chars().all(|c| c.is_numeric()) {
+            return false;
+        }
+        if strict { s.cap_mid >= 1 && caps >= 2 && s.lower < s.cap_mid } else { s.lower <= caps * 2 }
+    };
+    if p.title.is_some() {
+        return p.words.iter().all(|w| namey(w, false) && !lexicon::is_stopword(w));
+    }
+    if p.descriptive {
+        return p.count >= 3 && p.words.iter().all(|w| namey(w, true));
+    }
+    p.count >= 2 && p.words.iter().all(|w| namey(w, true) && !lexicon::is_stopword(w))
+}

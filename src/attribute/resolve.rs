@@ -1,0 +1,258 @@
+//! The speaker of every dialogue paragraph, in document order: a speech tag, else an action beat,
+//! else the vocative of the previous line or turn-taking between the two people talking.
+
+use super::characters::Cast;
+use super::tags::Subject;
+use super::{Cue, Mention, Para};
+use crate::engine::Gender;
+use crate::script::{Kind, Script};
+
+/// A speaker guess for one dialogue line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Guess {
+    pub speaker: usize,
+    pub confidence: f32,
+    pub evidence: &'static str,
+}
+
+/// Narration words without dialogue after which the conversation is taken to be over.
+const GAP_WORDS: usize = 120;
+/// How many recently mentioned people the scene remembers.
+const RECENT: usize = 40;
+
+/// Everything the rules read.
+pub struct Context<'a> {
+    pub text: &'a str,
+    pub script: &'a Script,
+    pub paras: &'a [Para],
+    pub cues: &'a [Cue],
+    pub mentions: &'a [Vec<Mention>],
+    pub cast: &'a Cast,
+}
+
+/// Who has been talking in the current scene.
+#[derive(Default)]
+struct State {
+    place: (usize, usize),
+    /// People in order of their last mention or line, the most recent last.
+    recent: Vec<usize>,
+    /// Speakers of the dialogue paragraphs of the current conversation.
+    history: Vec<usize>,
+    /// Who the previous dialogue paragraph addressed by name.
+    addressed: Vec<usize>,
+    gap: usize,
+    last: Option<Guess>,
+}
+
+impl State {
+    fn enter(&mut self, chapter: usize, scene: usize) {
+        if self.place != (chapter, scene) {
+            // A scene break ends the conversation; the people may still be around.
+            self.place = (chapter, scene);
+            self.history.clear();
+            self.addressed.clear();
+            self.last = None;
+        }
+    }
+
+    fn see(&mut self, id: usize) {
+        if let Some(k) = self.recent.iter().position(|&r| r == id) {
+            self.recent.remove(k);
+        }
+        self.recent.push(id);
+        if self.recent.len() > RECENT {
+            self.recent.remove(0);
+        }
+    }
+
+    fn narration(&mut self, words: usize) {
+        self.gap += words;
+        if self.gap > GAP_WORDS {
+            self.history.clear();
+            self.addressed.clear();
+        }
+    }
+
+    fn last_speaker(&self) -> Option<usize> {
+        self.history.last().copied()
+    }
+}
+
+/// Guesses a speaker for every dialogue line (indexes into `script.lines`).
+pub fn resolve(cx: &Context) -> Vec<Option<Guess>> {
+    let mut out = vec![None; cx.script.lines.len()];
+    let mut st = State::default();
+    for (k, para) in cx.paras.iter().enumerate() {
+        st.enter(para.chapter, para.scene);
+        let dialogue: Vec<usize> = para.lines.clone().filter(|&i| is_dialogue(cx, i)).collect();
+        if dialogue.is_empty() {
+            note_mentions(cx, &mut st, para.lines.clone());
+            st.narration(narration_words(cx, para));
+            continue;
+        }
+        let continued = k > 0 && cx.paras.get(k - 1).is_some_and(|p| continues(cx, p, para));
+        let first = dialogue.first().copied().unwrap_or(para.lines.start);
+        note_mentions(cx, &mut st, para.lines.start..first);
+        let mut here: Vec<usize> = Vec::new();
+        for i in para.lines.clone() {
+            here.extend(people_in(cx, i));
+        }
+        let addressed: Vec<usize> = dialogue.iter().flat_map(|&i| cx.cues.get(i).map(|c| c.vocatives.clone()).unwrap_or_default()).collect();
+        let guesses = paragraph(cx, &st, &dialogue, &here, &addressed, continued);
+        for (&i, g) in dialogue.iter().zip(&guesses) {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = *g;
+            }
+        }
+        note_mentions(cx, &mut st, first..para.lines.end);
+        let speaker = guesses.iter().rev().flatten().next().copied();
+        if let Some(g) = speaker {
+            st.see(g.speaker);
+            if !continued {
+                st.history.push(g.speaker);
+            }
+        }
+        st.addressed = addressed;
+        st.last = speaker;
+        st.gap = 0;
+    }
+    out
+}
+
+/// Guesses for the dialogue lines of one paragraph.
+fn paragraph(cx: &Context, st: &State, dialogue: &[usize], here: &[usize], addressed: &[usize], continued: bool) -> Vec<Option<Guess>> {
+    let tagged: Vec<Option<Guess>> = dialogue
+        .iter()
+        .map(|&i| cx.cues.get(i).and_then(|c| c.tag.as_ref()).and_then(|s| from_tag(cx, st, s, here)))
+        .collect();
+    if tagged.iter().any(Option::is_some) {
+        return spread(&tagged);
+    }
+    let guess = if continued {
+        st.last.map(|g| Guess { evidence: "continued", ..g })
+    } else {
+        beat(cx, st, here, addressed).or_else(|| turn(cx, st, addressed))
+    };
+    vec![guess; dialogue.len()]
+}
+
+/// Gives untagged lines of a paragraph the speaker of the nearest tagged line before them, or
+/// after them: a paragraph normally belongs to one speaker.
+fn spread(tagged: &[Option<Guess>]) -> Vec<Option<Guess>> {
+    let mut out = tagged.to_vec();
+    let mut prev = None;
+    for g in out.iter_mut() {
+        match g {
+            Some(x) => prev = Some(*x),
+            None => *g = prev,
+        }
+    }
+    let mut next = None;
+    for g in out.iter_mut().rev() {
+        match g {
+            Some(x) => next = Some(*x),
+            None => *g = next,
+        }
+    }
+    out
+}
+
+fn from_tag(cx: &Context, st: &State, s: &Subject, here: &[usize]) -> Option<Guess> {
+    let (speaker, confidence, evidence) = match *s {
+        Subject::Person(id) => (id, 0.95, "tag"),
+        Subject::Narrator => (cx.cast.narrator?, 0.9, "first-person"),
+        Subject::Pronoun(g) => by_gender(cx, st, g, here).map(|(id, c)| (id, c, "tag-pronoun"))?,
+        Subject::Noun(g) if g != Gender::Unknown => by_gender(cx, st, g, here).map(|(id, c)| (id, c * 0.7, "tag-noun"))?,
+        Subject::Noun(_) => return None,
+    };
+    Some(Guess { speaker, confidence, evidence })
+}
+
+/// The most recent person of a gender, preferring someone named in this paragraph, and else
+/// not the previous speaker when two fit: a pronoun tag usually means the other one answering.
+fn by_gender(cx: &Context, st: &State, g: Gender, here: &[usize]) -> Option<(usize, f32)> {
+    let fits = |id: &usize, want: Gender| {
+        cx.cast.people.get(*id).is_some_and(|p| p.gender == want && p.person) && Some(*id) != cx.cast.narrator
+    };
+    if let Some(&id) = here.iter().rev().find(|id| fits(id, g)) {
+        return Some((id, 0.85));
+    }
+    let mut found = st.recent.iter().rev().filter(|id| fits(id, g));
+    let Some(&first) = found.next() else {
+        let id = st.recent.iter().rev().find(|id| fits(id, Gender::Unknown))?;
+        return Some((*id, 0.5));
+    };
+    match found.next() {
+        Some(&second) if Some(first) == st.last_speaker() => Some((second, 0.65)),
+        Some(_) => Some((first, 0.7)),
+        None => Some((first, 0.8)),
+    }
+}
+
+/// An action beat: the paragraph's narration names a character (not one being addressed).
+fn beat(cx: &Context, st: &State, here: &[usize], addressed: &[usize]) -> Option<Guess> {
+    let mut named = here.iter().filter(|id| !addressed.contains(id));
+    if let Some(&first) = named.next() {
+        let alone = here.iter().all(|&id| id == first || addressed.contains(&id));
+        return Some(Guess { speaker: first, confidence: if alone { 0.75 } else { 0.55 }, evidence: "beat" });
+    }
+    let _ = st;
+    None
+}
+
+/// No tag and no beat: the person addressed by the previous line answers, else the speaker
+/// before the previous one (two people taking turns), else someone else recently named.
+fn turn(cx: &Context, st: &State, addressed: &[usize]) -> Option<Guess> {
+    let last = st.last_speaker();
+    let free = |id: &usize| !addressed.contains(id) && Some(*id) != last;
+    if let Some(&id) = st.addressed.iter().find(|id| free(id)) {
+        return Some(Guess { speaker: id, confidence: 0.55, evidence: "vocative" });
+    }
+    let h = &st.history;
+    if h.len() >= 2 {
+        if let Some(&before) = h.get(h.len() - 2).filter(|id| free(id)) {
+            return Some(Guess { speaker: before, confidence: 0.5, evidence: "turn-taking" });
+        }
+    }
+    let other = st.recent.iter().rev().find(|id| free(id) && cx.cast.people.get(**id).is_some_and(|p| p.person));
+    match (other, last) {
+        (Some(&id), Some(_)) => Some(Guess { speaker: id, confidence: 0.4, evidence: "turn-taking" }),
+        (Some(&id), None) => Some(Guess { speaker: id, confidence: 0.25, evidence: "recent" }),
+        (None, Some(id)) if !addressed.contains(&id) => Some(Guess { speaker: id, confidence: 0.2, evidence: "recent" }),
+        _ => None,
+    }
+}
+
+fn is_dialogue(cx: &Context, i: usize) -> bool {
+    cx.script.lines.get(i).is_some_and(|l| l.kind == Kind::Dialogue)
+}
+
+/// People named in a narration line, and in a first-person story "I".
+fn people_in<'a>(cx: &'a Context, i: usize) -> impl Iterator<Item = usize> + 'a {
+    cx.mentions.get(i).into_iter().flatten().filter_map(|m| match m {
+        Mention::Person(id) if cx.cast.people.get(*id).is_some_and(|p| p.person) => Some(*id),
+        _ => None,
+    })
+}
+
+fn note_mentions(cx: &Context, st: &mut State, lines: std::ops::Range<usize>) {
+    for i in lines {
+        for id in people_in(cx, i) {
+            st.see(id);
+        }
+    }
+}
+
+fn narration_words(cx: &Context, para: &Para) -> usize {
+    para.lines.clone().filter_map(|i| cx.script.lines.get(i)).map(|l| l.span.len() / 6).sum()
+}
+
+/// Whether `para` goes on with a speech left open at the end of `prev` (no closing mark).
+fn continues(cx: &Context, prev: &Para, para: &Para) -> bool {
+    let Some(last) = prev.lines.clone().last().and_then(|i| cx.script.lines.get(i)) else { return false };
+    let first_is_dialogue = cx.script.lines.get(para.lines.start).is_some_and(|l| l.kind == Kind::Dialogue);
+    if last.kind != Kind::Dialogue || !first_is_dialogue {
+        return false;
+    }
+    cx.text.get(last.span.end..).and_then(|rest| rest.chars().next()).is_none_or(|c| c.is_whitespace())
+}
