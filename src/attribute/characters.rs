@@ -27,6 +27,8 @@ pub struct Person {
     pub person: bool,
     votes_male: u32,
     votes_female: u32,
+    /// Each written form with how often it occurs, and whether it is a full name without title.
+    forms: Vec<(String, u32, bool)>,
 }
 
 /// All characters and the alias table used to recognize them in the text.
@@ -56,6 +58,8 @@ struct Phrase {
     display: String,
     count: u32,
     descriptive: bool,
+    /// Seen next to a speech verb ("said Ruth"): a person even when named only once.
+    tagged: bool,
 }
 
 impl Cast {
@@ -192,6 +196,7 @@ impl Cast {
         self.max_words = self.max_words.max(key.split(' ').count());
         self.index.entry(key).or_insert(id);
         if let Some(person) = self.people.get_mut(id) {
+            person.forms.push((p.display.clone(), p.count, p.title.is_none() && p.words.len() >= 2));
             if person.name != p.display && !person.aliases.contains(&p.display) {
                 person.aliases.push(p.display.clone());
             }
@@ -257,17 +262,18 @@ impl Cast {
         self.people.len() - 1
     }
 
-    /// Names each person by their most informative name: a full name when known.
+    /// Names each person by their most informative name: a full name the text uses more than
+    /// once, else the most frequent form, where a title + name counts double ("Mr. Darcy" says
+    /// more than "Darcy", and "Elizabeth" said 600 times beats "Miss Elizabeth Bennet").
     fn finish_names(&mut self) {
         for p in &mut self.people {
-            let full = p.aliases.iter().chain(std::iter::once(&p.name)).find(|a| {
-                let n = normalize(a);
-                n.split(' ').count() >= 2 && p.first.as_deref().is_some_and(|f| n.starts_with(f))
-            });
-            if let Some(full) = full.cloned() {
-                if full != p.name {
-                    p.aliases.push(std::mem::replace(&mut p.name, full.clone()));
-                    p.aliases.retain(|a| *a != full);
+            let full = p.forms.iter().filter(|f| f.2 && f.1 >= 2).max_by_key(|f| f.1);
+            let weight = |f: &&(String, u32, bool)| f.1 * if f.0.contains(' ') { 2 } else { 1 };
+            let best = full.or_else(|| p.forms.iter().max_by_key(weight));
+            if let Some(best) = best.map(|f| f.0.clone()) {
+                if best != p.name {
+                    p.aliases.retain(|a| *a != best);
+                    p.aliases.push(std::mem::replace(&mut p.name, best));
                 }
             }
         }
@@ -275,7 +281,7 @@ impl Cast {
 }
 
 fn new_person(name: String, title: Option<String>, first: Option<String>, last: Option<String>, gender: Gender) -> Person {
-    Person { name, aliases: Vec::new(), gender, title, first, last, mentions: 0, person: false, votes_male: 0, votes_female: 0 }
+    Person { name, aliases: Vec::new(), gender, title, first, last, mentions: 0, person: false, votes_male: 0, votes_female: 0, forms: Vec::new() }
 }
 
 fn compatible(person: Gender, title: Option<Gender>) -> bool {
@@ -332,7 +338,10 @@ fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>
         match phrase_at(toks, i, text) {
             Some((p, used)) => {
                 let key = phrase_key(&p);
-                out.entry(key).and_modify(|q| q.count += 1).or_insert(p);
+                out.entry(key).and_modify(|q| {
+                    q.count += 1;
+                    q.tagged |= p.tagged;
+                }).or_insert(p);
                 i += used;
             }
             None => i += 1,
@@ -373,7 +382,9 @@ fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
     let end = toks.get(j - 1).map_or(t.end, |l| l.end);
     let display = text.get(t.start..end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
     let descriptive = after_the && title.is_none();
-    Some((Phrase { title, words, display, count: 1, descriptive }, j - i))
+    let verb = |k: Option<usize>| k.and_then(|k| toks.get(k)).is_some_and(|v| !v.cap && lexicon::is_speech_verb(&v.lower));
+    let tagged = verb(i.checked_sub(1)) || verb(Some(j));
+    Some((Phrase { title, words, display, count: 1, descriptive, tagged }, j - i))
 }
 
 /// Whether a phrase is a name: capitalized mid-sentence more often than written in lowercase.
@@ -392,5 +403,6 @@ fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
     if p.descriptive {
         return p.count >= 3 && p.words.iter().all(|w| namey(w, true));
     }
-    p.count >= 2 && p.words.iter().all(|w| namey(w, true) && !lexicon::is_stopword(w))
+    let strict = p.count >= 2 && !(p.tagged && p.count < 3);
+    (p.count >= 2 || p.tagged) && p.words.iter().all(|w| namey(w, strict) && !lexicon::is_stopword(w))
 }

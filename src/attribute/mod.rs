@@ -66,7 +66,8 @@ pub(crate) struct Cue {
 /// Someone a narration line refers to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Mention {
-    Person(usize),
+    /// A character, and whether the name opens its sentence (likely the subject).
+    Person(usize, bool),
     Pronoun(Gender),
 }
 
@@ -89,6 +90,12 @@ pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
     let mut mentions = narration_mentions(script, &toks, &mut cast);
     cast.settle_genders();
     let mut cues = cues(script, &toks, &paras, &cast);
+    for c in &cues {
+        if let Some(Subject::Person(id)) = c.tag {
+            cast.mark_person(id);
+        }
+        c.vocatives.iter().for_each(|&id| cast.mark_person(id));
+    }
     if let Some(from) = narrator_name(&paras, &cues, &cast) {
         rename_narrator(&mut cast, from, &mut cues, &mut mentions);
     }
@@ -144,7 +151,8 @@ fn line_mentions(t: &[Token], cast: &mut Cast) -> Vec<Mention> {
     let mut i = 0;
     while i < t.len() {
         if let Some((id, n)) = cast.match_at(t, i) {
-            found.push(Mention::Person(id));
+            let lead = i == 0 || t.get(i).is_some_and(|x| x.initial);
+            found.push(Mention::Person(id, lead));
             cast.count_mention(id);
             if let Some(g) = pronoun_after(t, i + n, cast) {
                 cast.vote_gender(id, g);
@@ -154,7 +162,7 @@ fn line_mentions(t: &[Token], cast: &mut Cast) -> Vec<Mention> {
         }
         let Some(tok) = t.get(i) else { break };
         if let (Some(n), true) = (cast.narrator, tok.cap && tok.lower == "i") {
-            found.push(Mention::Person(n));
+            found.push(Mention::Person(n, i == 0 || tok.initial));
         } else if let Some(g) = lexicon::subject_pronoun(&tok.lower) {
             found.push(Mention::Pronoun(g));
         }
@@ -192,14 +200,16 @@ fn pronoun_after(t: &[Token], from: usize, cast: &Cast) -> Option<Gender> {
 /// Tags and vocatives of every dialogue line.
 fn cues(script: &Script, toks: &[Vec<Token>], paras: &[Para], cast: &Cast) -> Vec<Cue> {
     let mut out = vec![Cue::default(); script.lines.len()];
-    for p in paras {
+    for (k, p) in paras.iter().enumerate() {
         for i in p.lines.clone() {
             if script.lines.get(i).is_none_or(|l| l.kind != Kind::Dialogue) {
                 continue;
             }
             let narr = |j: usize| toks.get(j).filter(|_| p.lines.contains(&j) && script.lines.get(j).is_some_and(|l| l.kind == Kind::Narration));
             let after = narr(i + 1).and_then(|t| tags::after(t, cast));
-            let tag = after.or_else(|| i.checked_sub(1).and_then(narr).and_then(|t| tags::before(t, cast)));
+            let before = || i.checked_sub(1).and_then(narr).and_then(|t| tags::before(t, cast));
+            let lead_in = || lead_in_tag(script, toks, paras, k, i, cast);
+            let tag = after.or_else(before).or_else(lead_in).filter(|s| !matches!(s, Subject::Noun(_)));
             let vocatives = toks.get(i).map(|t| tags::vocatives(t, cast)).unwrap_or_default();
             if let Some(c) = out.get_mut(i) {
                 *c = Cue { tag, vocatives };
@@ -207,6 +217,22 @@ fn cues(script: &Script, toks: &[Vec<Token>], paras: &[Para], cast: &Cast) -> Ve
         }
     }
     out
+}
+
+/// A tag closing the narration paragraph before a paragraph that opens with this quotation:
+/// hard-wrapped books often put `Lady Catherine then observed,` on a paragraph of its own.
+fn lead_in_tag(script: &Script, toks: &[Vec<Token>], paras: &[Para], k: usize, i: usize, cast: &Cast) -> Option<Subject> {
+    let p = paras.get(k)?;
+    let prev = paras.get(k.checked_sub(1)?)?;
+    let all_narration = prev.lines.clone().all(|j| script.lines.get(j).is_some_and(|l| l.kind == Kind::Narration));
+    if p.lines.start != i || !all_narration || prev.lines.end != i {
+        return None;
+    }
+    let t = toks.get(prev.lines.end.checked_sub(1)?)?;
+    if !t.last().is_some_and(|x| matches!(x.punct, ',' | ':')) {
+        return None;
+    }
+    tags::before(t, cast)
 }
 
 /// The person others address by name in the paragraphs around the narrator's own "I said" lines.
@@ -252,7 +278,7 @@ fn rename_narrator(cast: &mut Cast, from: usize, cues: &mut [Cue], mentions: &mu
         c.vocatives.iter_mut().for_each(fix);
     }
     for m in mentions.iter_mut().flatten() {
-        if let Mention::Person(id) = m {
+        if let Mention::Person(id, _) = m {
             fix(id);
         }
     }

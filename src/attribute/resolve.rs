@@ -42,6 +42,15 @@ struct State {
     addressed: Vec<usize>,
     gap: usize,
     last: Option<Guess>,
+    /// People named in narration since the last dialogue paragraph.
+    narrated: Vec<usize>,
+}
+
+/// People named in the narration of the current paragraph: anywhere before its first quotation,
+/// and as the opening of a sentence after it (later names are mostly listeners).
+struct Here {
+    before: Vec<usize>,
+    after: Vec<usize>,
 }
 
 impl State {
@@ -87,16 +96,17 @@ pub fn resolve(cx: &Context) -> Vec<Option<Guess>> {
         let dialogue: Vec<usize> = para.lines.clone().filter(|&i| is_dialogue(cx, i)).collect();
         if dialogue.is_empty() {
             note_mentions(cx, &mut st, para.lines.clone());
+            st.narrated.extend(para.lines.clone().flat_map(|i| people_in(cx, i, false)));
             st.narration(narration_words(cx, para));
             continue;
         }
         let continued = k > 0 && cx.paras.get(k - 1).is_some_and(|p| continues(cx, p, para));
         let first = dialogue.first().copied().unwrap_or(para.lines.start);
         note_mentions(cx, &mut st, para.lines.start..first);
-        let mut here: Vec<usize> = Vec::new();
-        for i in para.lines.clone() {
-            here.extend(people_in(cx, i));
-        }
+        let here = Here {
+            before: (para.lines.start..first).flat_map(|i| people_in(cx, i, false)).collect(),
+            after: (first..para.lines.end).flat_map(|i| people_in(cx, i, true)).collect(),
+        };
         let addressed: Vec<usize> = dialogue.iter().flat_map(|&i| cx.cues.get(i).map(|c| c.vocatives.clone()).unwrap_or_default()).collect();
         let guesses = paragraph(cx, &st, &dialogue, &here, &addressed, continued);
         for (&i, g) in dialogue.iter().zip(&guesses) {
@@ -115,12 +125,13 @@ pub fn resolve(cx: &Context) -> Vec<Option<Guess>> {
         st.addressed = addressed;
         st.last = speaker;
         st.gap = 0;
+        st.narrated.clear();
     }
     out
 }
 
 /// Guesses for the dialogue lines of one paragraph.
-fn paragraph(cx: &Context, st: &State, dialogue: &[usize], here: &[usize], addressed: &[usize], continued: bool) -> Vec<Option<Guess>> {
+fn paragraph(cx: &Context, st: &State, dialogue: &[usize], here: &Here, addressed: &[usize], continued: bool) -> Vec<Option<Guess>> {
     let tagged: Vec<Option<Guess>> = dialogue
         .iter()
         .map(|&i| cx.cues.get(i).and_then(|c| c.tag.as_ref()).and_then(|s| from_tag(cx, st, s, here)))
@@ -131,7 +142,7 @@ fn paragraph(cx: &Context, st: &State, dialogue: &[usize], here: &[usize], addre
     let guess = if continued {
         st.last.map(|g| Guess { evidence: "continued", ..g })
     } else {
-        beat(cx, st, here, addressed).or_else(|| turn(cx, st, addressed))
+        beat(here, addressed).or_else(|| turn(cx, st, addressed))
     };
     vec![guess; dialogue.len()]
 }
@@ -157,7 +168,7 @@ fn spread(tagged: &[Option<Guess>]) -> Vec<Option<Guess>> {
     out
 }
 
-fn from_tag(cx: &Context, st: &State, s: &Subject, here: &[usize]) -> Option<Guess> {
+fn from_tag(cx: &Context, st: &State, s: &Subject, here: &Here) -> Option<Guess> {
     let (speaker, confidence, evidence) = match *s {
         Subject::Person(id) => (id, 0.95, "tag"),
         Subject::Narrator => (cx.cast.narrator?, 0.9, "first-person"),
@@ -168,14 +179,18 @@ fn from_tag(cx: &Context, st: &State, s: &Subject, here: &[usize]) -> Option<Gue
     Some(Guess { speaker, confidence, evidence })
 }
 
-/// The most recent person of a gender, preferring someone named in this paragraph, and else
-/// not the previous speaker when two fit: a pronoun tag usually means the other one answering.
-fn by_gender(cx: &Context, st: &State, g: Gender, here: &[usize]) -> Option<(usize, f32)> {
-    let fits = |id: &usize, want: Gender| {
-        cx.cast.people.get(*id).is_some_and(|p| p.gender == want && p.person) && Some(*id) != cx.cast.narrator
+/// The person of a gender a pronoun tag means: someone named in this paragraph before the quote,
+/// else in the narration since the last speech, else (of two who fit) not the previous speaker,
+/// since a new paragraph usually means the other one answering.
+fn by_gender(cx: &Context, st: &State, g: Gender, here: &Here) -> Option<(usize, f32)> {
+    let fits = |id: &&usize, want: Gender| {
+        cx.cast.people.get(**id).is_some_and(|p| p.gender == want && p.person) && Some(**id) != cx.cast.narrator
     };
-    if let Some(&id) = here.iter().rev().find(|id| fits(id, g)) {
+    if let Some(&id) = here.before.iter().find(|id| fits(id, g)) {
         return Some((id, 0.85));
+    }
+    if let Some(&id) = st.narrated.iter().find(|id| fits(id, g)) {
+        return Some((id, 0.75));
     }
     let mut found = st.recent.iter().rev().filter(|id| fits(id, g));
     let Some(&first) = found.next() else {
@@ -189,15 +204,15 @@ fn by_gender(cx: &Context, st: &State, g: Gender, here: &[usize]) -> Option<(usi
     }
 }
 
-/// An action beat: the paragraph's narration names a character (not one being addressed).
-fn beat(cx: &Context, st: &State, here: &[usize], addressed: &[usize]) -> Option<Guess> {
-    let mut named = here.iter().filter(|id| !addressed.contains(id));
-    if let Some(&first) = named.next() {
-        let alone = here.iter().all(|&id| id == first || addressed.contains(&id));
-        return Some(Guess { speaker: first, confidence: if alone { 0.75 } else { 0.55 }, evidence: "beat" });
+/// An action beat: the paragraph's narration names a character who is not being addressed.
+fn beat(here: &Here, addressed: &[usize]) -> Option<Guess> {
+    let free = |id: &&usize| !addressed.contains(id);
+    if let Some(&first) = here.before.iter().find(free) {
+        let alone = here.before.iter().filter(free).all(|&id| id == first);
+        return Some(Guess { speaker: first, confidence: if alone { 0.75 } else { 0.6 }, evidence: "beat" });
     }
-    let _ = st;
-    None
+    let &first = here.after.iter().find(free)?;
+    Some(Guess { speaker: first, confidence: 0.6, evidence: "beat" })
 }
 
 /// No tag and no beat: the person addressed by the previous line answers, else the speaker
@@ -228,16 +243,16 @@ fn is_dialogue(cx: &Context, i: usize) -> bool {
 }
 
 /// People named in a narration line, and in a first-person story "I".
-fn people_in<'a>(cx: &'a Context, i: usize) -> impl Iterator<Item = usize> + 'a {
-    cx.mentions.get(i).into_iter().flatten().filter_map(|m| match m {
-        Mention::Person(id) if cx.cast.people.get(*id).is_some_and(|p| p.person) => Some(*id),
+fn people_in<'a>(cx: &'a Context, i: usize, lead_only: bool) -> impl Iterator<Item = usize> + 'a {
+    cx.mentions.get(i).into_iter().flatten().filter_map(move |m| match *m {
+        Mention::Person(id, lead) if (lead || !lead_only) && cx.cast.people.get(id).is_some_and(|p| p.person) => Some(id),
         _ => None,
     })
 }
 
 fn note_mentions(cx: &Context, st: &mut State, lines: std::ops::Range<usize>) {
     for i in lines {
-        for id in people_in(cx, i) {
+        for id in people_in(cx, i, false) {
             st.see(id);
         }
     }

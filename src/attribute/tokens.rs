@@ -64,7 +64,15 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
                 break;
             }
         }
-        let lower = slice[i..j].to_lowercase().replace('\u{2019}', "'");
+        let mut lower = slice[i..j].to_lowercase().replace('\u{2019}', "'");
+        // A possessive is its own token, so that "Elizabeth's" names Elizabeth.
+        if lower.len() > 2 && lower.ends_with("'s") {
+            let apostrophe = slice.get(..j).and_then(|h| h.char_indices().rev().nth(1)).map_or(j, |(k, _)| k);
+            lower.truncate(lower.len() - 2);
+            push(&mut out, Token { start: start + i, end: start + apostrophe, lower, punct: '\0', cap: c.is_uppercase(), initial: false });
+            push(&mut out, Token { start: start + apostrophe, end: start + j, lower: "'s".into(), punct: '\0', cap: false, initial: false });
+            continue;
+        }
         // "Mr." keeps its dot so that the dot does not end a sentence.
         if lexicon::is_abbreviation(&lower) && chars.peek().is_some_and(|&(_, d)| d == '.') {
             chars.next();
