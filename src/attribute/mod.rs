@@ -63,6 +63,10 @@ pub(crate) struct Cue {
     pub vocatives: Vec<usize>,
 }
 
+/// How often each head noun of a descriptive tag ("the Jew", "the beadle") shares a paragraph
+/// with each character: "the beadle" in a scene means whoever the book calls that most.
+pub(crate) type Epithets = HashMap<String, HashMap<usize, u32>>;
+
 /// Someone a narration line refers to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Mention {
@@ -91,7 +95,7 @@ pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
     cast.settle_genders();
     let mut cues = cues(script, &toks, &paras, &cast);
     for c in &cues {
-        if let Some(Subject::Person(id)) = c.tag {
+        if let Some(Subject::Person(id)) = c.tag.as_ref().map(|t| t.clone()) {
             cast.mark_person(id);
         }
         c.vocatives.iter().for_each(|&id| cast.mark_person(id));
@@ -99,7 +103,9 @@ pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
     if let Some(from) = narrator_name(&paras, &cues, &cast) {
         rename_narrator(&mut cast, from, &mut cues, &mut mentions);
     }
-    let guesses = resolve::resolve(&resolve::Context { text, script, paras: &paras, cues: &cues, mentions: &mentions, cast: &cast });
+    let epithets = epithets(script, &toks, &paras, &cues, &mentions);
+    let cx = resolve::Context { text, script, paras: &paras, cues: &cues, mentions: &mentions, cast: &cast, epithets: &epithets };
+    let guesses = resolve::resolve(&cx);
     apply(script, &toks, &cast, &guesses)
 }
 
@@ -209,10 +215,47 @@ fn cues(script: &Script, toks: &[Vec<Token>], paras: &[Para], cast: &Cast) -> Ve
             let after = narr(i + 1).and_then(|t| tags::after(t, cast));
             let before = || i.checked_sub(1).and_then(narr).and_then(|t| tags::before(t, cast));
             let lead_in = || lead_in_tag(script, toks, paras, k, i, cast);
-            let tag = after.or_else(before).or_else(lead_in).filter(|s| !matches!(s, Subject::Noun(_)));
+            let tag = after.or_else(before).or_else(lead_in);
             let vocatives = toks.get(i).map(|t| tags::vocatives(t, cast)).unwrap_or_default();
             if let Some(c) = out.get_mut(i) {
                 *c = Cue { tag, vocatives };
+            }
+        }
+    }
+    out
+}
+
+/// Counts, for each head noun used in a descriptive tag, the characters named in the paragraphs
+/// where "the <head>" occurs.
+fn epithets(script: &Script, toks: &[Vec<Token>], paras: &[Para], cues: &[Cue], mentions: &[Vec<Mention>]) -> Epithets {
+    let mut out: Epithets = HashMap::new();
+    out.insert(String::new(), HashMap::new());
+    for c in cues {
+        if let Some(Subject::Noun(head)) = &c.tag {
+            out.entry(head.clone()).or_default();
+        }
+    }
+    for p in paras {
+        let mut heads: Vec<&str> = Vec::new();
+        for i in p.lines.clone().filter(|&i| script.lines.get(i).is_some_and(|l| l.kind == Kind::Narration)) {
+            let Some(t) = toks.get(i) else { continue };
+            for (k, w) in t.iter().enumerate() {
+                let after_the = (1..=3).any(|d| k >= d && t.get(k - d).is_some_and(|x| x.lower == "the"));
+                if after_the && out.contains_key(&w.lower) && !heads.contains(&w.lower.as_str()) {
+                    heads.push(&w.lower);
+                }
+            }
+        }
+        let people: Vec<usize> = p.lines.clone().filter_map(|i| mentions.get(i)).flatten().filter_map(|m| match m {
+            Mention::Person(id, _) => Some(*id),
+            _ => None,
+        }).collect();
+        // usize::MAX counts each character's paragraphs, to tell "the Jew" (said in most of
+        // one man's paragraphs) from the hero named everywhere.
+        for h in heads.into_iter().chain(std::iter::once("")) {
+            let Some(row) = out.get_mut(h) else { continue };
+            for &id in &people {
+                *row.entry(id).or_default() += 1;
             }
         }
     }

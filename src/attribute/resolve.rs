@@ -28,6 +28,7 @@ pub struct Context<'a> {
     pub cues: &'a [Cue],
     pub mentions: &'a [Vec<Mention>],
     pub cast: &'a Cast,
+    pub epithets: &'a super::Epithets,
 }
 
 /// Who has been talking in the current scene.
@@ -173,8 +174,7 @@ fn from_tag(cx: &Context, st: &State, s: &Subject, here: &Here) -> Option<Guess>
         Subject::Person(id) => (id, 0.95, "tag"),
         Subject::Narrator => (cx.cast.narrator?, 0.9, "first-person"),
         Subject::Pronoun(g) => by_gender(cx, st, g, here).map(|(id, c)| (id, c, "tag-pronoun"))?,
-        Subject::Noun(g) if g != Gender::Unknown => by_gender(cx, st, g, here).map(|(id, c)| (id, c * 0.7, "tag-noun"))?,
-        Subject::Noun(_) => return None,
+        Subject::Noun(ref head) => by_epithet(cx, st, head, here).map(|id| (id, 0.6, "tag-noun"))?,
     };
     Some(Guess { speaker, confidence, evidence })
 }
@@ -202,6 +202,21 @@ fn by_gender(cx: &Context, st: &State, g: Gender, here: &Here) -> Option<(usize,
         Some(_) => Some((first, 0.7)),
         None => Some((first, 0.8)),
     }
+}
+
+/// The person a descriptive tag means: of the people in the scene, the one the book most often
+/// names alongside "the <head>"; nobody when the epithet is not clearly anyone's.
+fn by_epithet(cx: &Context, st: &State, head: &str, here: &Here) -> Option<usize> {
+    let row = cx.epithets.get(head)?;
+    let paragraphs = cx.epithets.get("")?;
+    let share = |id: &usize| {
+        let n = row.get(id).copied().unwrap_or(0);
+        let all = paragraphs.get(id).copied().unwrap_or(0).max(1);
+        (n >= 3).then_some(n as f32 / all as f32)
+    };
+    let scene = st.recent.iter().rev().take(8).chain(here.before.iter());
+    let best = scene.filter_map(|id| share(id).map(|s| (*id, s))).max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))?;
+    (best.1 >= 0.15).then_some(best.0)
 }
 
 /// An action beat: the paragraph's narration names a character who is not being addressed.
@@ -269,5 +284,6 @@ fn continues(cx: &Context, prev: &Para, para: &Para) -> bool {
     if last.kind != Kind::Dialogue || !first_is_dialogue {
         return false;
     }
-    cx.text.get(last.span.end..).and_then(|rest| rest.chars().next()).is_none_or(|c| c.is_whitespace())
+    let next = cx.text.get(last.span.end..).and_then(|rest| rest.chars().find(|&c| c != ' ' && c != '\t'));
+    next.is_none_or(|c| c.is_whitespace())
 }

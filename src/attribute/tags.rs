@@ -15,8 +15,8 @@ pub enum Subject {
     Pronoun(Gender),
     /// "I": the narrator of a first-person story.
     Narrator,
-    /// A descriptive noun phrase ("the old man", "his wife"), with the gender its head noun says.
-    Noun(Gender),
+    /// A descriptive noun phrase ("the old man", "the Jew"): its head noun, lowercase.
+    Noun(String),
 }
 
 /// How many words into a clause a speech verb may sit and still make a tag.
@@ -60,7 +60,7 @@ pub fn before(toks: &[Token], cast: &Cast) -> Option<Subject> {
 
 /// The subject opening a clause whose verb is further on ("she turned to him and said").
 fn clause_subject(clause: &[Token], cast: &Cast) -> Option<Subject> {
-    subject_at(clause, 0, cast).map(|(s, _)| s).filter(|s| !matches!(s, Subject::Noun(_)))
+    subject_at(clause, 0, cast).map(|(s, _)| s).filter(|s| !matches!(s, Subject::Noun(..)))
 }
 
 fn is_verb_at(clause: &[Token], k: usize, t: &Token) -> bool {
@@ -113,14 +113,20 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
     None
 }
 
-/// "the old man", "his wife": up to three lowercase words, the last one the head noun.
+/// "the old man", "the impetuous doctor": up to three lowercase words, the last being the head.
 fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
     let mut j = from;
-    while j < from + 3 && toks.get(j).is_some_and(|t| t.is_word() && !t.cap && !lexicon::is_speech_verb(&t.lower) && !lexicon::is_filler(&t.lower)) {
+    while j < from + 3 && toks.get(j).is_some_and(|t| t.is_word() && !lexicon::is_speech_verb(&t.lower) && !lexicon::is_filler(&t.lower) && !ends_noun_phrase(&t.lower)) {
         j += 1;
     }
     let head = toks.get(j.checked_sub(1)?).filter(|_| j > from)?;
-    Some((Subject::Noun(lexicon::noun_gender(&head.lower).unwrap_or(Gender::Unknown)), j))
+    Some((Subject::Noun(head.lower.clone()), j))
+}
+
+/// Words that follow a noun phrase rather than belong to it.
+fn ends_noun_phrase(lower: &str) -> bool {
+    matches!(lower, "to" | "and" | "with" | "as" | "in" | "of" | "who" | "that" | "at" | "for" | "from" | "but" | "was" | "had" | "'s" | "on" | "by")
+        || lower.len() > 4 && lower.ends_with("ed")
 }
 
 /// Characters addressed by name inside a quotation: "Jane, come here", "Oh, Mr. Darcy!".
