@@ -58,8 +58,11 @@ struct Phrase {
     display: String,
     count: u32,
     descriptive: bool,
-    /// Seen next to a speech verb ("said Ruth"): a person even when named only once.
+    /// Seen next to a speech verb ("said Ruth"): a person even when named only once, and maybe
+    /// always at the start of a sentence.
     tagged: bool,
+    /// Addressed like a name ("Sam, look."), which interjections ("Sure, ...") also are.
+    vocative: bool,
 }
 
 impl Cast {
@@ -121,12 +124,13 @@ impl Cast {
         id
     }
 
-    /// Counts a pronoun seen soon after a mention of `id`.
-    pub fn vote_gender(&mut self, id: usize, g: Gender) {
+    /// Counts `weight` votes for a gender of `id`: a pronoun seen soon after a mention, or
+    /// (weighing more) a pronoun tag in a paragraph whose other tag names them.
+    pub fn vote_gender(&mut self, id: usize, g: Gender, weight: u32) {
         if let Some(p) = self.people.get_mut(id) {
             match g {
-                Gender::Male => p.votes_male += 1,
-                Gender::Female => p.votes_female += 1,
+                Gender::Male => p.votes_male += weight,
+                Gender::Female => p.votes_female += weight,
                 Gender::Unknown => {}
             }
         }
@@ -341,6 +345,7 @@ fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>
                 out.entry(key).and_modify(|q| {
                     q.count += 1;
                     q.tagged |= p.tagged;
+                    q.vocative |= p.vocative;
                 }).or_insert(p);
                 i += used;
             }
@@ -383,8 +388,11 @@ fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
     let display = text.get(t.start..end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
     let descriptive = after_the && title.is_none();
     let verb = |k: Option<usize>| k.and_then(|k| toks.get(k)).is_some_and(|v| !v.cap && lexicon::is_speech_verb(&v.lower));
+    let vocative = (i == 0 || toks.get(i - 1).is_some_and(|p| p.punct == ','))
+        && toks.get(j).is_none_or(|n| matches!(n.punct, ',' | '!' | '?' | '.'));
+    let vocative = vocative && title.is_none();
     let tagged = verb(i.checked_sub(1)) || verb(Some(j));
-    Some((Phrase { title, words, display, count: 1, descriptive, tagged }, j - i))
+    Some((Phrase { title, words, display, count: 1, descriptive, tagged, vocative }, j - i))
 }
 
 /// Whether a phrase is a name: capitalized mid-sentence more often than written in lowercase.
@@ -397,12 +405,20 @@ fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
         }
         if strict { s.cap_mid >= 1 && caps >= 2 && s.lower < s.cap_mid } else { s.lower <= caps * 2 }
     };
+    let rare_lower = |w: &String| words.get(w.as_str()).is_some_and(|s| s.lower * 4 <= s.cap_mid + s.cap_initial);
+    let plain = |w: &String| !lexicon::is_stopword(w);
     if p.title.is_some() {
         return p.words.iter().all(|w| namey(w, false) && !lexicon::is_stopword(w));
     }
     if p.descriptive {
-        return p.count >= 3 && p.words.iter().all(|w| namey(w, true));
+        let title_like = |w: &String| lexicon::honorific(w).is_some();
+        return p.count >= 3 && p.words.iter().all(|w| namey(w, true) && (plain(w) || title_like(w)));
     }
-    let strict = p.count >= 2 && !(p.tagged && p.count < 3);
-    (p.count >= 2 || p.tagged) && p.words.iter().all(|w| namey(w, strict) && !lexicon::is_stopword(w))
+    if p.count >= 2 && p.words.iter().all(|w| namey(w, true) && plain(w)) {
+        return true;
+    }
+    if p.tagged {
+        return p.words.iter().all(|w| namey(w, false) && plain(w));
+    }
+    p.vocative && p.words.iter().all(|w| rare_lower(w) && plain(w))
 }

@@ -92,15 +92,16 @@ pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
     }
     let paras = paragraphs(script);
     let mut mentions = narration_mentions(script, &toks, &mut cast);
-    cast.settle_genders();
     let mut cues = cues(script, &toks, &paras, &cast);
+    tag_agreement(&paras, &cues, &mut cast);
+    cast.settle_genders();
     for c in &cues {
         if let Some(Subject::Person(id)) = c.tag.as_ref().map(|t| t.clone()) {
             cast.mark_person(id);
         }
         c.vocatives.iter().for_each(|&id| cast.mark_person(id));
     }
-    if let Some(from) = narrator_name(&paras, &cues, &cast) {
+    if let Some(from) = narrator_name(script, &paras, &cues, &toks, &cast) {
         rename_narrator(&mut cast, from, &mut cues, &mut mentions);
     }
     let epithets = epithets(script, &toks, &paras, &cues, &mentions);
@@ -161,7 +162,7 @@ fn line_mentions(t: &[Token], cast: &mut Cast) -> Vec<Mention> {
             found.push(Mention::Person(id, lead));
             cast.count_mention(id);
             if let Some(g) = pronoun_after(t, i + n, cast) {
-                cast.vote_gender(id, g);
+                cast.vote_gender(id, g, 1);
             }
             i += n;
             continue;
@@ -225,6 +226,21 @@ fn cues(script: &Script, toks: &[Vec<Token>], paras: &[Para], cast: &Cast) -> Ve
     out
 }
 
+/// "said the Rabbit ... she added": a pronoun tag in a paragraph whose other tag names one
+/// person says that person's gender better than pronouns that merely follow the name.
+fn tag_agreement(paras: &[Para], cues: &[Cue], cast: &mut Cast) {
+    for p in paras {
+        let tags: Vec<&Subject> = p.lines.clone().filter_map(|i| cues.get(i)?.tag.as_ref()).collect();
+        let named: Vec<usize> = tags.iter().filter_map(|t| if let Subject::Person(id) = t { Some(*id) } else { None }).collect();
+        let Some(&id) = named.first().filter(|_| named.iter().all(|n| *n == named[0])) else { continue };
+        for t in &tags {
+            if let Subject::Pronoun(g) = t {
+                cast.vote_gender(id, *g, 4);
+            }
+        }
+    }
+}
+
 /// Counts, for each head noun used in a descriptive tag, the characters named in the paragraphs
 /// where "the <head>" occurs.
 fn epithets(script: &Script, toks: &[Vec<Token>], paras: &[Para], cues: &[Cue], mentions: &[Vec<Mention>]) -> Epithets {
@@ -278,23 +294,25 @@ fn lead_in_tag(script: &Script, toks: &[Vec<Token>], paras: &[Para], k: usize, i
     tags::before(t, cast)
 }
 
-/// The person others address by name in the paragraphs around the narrator's own "I said" lines.
-fn narrator_name(paras: &[Para], cues: &[Cue], cast: &Cast) -> Option<usize> {
+/// The person others address by name when they talk to the narrator: in the paragraphs around
+/// the narrator's own "I said" lines, and in paragraphs whose narration says "me" or "my".
+fn narrator_name(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Token>], cast: &Cast) -> Option<usize> {
     cast.narrator?;
     let by_narrator = |p: &Para| p.lines.clone().any(|i| cues.get(i).is_some_and(|c| c.tag == Some(Subject::Narrator)));
+    let to_narrator = |p: &Para| {
+        p.lines.clone().filter_map(|i| toks.get(i).filter(|_| script.lines.get(i).is_some_and(|l| l.kind == Kind::Narration)))
+            .flatten()
+            .any(|t| matches!(t.lower.as_str(), "me" | "my"))
+    };
     let mut votes: HashMap<usize, usize> = HashMap::new();
     for (k, p) in paras.iter().enumerate() {
-        if !by_narrator(p) {
+        let near = [k.checked_sub(1), Some(k + 1)].into_iter().flatten().filter_map(|j| paras.get(j)).any(by_narrator);
+        if by_narrator(p) || !(near || to_narrator(p)) {
             continue;
         }
-        for q in [k.checked_sub(1), Some(k + 1)].into_iter().flatten().filter_map(|j| paras.get(j)) {
-            if by_narrator(q) {
-                continue;
-            }
-            for c in q.lines.clone().filter_map(|i| cues.get(i)) {
-                for &v in &c.vocatives {
-                    *votes.entry(v).or_default() += 1;
-                }
+        for c in p.lines.clone().filter_map(|i| cues.get(i)) {
+            for &v in &c.vocatives {
+                *votes.entry(v).or_default() += 1;
             }
         }
     }

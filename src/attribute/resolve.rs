@@ -43,8 +43,8 @@ struct State {
     addressed: Vec<usize>,
     gap: usize,
     last: Option<Guess>,
-    /// People named in narration since the last dialogue paragraph.
-    narrated: Vec<usize>,
+    /// People named in each narration paragraph since the last dialogue paragraph.
+    narrated: Vec<Vec<usize>>,
 }
 
 /// People named in the narration of the current paragraph: anywhere before its first quotation,
@@ -97,7 +97,7 @@ pub fn resolve(cx: &Context) -> Vec<Option<Guess>> {
         let dialogue: Vec<usize> = para.lines.clone().filter(|&i| is_dialogue(cx, i)).collect();
         if dialogue.is_empty() {
             note_mentions(cx, &mut st, para.lines.clone());
-            st.narrated.extend(para.lines.clone().flat_map(|i| people_in(cx, i, false)));
+            st.narrated.push(para.lines.clone().flat_map(|i| people_in(cx, i, false)).collect());
             st.narration(narration_words(cx, para));
             continue;
         }
@@ -189,7 +189,7 @@ fn by_gender(cx: &Context, st: &State, g: Gender, here: &Here) -> Option<(usize,
     if let Some(&id) = here.before.iter().find(|id| fits(id, g)) {
         return Some((id, 0.85));
     }
-    if let Some(&id) = st.narrated.iter().find(|id| fits(id, g)) {
+    if let Some(&id) = st.narrated.iter().rev().find_map(|p| p.iter().find(|id| fits(id, g))) {
         return Some((id, 0.75));
     }
     let mut found = st.recent.iter().rev().filter(|id| fits(id, g));
