@@ -110,11 +110,6 @@ impl Cast {
         best
     }
 
-    /// Looks up a person by a name as written ("Mr. Darcy").
-    pub fn lookup(&self, name: &str) -> Option<usize> {
-        self.index.get(&normalize(name)).copied()
-    }
-
     /// Adds a first-person narrator and returns their id.
     pub fn add_narrator(&mut self) -> usize {
         self.people.push(new_person("Narrator".into(), None, None, None, Gender::Unknown));
@@ -315,15 +310,6 @@ fn phrase_key(p: &Phrase) -> String {
     key
 }
 
-/// Lowercase words without dots, as the alias index keys them.
-pub fn normalize(name: &str) -> String {
-    name.split(|c: char| c.is_whitespace() || c == '.')
-        .filter(|w| !w.is_empty())
-        .map(|w| w.to_lowercase().replace('\u{2019}', "'"))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 fn count_words<'a>(toks: &'a [Token], words: &mut HashMap<&'a str, WordStat>) {
     for t in toks.iter().filter(|t| t.is_word()) {
         let s = words.entry(t.lower.as_str()).or_default();
@@ -403,7 +389,9 @@ fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
         if w.len() < 2 || w.chars().all(|c| c.is_numeric()) {
             return false;
         }
-        if strict { s.cap_mid >= 1 && caps >= 2 && s.lower < s.cap_mid } else { s.lower <= caps * 2 }
+        // A known first name never written in lowercase needs no mid-sentence evidence.
+        let given = s.lower == 0 && lexicon::first_name_gender(w).is_some();
+        if strict { given || s.cap_mid >= 1 && caps >= 2 && s.lower < s.cap_mid } else { s.lower <= caps * 2 }
     };
     let rare_lower = |w: &String| words.get(w.as_str()).is_some_and(|s| s.lower * 4 <= s.cap_mid + s.cap_initial);
     let plain = |w: &String| !lexicon::is_stopword(w);
@@ -420,5 +408,7 @@ fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
     if p.tagged {
         return p.words.iter().all(|w| namey(w, false) && plain(w));
     }
-    p.vocative && p.words.iter().all(|w| rare_lower(w) && plain(w))
+    // A lone capitalized word at the start of a quotation is often no name ("Two, three.").
+    let enough = p.count >= 2 || p.words.len() >= 2 || p.words.iter().any(|w| lexicon::first_name_gender(w).is_some());
+    p.vocative && enough && p.words.iter().all(|w| rare_lower(w) && plain(w))
 }

@@ -57,8 +57,8 @@ pub fn is_speech_verb(lower: &str) -> bool {
             | "told" | "tells" | "spoke" | "went" | "put" | "broke" | "struck" | "cut"
             | "screeched" | "howled" | "wailed" | "moaned" | "purred" | "grunted" | "huffed"
             | "smiled" | "smiles" | "grinned" | "grins" | "nodded" | "shrugged" | "sniggered"
-            | "stuttered" | "lisped" | "uttered" | "urges" | "continue" | "shouted" | "gushed"
-            | "recalled" | "noted" | "noticed" | "joked" | "lied" | "agrees" | "observes"
+            | "stuttered" | "lisped" | "uttered" | "urges" | "continue" | "gushed"
+            | "recalled" | "noted" | "noticed" | "joked" | "lied" | "observes"
             | "pursued" | "proceeded" | "remonstrated" | "exclaim" | "thundered" | "hazarded"
             | "cooed" | "quavered" | "trilled" | "retorts" | "counters" | "reflected"
     )
@@ -85,21 +85,6 @@ pub fn any_pronoun(lower: &str) -> Option<Gender> {
         "she" | "her" | "hers" | "herself" => Some(Gender::Female),
         _ => None,
     }
-}
-
-/// Head nouns of descriptive phrases that say a gender ("the old man", "his wife").
-pub fn noun_gender(lower: &str) -> Option<Gender> {
-    let g = match lower {
-        "man" | "gentleman" | "boy" | "fellow" | "husband" | "father" | "son" | "brother"
-        | "uncle" | "lad" | "king" | "prince" | "lord" | "sir" | "master" | "gent" | "chap"
-        | "grandfather" | "nephew" | "gentlemen" | "priest" | "monk" | "waiter" | "butler"
-        | "landlord" => Gender::Male,
-        "woman" | "lady" | "girl" | "wife" | "mother" | "daughter" | "sister" | "aunt" | "lass"
-        | "queen" | "princess" | "madam" | "grandmother" | "niece" | "maid" | "nurse"
-        | "landlady" | "widow" | "mistress" | "matron" | "housekeeper" | "maiden" => Gender::Female,
-        _ => return None,
-    };
-    Some(g)
 }
 
 /// Determiners that open a descriptive noun phrase.
@@ -160,7 +145,7 @@ pub fn first_name_gender(lower: &str) -> Option<Gender> {
         "victoria", "willow", "buffy", "dawn", "cordelia", "hermione", "ginny", "luna", "brenda",
         "brett", "mildred", "dora", "ada", "beatrice", "bella", "cecilia", "claire", "daisy",
         "ella", "flora", "hester", "ivy", "jo", "josephine", "judith", "juliet", "leah", "lizzy",
-        "lizzie", "maria", "marian", "marianne", "mrs", "nell", "nelly", "phoebe", "priscilla",
+        "lizzie", "maria", "marian", "marianne", "nell", "nelly", "phoebe", "priscilla",
         "sybil", "tessa", "violet", "winifred", "zoe", "megan", "hailey", "ashley", "chloe",
         "natalie", "nicole", "kelly", "tara", "faith", "joyce", "cora", "mina", "lucia",
         "patricia", "linda", "barbara", "karen", "lisa", "michelle", "sandra", "donna", "carol",
