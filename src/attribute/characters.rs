@@ -27,6 +27,8 @@ pub struct Person {
     pub person: bool,
     votes_male: u32,
     votes_female: u32,
+    /// Known only by a descriptive tag ("the doctor"): a speaker, never named in narration.
+    pub epithet: bool,
     /// Each written form with how often it occurs, and whether it is a full name without title.
     forms: Vec<(String, u32, bool)>,
 }
@@ -117,6 +119,15 @@ impl Cast {
         self.people[id].person = true;
         self.narrator = Some(id);
         id
+    }
+
+    /// Adds a character known only by a descriptive tag ("the doctor") and returns their id.
+    pub fn add_epithet(&mut self, head: &str) -> usize {
+        let mut p = new_person(format!("the {head}"), None, None, None, lexicon::noun_gender(head));
+        p.person = true;
+        p.epithet = true;
+        self.people.push(p);
+        self.people.len() - 1
     }
 
     /// Counts `weight` votes for a gender of `id`: a pronoun seen soon after a mention, or
@@ -280,7 +291,7 @@ impl Cast {
 }
 
 fn new_person(name: String, title: Option<String>, first: Option<String>, last: Option<String>, gender: Gender) -> Person {
-    Person { name, aliases: Vec::new(), gender, title, first, last, mentions: 0, person: false, votes_male: 0, votes_female: 0, forms: Vec::new() }
+    Person { name, aliases: Vec::new(), gender, title, first, last, mentions: 0, person: false, votes_male: 0, votes_female: 0, epithet: false, forms: Vec::new() }
 }
 
 fn compatible(person: Gender, title: Option<Gender>) -> bool {

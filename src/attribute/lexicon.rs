@@ -87,6 +87,46 @@ pub fn any_pronoun(lower: &str) -> Option<Gender> {
     }
 }
 
+/// Head nouns of descriptive phrases that say a gender ("the old man", "the young lady").
+pub fn noun_gender(lower: &str) -> Gender {
+    match lower {
+        "man" | "gentleman" | "boy" | "fellow" | "husband" | "father" | "son" | "brother" | "uncle"
+        | "lad" | "king" | "prince" | "lord" | "master" | "chap" | "grandfather" | "nephew"
+        | "priest" | "monk" | "waiter" | "butler" | "landlord" | "beadle" | "jew" => Gender::Male,
+        "woman" | "lady" | "girl" | "wife" | "mother" | "daughter" | "sister" | "aunt" | "lass"
+        | "queen" | "princess" | "madam" | "grandmother" | "niece" | "maid" | "nurse"
+        | "landlady" | "widow" | "mistress" | "matron" | "housekeeper" | "maiden" => Gender::Female,
+        _ => Gender::Unknown,
+    }
+}
+
+/// Head nouns that point back at someone already named ("the other", "the latter") rather
+/// than describe a person.
+pub fn is_anaphoric_head(lower: &str) -> bool {
+    matches!(lower, "other" | "latter" | "former" | "first" | "second" | "last" | "same" | "one" | "voice" | "speaker" | "rest" | "others" | "two" | "three")
+}
+
+/// Head nouns that describe nearly anyone ("the girl", "the old gentleman"): they stand for a
+/// character already in the scene far more often than for a new one.
+pub fn is_generic_head(lower: &str) -> bool {
+    matches!(lower, "man" | "woman" | "girl" | "boy" | "lady" | "gentleman" | "fellow" | "lad" | "child" | "person" | "stranger" | "youth" | "men" | "women")
+}
+
+/// The full title for an abbreviation, so "Dr. Bauerstein" is "the doctor".
+pub fn full_title(lower: &str) -> &str {
+    match lower {
+        "dr" => "doctor",
+        "capt" => "captain",
+        "col" => "colonel",
+        "gen" => "general",
+        "lt" => "lieutenant",
+        "sgt" => "sergeant",
+        "rev" => "reverend",
+        "prof" => "professor",
+        other => other,
+    }
+}
+
 /// Determiners that open a descriptive noun phrase.
 pub fn is_determiner(lower: &str) -> bool {
     matches!(lower, "the" | "a" | "an" | "his" | "her" | "their" | "my" | "our" | "its" | "this" | "that")
@@ -127,7 +167,9 @@ pub fn is_stopword(lower: &str) -> bool {
             | "captain" | "doctor" | "colonel" | "lady" | "master" | "queen" | "king"
             | "bible" | "church" | "majesty" | "highness" | "ladyship" | "lordship"
             | "honour" | "honor" | "worship" | "grace" | "mamma" | "papa" | "mama" | "mum"
-            | "dad" | "mom" | "ugh" | "wow" | "hush" | "nay" | "whatever" | "sorry"
+            | "dad" | "mom" | "ugh" | "wow" | "hush" | "nay" | "whatever" | "sorry" | "humph"
+            | "bah" | "pshaw" | "hallo" | "hullo" | "halloa" | "eh" | "gad" | "egad"
+            | "hurrah" | "huzza" | "bravo" | "goodness" | "lor" | "lord's" | "ahem"
     )
 }
 

@@ -65,7 +65,14 @@ pub(crate) struct Cue {
 
 /// How often each head noun of a descriptive tag ("the Jew", "the beadle") shares a paragraph
 /// with each character: "the beadle" in a scene means whoever the book calls that most.
-pub(crate) type Epithets = HashMap<String, HashMap<usize, u32>>;
+pub(crate) struct Epithets {
+    /// Head noun to the characters named in the same paragraphs, with counts.
+    pub cooccur: HashMap<String, HashMap<usize, u32>>,
+    /// How many paragraphs name each character.
+    pub paragraphs: HashMap<usize, u32>,
+    /// Head noun to the stand-in character used when the epithet is nobody known.
+    pub stand_in: HashMap<String, usize>,
+}
 
 /// Someone a narration line refers to.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -104,7 +111,7 @@ pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
     if let Some(from) = narrator_name(script, &paras, &cues, &toks, &cast) {
         rename_narrator(&mut cast, from, &mut cues, &mut mentions);
     }
-    let epithets = epithets(script, &toks, &paras, &cues, &mentions);
+    let epithets = epithets(script, &toks, &paras, &cues, &mentions, &mut cast);
     let cx = resolve::Context { text, script, paras: &paras, cues: &cues, mentions: &mentions, cast: &cast, epithets: &epithets };
     let guesses = resolve::resolve(&cx);
     apply(script, &toks, &cast, &guesses)
@@ -243,12 +250,14 @@ fn tag_agreement(paras: &[Para], cues: &[Cue], cast: &mut Cast) {
 
 /// Counts, for each head noun used in a descriptive tag, the characters named in the paragraphs
 /// where "the <head>" occurs.
-fn epithets(script: &Script, toks: &[Vec<Token>], paras: &[Para], cues: &[Cue], mentions: &[Vec<Mention>]) -> Epithets {
-    let mut out: Epithets = HashMap::new();
-    out.insert(String::new(), HashMap::new());
+fn epithets(script: &Script, toks: &[Vec<Token>], paras: &[Para], cues: &[Cue], mentions: &[Vec<Mention>], cast: &mut Cast) -> Epithets {
+    let mut out = Epithets { cooccur: HashMap::new(), paragraphs: HashMap::new(), stand_in: HashMap::new() };
     for c in cues {
         if let Some(Subject::Noun(head)) = &c.tag {
-            out.entry(head.clone()).or_default();
+            if !lexicon::is_anaphoric_head(head) && !out.stand_in.contains_key(head) {
+                out.stand_in.insert(head.clone(), cast.add_epithet(head));
+                out.cooccur.insert(head.clone(), HashMap::new());
+            }
         }
     }
     for p in paras {
@@ -257,19 +266,22 @@ fn epithets(script: &Script, toks: &[Vec<Token>], paras: &[Para], cues: &[Cue], 
             let Some(t) = toks.get(i) else { continue };
             for (k, w) in t.iter().enumerate() {
                 let after_the = (1..=3).any(|d| k >= d && t.get(k - d).is_some_and(|x| x.lower == "the"));
-                if after_the && out.contains_key(&w.lower) && !heads.contains(&w.lower.as_str()) {
+                if after_the && out.cooccur.contains_key(&w.lower) && !heads.contains(&w.lower.as_str()) {
                     heads.push(&w.lower);
                 }
             }
         }
-        let people: Vec<usize> = p.lines.clone().filter_map(|i| mentions.get(i)).flatten().filter_map(|m| match m {
+        let mut people: Vec<usize> = p.lines.clone().filter_map(|i| mentions.get(i)).flatten().filter_map(|m| match m {
             Mention::Person(id, _) => Some(*id),
             _ => None,
         }).collect();
-        // usize::MAX counts each character's paragraphs, to tell "the Jew" (said in most of
-        // one man's paragraphs) from the hero named everywhere.
-        for h in heads.into_iter().chain(std::iter::once("")) {
-            let Some(row) = out.get_mut(h) else { continue };
+        people.sort_unstable();
+        people.dedup();
+        for &id in &people {
+            *out.paragraphs.entry(id).or_default() += 1;
+        }
+        for h in heads {
+            let Some(row) = out.cooccur.get_mut(h) else { continue };
             for &id in &people {
                 *row.entry(id).or_default() += 1;
             }

@@ -2,6 +2,7 @@
 //! else the vocative of the previous line or turn-taking between the two people talking.
 
 use super::characters::Cast;
+use super::lexicon;
 use super::tags::Subject;
 use super::{Cue, Mention, Para};
 use crate::engine::Gender;
@@ -174,9 +175,29 @@ fn from_tag(cx: &Context, st: &State, s: &Subject, here: &Here) -> Option<Guess>
         Subject::Person(id) => (id, 0.95, "tag"),
         Subject::Narrator => (cx.cast.narrator?, 0.9, "first-person"),
         Subject::Pronoun(g) => by_gender(cx, st, g, here).map(|(id, c)| (id, c, "tag-pronoun"))?,
-        Subject::Noun(ref head) => by_epithet(cx, st, head, here).map(|id| (id, 0.6, "tag-noun"))?,
+        Subject::Noun(ref head) => noun_tag(cx, st, head, here)?,
     };
     Some(Guess { speaker, confidence, evidence })
+}
+
+/// A descriptive tag: a known person it stands for, else "the other" of the conversation, else a
+/// stand-in character named by the epithet itself.
+fn noun_tag(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usize, f32, &'static str)> {
+    if let Some((id, c)) = by_epithet(cx, st, head, here) {
+        return Some((id, c, "tag-noun"));
+    }
+    if lexicon::is_anaphoric_head(head) {
+        return turn(cx, st, &[]).map(|g| (g.speaker, g.confidence, g.evidence));
+    }
+    let g = lexicon::noun_gender(head);
+    if lexicon::is_generic_head(head) && g != Gender::Unknown {
+        let last = st.last_speaker();
+        let fits = |id: &&usize| Some(**id) != last && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet);
+        if let Some(&id) = here.before.iter().find(fits).or_else(|| st.recent.iter().rev().take(8).find(fits)) {
+            return Some((id, 0.5, "tag-noun"));
+        }
+    }
+    cx.epithets.stand_in.get(head).map(|&id| (id, 0.5, "tag-noun"))
 }
 
 /// The person of a gender a pronoun tag means: someone named in this paragraph before the quote,
@@ -206,17 +227,30 @@ fn by_gender(cx: &Context, st: &State, g: Gender, here: &Here) -> Option<(usize,
 
 /// The person a descriptive tag means: of the people in the scene, the one the book most often
 /// names alongside "the <head>"; nobody when the epithet is not clearly anyone's.
-fn by_epithet(cx: &Context, st: &State, head: &str, here: &Here) -> Option<usize> {
-    let row = cx.epithets.get(head)?;
-    let paragraphs = cx.epithets.get("")?;
-    let share = |id: &usize| {
-        let n = row.get(id).copied().unwrap_or(0);
-        let all = paragraphs.get(id).copied().unwrap_or(0).max(1);
-        (n >= 3).then_some(n as f32 / all as f32)
+fn by_epithet(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usize, f32)> {
+    let scene: Vec<usize> = st.recent.iter().rev().take(8).chain(here.before.iter()).copied().collect();
+    let titled = |id: &&usize| {
+        cx.cast.people.get(**id).and_then(|p| p.title.as_deref()).is_some_and(|t| lexicon::full_title(t) == head)
     };
-    let scene = st.recent.iter().rev().take(8).chain(here.before.iter());
-    let best = scene.filter_map(|id| share(id).map(|s| (*id, s))).max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))?;
-    (best.1 >= 0.15).then_some(best.0)
+    if let Some(&id) = scene.iter().find(titled) {
+        return Some((id, 0.8));
+    }
+    let e = cx.epithets;
+    let row = e.cooccur.get(head)?;
+    let share = |id: usize| {
+        let n = row.get(&id).copied().unwrap_or(0);
+        let all = e.paragraphs.get(&id).copied().unwrap_or(0).max(1);
+        (n >= 3).then_some((id, n as f32 / all as f32))
+    };
+    let best = |ids: &mut dyn Iterator<Item = usize>| ids.filter_map(share).max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    if let Some((id, s)) = best(&mut scene.iter().copied()).filter(|b| b.1 >= 0.15) {
+        return Some((id, 0.5 + s.min(0.3)));
+    }
+    // Someone the epithet is used for throughout the book ("the Jew"), even if not named here.
+    let (id, s) = best(&mut row.keys().copied())?;
+    let n = row.get(&id).copied().unwrap_or(0);
+    let second = row.iter().filter(|(k, _)| **k != id).map(|(_, v)| *v).max().unwrap_or(0);
+    (s >= 0.3 && n >= 5 && n >= second * 2).then_some((id, 0.5))
 }
 
 /// An action beat: the paragraph's narration names a character who is not being addressed.
@@ -246,7 +280,7 @@ fn turn(cx: &Context, st: &State, addressed: &[usize]) -> Option<Guess> {
     }
     let other = st.recent.iter().rev().find(|id| free(id) && cx.cast.people.get(**id).is_some_and(|p| p.person));
     match (other, last) {
-        (Some(&id), Some(_)) => Some(Guess { speaker: id, confidence: 0.4, evidence: "turn-taking" }),
+        (Some(&id), Some(_)) => Some(Guess { speaker: id, confidence: 0.4, evidence: "turn-other" }),
         (Some(&id), None) => Some(Guess { speaker: id, confidence: 0.25, evidence: "recent" }),
         (None, Some(id)) if !addressed.contains(&id) => Some(Guess { speaker: id, confidence: 0.2, evidence: "recent" }),
         _ => None,
