@@ -176,6 +176,7 @@ fn from_tag(cx: &Context, st: &State, s: &Subject, here: &Here) -> Option<Guess>
         Subject::Narrator => (cx.cast.narrator?, 0.9, "first-person"),
         Subject::Pronoun(g) => by_gender(cx, st, g, here).map(|(id, c)| (id, c, "tag-pronoun"))?,
         Subject::Noun(ref head) => noun_tag(cx, st, head, here)?,
+        Subject::Relative(ref head) => relative(cx, st, head, here).map(|id| (id, 0.45, "tag-noun"))?,
     };
     Some(Guess { speaker, confidence, evidence })
 }
@@ -198,6 +199,28 @@ fn noun_tag(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usize,
         }
     }
     cx.epithets.stand_in.get(head).map(|&id| (id, 0.5, "tag-noun"))
+}
+
+/// "her mother", "his wife": someone of the head noun's gender in the scene who is not the
+/// previous speaker (often the relative's own child or spouse), preferring a parent's or a
+/// spouse's title ("Mrs. Bennet") for parents, spouses, aunts and uncles.
+fn relative(cx: &Context, st: &State, head: &str, here: &Here) -> Option<usize> {
+    let g = lexicon::noun_gender(head);
+    if g == Gender::Unknown {
+        return None;
+    }
+    let elder = matches!(head, "mother" | "father" | "wife" | "husband" | "aunt" | "uncle" | "lady" | "mamma" | "papa");
+    let last = st.last_speaker();
+    let scene: Vec<usize> = here.before.iter().chain(st.recent.iter().rev().take(10)).copied().collect();
+    let fits = |id: &&usize| Some(**id) != last && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet);
+    let titled = |id: &&usize| cx.cast.people.get(**id).and_then(|p| p.title.as_deref()).is_some_and(|t| matches!(t, "mrs" | "mr" | "lady" | "sir" | "lord" | "aunt" | "uncle"));
+    let mut fitting = scene.iter().filter(fits);
+    if elder {
+        if let Some(&id) = scene.iter().filter(fits).find(titled) {
+            return Some(id);
+        }
+    }
+    fitting.next().copied()
 }
 
 /// The person of a gender a pronoun tag means: someone named in this paragraph before the quote,
@@ -229,8 +252,13 @@ fn by_gender(cx: &Context, st: &State, g: Gender, here: &Here) -> Option<(usize,
 /// names alongside "the <head>"; nobody when the epithet is not clearly anyone's.
 fn by_epithet(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usize, f32)> {
     let scene: Vec<usize> = st.recent.iter().rev().take(8).chain(here.before.iter()).copied().collect();
+    let as_title = match head {
+        "ladyship" => "lady",
+        "lordship" => "lord",
+        h => h,
+    };
     let titled = |id: &&usize| {
-        cx.cast.people.get(**id).and_then(|p| p.title.as_deref()).is_some_and(|t| lexicon::full_title(t) == head)
+        cx.cast.people.get(**id).and_then(|p| p.title.as_deref()).is_some_and(|t| lexicon::full_title(t) == as_title)
     };
     if let Some(&id) = scene.iter().find(titled) {
         return Some((id, 0.8));

@@ -17,6 +17,8 @@ pub enum Subject {
     Narrator,
     /// A descriptive noun phrase ("the old man", "the Jew"): its head noun, lowercase.
     Noun(String),
+    /// A relative of someone ("her mother", "his wife"): the head noun, lowercase.
+    Relative(String),
 }
 
 /// How many words into a clause a speech verb may sit and still make a tag.
@@ -60,7 +62,7 @@ pub fn before(toks: &[Token], cast: &Cast) -> Option<Subject> {
 
 /// The subject opening a clause whose verb is further on ("she turned to him and said").
 fn clause_subject(clause: &[Token], cast: &Cast) -> Option<Subject> {
-    subject_at(clause, 0, cast).map(|(s, _)| s).filter(|s| !matches!(s, Subject::Noun(..)))
+    subject_at(clause, 0, cast).map(|(s, _)| s).filter(|s| !matches!(s, Subject::Noun(..) | Subject::Relative(..)))
 }
 
 fn is_verb_at(clause: &[Token], k: usize, t: &Token) -> bool {
@@ -108,7 +110,11 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
         if let Some((id, n)) = cast.match_at(toks, i + 1) {
             return Some((Subject::Person(id), i + 1 + n));
         }
-        return noun_phrase(toks, i + 1);
+        let possessive = matches!(t.lower.as_str(), "his" | "her" | "their" | "my" | "our");
+        return noun_phrase(toks, i + 1).map(|(s, j)| match s {
+            Subject::Noun(head) if possessive => (Subject::Relative(head), j),
+            other => (other, j),
+        });
     }
     None
 }
