@@ -46,6 +46,15 @@ struct State {
     last: Option<Guess>,
     /// People named in each narration paragraph since the last dialogue paragraph.
     narrated: Vec<Vec<usize>>,
+    /// Counts conversations: a scene break or long narration starts a new one.
+    run: usize,
+}
+
+/// One dialogue paragraph as turn-taking sees it.
+struct Turn {
+    run: usize,
+    lines: Vec<usize>,
+    guess: Option<Guess>,
 }
 
 /// People named in the narration of the current paragraph: anywhere before its first quotation,
@@ -60,6 +69,7 @@ impl State {
         if self.place != (chapter, scene) {
             // A scene break ends the conversation; the people may still be around.
             self.place = (chapter, scene);
+            self.run += 1;
             self.history.clear();
             self.addressed.clear();
             self.last = None;
@@ -78,7 +88,8 @@ impl State {
 
     fn narration(&mut self, words: usize) {
         self.gap += words;
-        if self.gap > GAP_WORDS {
+        if self.gap > GAP_WORDS && !self.history.is_empty() {
+            self.run += 1;
             self.history.clear();
             self.addressed.clear();
         }
@@ -93,6 +104,7 @@ impl State {
 pub fn resolve(cx: &Context) -> Vec<Option<Guess>> {
     let mut out = vec![None; cx.script.lines.len()];
     let mut st = State::default();
+    let mut turns: Vec<Turn> = Vec::new();
     for (k, para) in cx.paras.iter().enumerate() {
         st.enter(para.chapter, para.scene);
         let dialogue: Vec<usize> = para.lines.clone().filter(|&i| is_dialogue(cx, i)).collect();
@@ -128,8 +140,35 @@ pub fn resolve(cx: &Context) -> Vec<Option<Guess>> {
         st.last = speaker;
         st.gap = 0;
         st.narrated.clear();
+        if !continued {
+            turns.push(Turn { run: st.run, lines: dialogue, guess: speaker });
+        }
     }
+    fill_backwards(&turns, &mut out);
     out
+}
+
+/// A conversation's first untagged lines have no earlier speakers to alternate with: take the
+/// speaker two turns later when the turn between is someone else's.
+fn fill_backwards(turns: &[Turn], out: &mut [Option<Guess>]) {
+    let strong = |g: &Guess| matches!(g.evidence, "tag" | "first-person" | "tag-pronoun" | "tag-noun" | "beat");
+    for (j, t) in turns.iter().enumerate() {
+        let weak = t.guess.is_none_or(|g| matches!(g.evidence, "recent" | "turn-other"));
+        let (Some(next), Some(after)) = (turns.get(j + 1), turns.get(j + 2)) else { continue };
+        if !weak || next.run != t.run || after.run != t.run {
+            continue;
+        }
+        let (Some(a), Some(b)) = (after.guess.filter(strong), next.guess) else { continue };
+        if a.speaker == b.speaker {
+            continue;
+        }
+        let guess = Guess { speaker: a.speaker, confidence: 0.45, evidence: "turn-taking" };
+        for &i in &t.lines {
+            if let Some(slot) = out.get_mut(i) {
+                *slot = Some(guess);
+            }
+        }
+    }
 }
 
 /// Guesses for the dialogue lines of one paragraph.

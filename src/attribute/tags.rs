@@ -29,6 +29,9 @@ pub fn after(toks: &[Token], cast: &Cast) -> Option<Subject> {
     let start = toks.iter().position(|t| t.is_word())?;
     let end = toks.iter().skip(start).position(|t| t.ends_sentence()).map_or(toks.len(), |e| e + start);
     let clause = toks.get(start..end)?;
+    if let Some(s) = subject_then_past_verb(clause, cast) {
+        return Some(s);
+    }
     let v = clause.iter().enumerate().filter(|(_, t)| t.is_word()).take(VERB_WINDOW).find(|(k, t)| is_verb_at(clause, *k, t))?.0;
     if let Some((s, e)) = subject_at(clause, 0, cast) {
         if e <= v && only_fillers(clause.get(e..v)?) {
@@ -36,6 +39,18 @@ pub fn after(toks: &[Token], cast: &Cast) -> Option<Subject> {
         }
     }
     subject_after_verb(clause, v, cast).or_else(|| clause_subject(clause, cast))
+}
+
+/// Right after a quotation, a subject and a past-tense verb make a tag whatever the verb
+/// ("she exhorted", "Tom persisted"): the list of speech verbs is never complete.
+fn subject_then_past_verb(clause: &[Token], cast: &Cast) -> Option<Subject> {
+    let (s, mut e) = subject_at(clause, 0, cast)?;
+    while clause.get(e).is_some_and(|t| t.is_word() && lexicon::is_filler(&t.lower) && !t.lower.ends_with("ed")) {
+        e += 1;
+    }
+    let v = clause.get(e)?;
+    let past = v.lower.len() > 3 && v.lower.ends_with("ed") || lexicon::is_speech_verb(&v.lower);
+    (v.is_word() && !v.cap && past).then_some(s)
 }
 
 /// A tag at the end of the narration that precedes a quotation (`Darcy replied, "..."`).
