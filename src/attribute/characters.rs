@@ -341,6 +341,10 @@ fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>
                 let key = phrase_key(&p);
                 out.entry(key).and_modify(|q| {
                     q.count += 1;
+                    // Prefer a form as written in running text to a heading's capitals.
+                    if q.display.chars().all(|c| !c.is_lowercase()) {
+                        q.display = p.display.clone();
+                    }
                     q.tagged |= p.tagged;
                     q.vocative |= p.vocative;
                 }).or_insert(p);
@@ -420,6 +424,7 @@ fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
         return p.words.iter().all(|w| namey(w, false) && plain(w));
     }
     // A lone capitalized word at the start of a quotation is often no name ("Two, three.").
-    let enough = p.count >= 2 || p.words.len() >= 2 || p.words.iter().any(|w| lexicon::first_name_gender(w).is_some());
+    let mid = |w: &String| words.get(w.as_str()).is_some_and(|s| s.cap_mid >= 1);
+    let enough = p.words.len() >= 2 || p.words.iter().any(|w| lexicon::first_name_gender(w).is_some() || p.count >= 2 && mid(w));
     p.vocative && enough && p.words.iter().all(|w| rare_lower(w) && plain(w))
 }

@@ -173,10 +173,23 @@ fn fill_backwards(turns: &[Turn], out: &mut [Option<Guess>]) {
 
 /// Guesses for the dialogue lines of one paragraph.
 fn paragraph(cx: &Context, st: &State, dialogue: &[usize], here: &Here, addressed: &[usize], continued: bool) -> Vec<Option<Guess>> {
-    let tagged: Vec<Option<Guess>> = dialogue
-        .iter()
-        .map(|&i| cx.cues.get(i).and_then(|c| c.tag.as_ref()).and_then(|s| from_tag(cx, st, s, here)))
-        .collect();
+    let mut tagged: Vec<Option<Guess>> = Vec::with_capacity(dialogue.len());
+    let mut named: Option<Guess> = None;
+    for &i in dialogue {
+        let tag = cx.cues.get(i).and_then(|c| c.tag.as_ref());
+        // "said Rabbit ... he added": the pronoun goes on with the person the paragraph named.
+        let same = match (tag, named) {
+            (Some(Subject::Pronoun(g)), Some(n)) if cx.cast.people.get(n.speaker).is_some_and(|p| p.gender == *g || p.gender == Gender::Unknown) => {
+                Some(Guess { speaker: n.speaker, confidence: 0.85, evidence: "tag-pronoun" })
+            }
+            _ => None,
+        };
+        let g = same.or_else(|| tag.and_then(|s| from_tag(cx, st, s, here)));
+        if let (Some(Subject::Person(_) | Subject::Narrator), Some(x)) = (tag, g) {
+            named = Some(x);
+        }
+        tagged.push(g);
+    }
     if tagged.iter().any(Option::is_some) {
         return spread(&tagged);
     }
