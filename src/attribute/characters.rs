@@ -410,6 +410,15 @@ fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
     };
     let rare_lower = |w: &String| words.get(w.as_str()).is_some_and(|s| s.lower * 4 <= s.cap_mid + s.cap_initial);
     let plain = |w: &String| !lexicon::is_stopword(w);
+    // "the Miss Bennets", "the Wilcoxes": a family, not a person.
+    let plural = p.words.last().is_some_and(|w| {
+        let caps = |s: &str| words.get(s).map_or(0, |st| st.cap_mid + st.cap_initial);
+        let stem = |suffix: &str| w.strip_suffix(suffix).is_some_and(|s| caps(s) >= caps(w).max(1));
+        w.len() > 3 && (stem("s") || stem("es"))
+    });
+    if plural {
+        return false;
+    }
     if p.title.is_some() {
         return p.words.iter().all(|w| namey(w, false) && !lexicon::is_stopword(w));
     }
