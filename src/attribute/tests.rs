@@ -86,11 +86,17 @@ fn turn_taking_alternates_between_two_people() {
 #[test]
 fn a_scene_break_resets_turn_taking() {
     let text = format!(
-        "{INTRO}\"One,\" said Ann.\n\n\"Two,\" said Tom.\n\n* * *\n\nRuth sat alone with Mara in the kitchen, and Mara was tired.\n\n\"Three,\" said Ruth.\n\n\"Four.\"\n"
+        "{INTRO}\"One,\" said Ann.\n\n\"Two,\" said Tom.\n\n* * *\n\n\"Three,\" said Ruth to Mara, and Mara nodded.\n\n\"Four.\"\n"
     );
     let l = run(&text);
     // Without the break, alternation would give Tom the line; after it, Mara is the one there.
     assert_eq!(speaker_of(&l, "Four").as_deref(), Some("Mara"));
+}
+
+#[test]
+fn narration_between_speeches_names_the_next_speaker() {
+    let text = format!("{INTRO}\"One,\" said Ann.\n\n\"Two,\" said Tom.\n\n\"Three,\" said Ann.\n\nTom put down his pipe.\n\n\"Four.\"\n");
+    assert_eq!(speaker_of(&run(&text), "Four").as_deref(), Some("Tom"));
 }
 
 #[test]
