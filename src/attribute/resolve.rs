@@ -43,6 +43,8 @@ struct State {
     last: Option<Guess>,
     /// People named in each narration paragraph since the last dialogue paragraph.
     narrated: Vec<Vec<usize>>,
+    /// "He shrugged.": the pronoun opening the last narration paragraph, when it names nobody.
+    narrated_pronoun: Option<Gender>,
     /// Counts conversations: a scene break or long narration starts a new one.
     run: usize,
 }
@@ -108,6 +110,7 @@ pub fn resolve(cx: &Context) -> Vec<Option<Guess>> {
         if dialogue.is_empty() {
             note_mentions(cx, &mut st, para.lines.clone());
             st.narrated.push(para.lines.clone().flat_map(|i| people_in(cx, i, false)).collect());
+            st.narrated_pronoun = opening_pronoun(cx, para);
             st.narration();
             continue;
         }
@@ -192,7 +195,7 @@ fn paragraph(cx: &Context, st: &State, dialogue: &[usize], here: &Here, addresse
     let guess = if continued {
         st.last.map(|g| Guess { evidence: "continued", ..g })
     } else {
-        beat(here, addressed).or_else(|| lead_in(st, addressed)).or_else(|| turn(cx, st, addressed))
+        beat(here, addressed).or_else(|| lead_in(cx, st, addressed)).or_else(|| turn(cx, st, addressed))
     };
     vec![guess; dialogue.len()]
 }
@@ -347,10 +350,24 @@ fn beat(here: &Here, addressed: &[usize]) -> Option<Guess> {
 
 /// Narration between speeches usually turns to whoever speaks next: the last person the
 /// preceding narration paragraph names (not one being addressed).
-fn lead_in(st: &State, addressed: &[usize]) -> Option<Guess> {
+fn lead_in(cx: &Context, st: &State, addressed: &[usize]) -> Option<Guess> {
     let para = st.narrated.last()?;
-    let &id = para.iter().rev().find(|id| !addressed.contains(id))?;
-    Some(Guess { speaker: id, confidence: 0.45, evidence: "beat" })
+    if let Some(&id) = para.iter().rev().find(|id| !addressed.contains(id)) {
+        return Some(Guess { speaker: id, confidence: 0.45, evidence: "beat" });
+    }
+    let g = st.narrated_pronoun?;
+    let no_one = Here { before: Vec::new(), after: Vec::new() };
+    let (id, _) = by_gender(cx, st, g, &no_one).filter(|(id, _)| !addressed.contains(id))?;
+    Some(Guess { speaker: id, confidence: 0.35, evidence: "beat" })
+}
+
+/// The he or she that opens a narration paragraph naming nobody.
+fn opening_pronoun(cx: &Context, para: &Para) -> Option<Gender> {
+    let mut mentions = para.lines.clone().filter_map(|i| cx.mentions.get(i)).flatten();
+    match mentions.next()? {
+        Mention::Pronoun(g) if !mentions.any(|m| matches!(m, Mention::Person(..))) => Some(*g),
+        _ => None,
+    }
 }
 
 /// No tag and no beat: the person addressed by the previous line answers, else the speaker
