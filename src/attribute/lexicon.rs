@@ -15,7 +15,7 @@ pub fn honorific(lower: &str) -> Option<Gender> {
         "dr" | "doctor" | "professor" | "prof" | "captain" | "capt" | "colonel" | "col" | "major"
         | "general" | "gen" | "lieutenant" | "lt" | "sergeant" | "sgt" | "inspector" | "detective"
         | "judge" | "reverend" | "rev" | "officer" | "nurse" | "agent" | "cousin" | "grandma"
-        | "granny" | "grandpa" | "st" | "saint" => Gender::Unknown,
+        | "granny" | "grandpa" => Gender::Unknown,
         _ => return None,
     };
     Some(g)
