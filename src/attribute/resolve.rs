@@ -61,6 +61,9 @@ struct Turn {
 struct Here {
     before: Vec<usize>,
     after: Vec<usize>,
+    /// "She was with Helen. "...," she cried.": a pronoun opening the narration before the
+    /// quote is its subject, and the names after it are not whom a later "she" means.
+    opening: Option<Gender>,
 }
 
 impl State {
@@ -110,7 +113,7 @@ pub fn resolve(cx: &Context) -> Vec<Option<Guess>> {
         if dialogue.is_empty() {
             note_mentions(cx, &mut st, para.lines.clone());
             st.narrated.push(para.lines.clone().flat_map(|i| people_in(cx, i, false)).collect());
-            st.narrated_pronoun = opening_pronoun(cx, para);
+            st.narrated_pronoun = opening_pronoun(cx, para.lines.clone());
             st.narration();
             continue;
         }
@@ -120,6 +123,7 @@ pub fn resolve(cx: &Context) -> Vec<Option<Guess>> {
         let here = Here {
             before: (para.lines.start..first).flat_map(|i| people_in(cx, i, false)).collect(),
             after: (first..para.lines.end).flat_map(|i| people_in(cx, i, true)).collect(),
+            opening: opening_pronoun(cx, para.lines.start..first),
         };
         let addressed: Vec<usize> = dialogue.iter().flat_map(|&i| cx.cues.get(i).map(|c| c.vocatives.clone()).unwrap_or_default()).collect();
         let guesses = paragraph(cx, &st, &dialogue, &here, &addressed, continued);
@@ -281,7 +285,7 @@ fn by_gender(cx: &Context, st: &State, g: Gender, here: &Here) -> Option<(usize,
     let fits = |id: &&usize, want: Gender| {
         cx.cast.people.get(**id).is_some_and(|p| p.gender == want && p.person) && Some(**id) != cx.cast.narrator
     };
-    if let Some(&id) = here.before.iter().find(|id| fits(id, g)) {
+    if let Some(&id) = here.before.iter().find(|id| fits(id, g)).filter(|_| here.opening != Some(g)) {
         return Some((id, 0.85));
     }
     if let Some(&id) = st.narrated.iter().rev().find_map(|p| p.iter().find(|id| fits(id, g))) {
@@ -355,17 +359,17 @@ fn lead_in(cx: &Context, st: &State, addressed: &[usize]) -> Option<Guess> {
     if let Some(&id) = para.iter().rev().find(|id| !addressed.contains(id)) {
         return Some(Guess { speaker: id, confidence: 0.45, evidence: "beat" });
     }
-    let g = st.narrated_pronoun?;
-    let no_one = Here { before: Vec::new(), after: Vec::new() };
+    let g = st.narrated_pronoun.filter(|_| para.is_empty())?;
+    let no_one = Here { before: Vec::new(), after: Vec::new(), opening: None };
     let (id, _) = by_gender(cx, st, g, &no_one).filter(|(id, _)| !addressed.contains(id))?;
     Some(Guess { speaker: id, confidence: 0.35, evidence: "beat" })
 }
 
 /// The he or she that opens a narration paragraph naming nobody.
-fn opening_pronoun(cx: &Context, para: &Para) -> Option<Gender> {
-    let mut mentions = para.lines.clone().filter_map(|i| cx.mentions.get(i)).flatten();
+fn opening_pronoun(cx: &Context, lines: std::ops::Range<usize>) -> Option<Gender> {
+    let mut mentions = lines.filter_map(|i| cx.mentions.get(i)).flatten();
     match mentions.next()? {
-        Mention::Pronoun(g) if !mentions.any(|m| matches!(m, Mention::Person(..))) => Some(*g),
+        Mention::Pronoun(g) => Some(*g),
         _ => None,
     }
 }
