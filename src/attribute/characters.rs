@@ -206,6 +206,14 @@ impl Cast {
         self.max_words = self.max_words.max(key.split(' ').count());
         self.index.entry(key).or_insert(id);
         if let Some(person) = self.people.get_mut(id) {
+            // "Mr. Darcy" gives "Fitzwilliam Darcy" his title, so a bare "Darcy" finds him.
+            if person.title.is_none() && p.title.is_some() {
+                person.title = p.title.clone();
+                let g = p.title.as_deref().and_then(lexicon::honorific).unwrap_or(Gender::Unknown);
+                if person.gender == Gender::Unknown {
+                    person.gender = g;
+                }
+            }
             person.forms.push((p.display.clone(), p.count, p.title.is_none() && p.words.len() >= 2));
             if person.name != p.display && !person.aliases.contains(&p.display) {
                 person.aliases.push(p.display.clone());
@@ -228,7 +236,8 @@ impl Cast {
             if p.title.as_deref() == Some("mrs") {
                 return None;
             }
-            if by_first.len() == 1 {
+            // "Lady Catherine", "Miss Elizabeth" take a first name; "Colonel Fitzwilliam" a surname.
+            if by_first.len() == 1 && p.title.as_deref().is_some_and(lexicon::takes_first_name) {
                 return by_first.first().copied();
             }
             let by_last = self.ids_where(|q| {

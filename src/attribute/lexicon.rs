@@ -21,6 +21,11 @@ pub fn honorific(lower: &str) -> Option<Gender> {
     Some(g)
 }
 
+/// Titles used with a first name ("Lady Catherine", "Aunt Juley") rather than a surname.
+pub fn takes_first_name(lower: &str) -> bool {
+    matches!(lower, "lady" | "sir" | "miss" | "aunt" | "uncle" | "cousin" | "sister" | "brother" | "master" | "dame" | "lord")
+}
+
 /// Abbreviated titles whose trailing dot belongs to the word ("Mr." is one token).
 pub fn is_abbreviation(lower: &str) -> bool {
     matches!(
