@@ -65,6 +65,8 @@ struct Phrase {
     tagged: bool,
     /// Addressed like a name ("Sam, look."), which interjections ("Sure, ...") also are.
     vocative: bool,
+    /// Occurrences after "in", "into", "near"...: a place.
+    placed: u32,
 }
 
 impl Cast {
@@ -183,9 +185,9 @@ impl Cast {
             }
         }
         if let Some(dst) = self.people.get_mut(into) {
-            dst.name = src.name.clone();
-            dst.aliases.push(src.name.clone());
-            dst.aliases.extend(src.aliases.iter().cloned());
+            let old = std::mem::replace(&mut dst.name, src.name.clone());
+            dst.aliases.push(old);
+            dst.aliases.extend(src.aliases.iter().filter(|a| **a != src.name).cloned());
             if dst.gender == Gender::Unknown {
                 dst.gender = src.gender;
             }
@@ -234,7 +236,8 @@ impl Cast {
         if p.title.is_some() {
             // "Mrs. X" is usually someone else than any "Jane X": a mother, a wife.
             if p.title.as_deref() == Some("mrs") {
-                return None;
+                let wives = self.ids_where(|q| q.title.as_deref() == Some("mrs") && (q.last.as_ref() == Some(word) || q.first.as_ref() == Some(word)));
+                return if wives.len() == 1 { wives.first().copied() } else { None };
             }
             // "Lady Catherine", "Miss Elizabeth" take a first name; "Colonel Fitzwilliam" a surname.
             if by_first.len() == 1 && p.title.as_deref().is_some_and(lexicon::takes_first_name) {
@@ -356,6 +359,7 @@ fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>
                     }
                     q.tagged |= p.tagged;
                     q.vocative |= p.vocative;
+                    q.placed += p.placed;
                 }).or_insert(p);
                 i += used;
             }
@@ -402,7 +406,9 @@ fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
         && toks.get(j).is_none_or(|n| matches!(n.punct, ',' | '!' | '?' | '.'));
     let vocative = vocative && title.is_none();
     let tagged = verb(i.checked_sub(1)) || verb(Some(j));
-    Some((Phrase { title, words, display, count: 1, descriptive, tagged, vocative }, j - i))
+    let prep = |k: Option<usize>| k.and_then(|k| toks.get(k)).is_some_and(|t| matches!(t.lower.as_str(), "in" | "into" | "near" | "across" | "through" | "inside" | "outside" | "round"));
+    let placed = u32::from(prep(i.checked_sub(1)) || after_the && prep(i.checked_sub(2)));
+    Some((Phrase { title, words, display, count: 1, descriptive, tagged, vocative, placed }, j - i))
 }
 
 /// Whether a phrase is a name: capitalized mid-sentence more often than written in lowercase.
@@ -425,7 +431,8 @@ fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
         let stem = |suffix: &str| w.strip_suffix(suffix).is_some_and(|s| caps(s) >= caps(w).max(1));
         w.len() > 3 && (stem("s") || stem("es"))
     });
-    if plural {
+    // "in Green Gables", "into Paris": a place is where things happen, not who speaks.
+    if plural || p.title.is_none() && p.placed * 4 >= p.count && p.placed >= 1 {
         return false;
     }
     if p.title.is_some() {
