@@ -323,6 +323,12 @@ fn by_epithet(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usiz
     if let Some(&id) = scene.iter().find(titled) {
         return Some((id, 0.8));
     }
+    // The only doctor of the book is "the doctor" even where the scene has not named him.
+    let ids: Vec<usize> = (0..cx.cast.people.len()).collect();
+    let mut everyone = ids.iter().filter(titled);
+    if let (Some(&id), None) = (everyone.next(), everyone.next()) {
+        return Some((id, 0.6));
+    }
     let e = cx.epithets;
     let row = e.cooccur.get(head)?;
     let share = |id: usize| {
