@@ -312,39 +312,47 @@ fn by_gender(cx: &Context, st: &State, g: Gender, here: &Here) -> Option<(usize,
 /// names alongside "the <head>"; nobody when the epithet is not clearly anyone's.
 fn by_epithet(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usize, f32)> {
     let scene: Vec<usize> = st.recent.iter().rev().take(8).chain(here.before.iter()).copied().collect();
+    if let Some(&id) = scene.iter().find(|id| has_title(cx.cast, **id, head)) {
+        return Some((id, 0.8));
+    }
+    let e = cx.epithets;
+    let share = |id: usize| epithet_share(e, head, id);
+    let best = scene.iter().filter_map(|&id| share(id).map(|s| (id, s))).max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    if let Some((id, s)) = best.filter(|b| b.1 >= 0.15) {
+        return Some((id, 0.5 + s.min(0.3)));
+    }
+    book_epithet(cx.cast, e, head).map(|id| (id, 0.55))
+}
+
+/// Whether someone's title is the epithet ("the doctor" for Dr. Bauerstein).
+fn has_title(cast: &Cast, id: usize, head: &str) -> bool {
     let as_title = match head {
         "ladyship" => "lady",
         "lordship" => "lord",
         h => h,
     };
-    let titled = |id: &&usize| {
-        cx.cast.people.get(**id).and_then(|p| p.title.as_deref()).is_some_and(|t| lexicon::full_title(t) == as_title)
-    };
-    if let Some(&id) = scene.iter().find(titled) {
-        return Some((id, 0.8));
+    cast.people.get(id).and_then(|p| p.title.as_deref()).is_some_and(|t| lexicon::full_title(t) == as_title)
+}
+
+/// The share of someone's paragraphs that also say "the <head>", when that happens often.
+fn epithet_share(e: &super::Epithets, head: &str, id: usize) -> Option<f32> {
+    let n = e.cooccur.get(head)?.get(&id).copied().unwrap_or(0);
+    let all = e.paragraphs.get(&id).copied().unwrap_or(0).max(1);
+    (n >= 3).then_some(n as f32 / all as f32)
+}
+
+/// Who an epithet means throughout the book: the only person with that title ("the doctor"),
+/// or the one the book names alongside it far more than anyone else ("the Jew").
+pub(crate) fn book_epithet(cast: &Cast, e: &super::Epithets, head: &str) -> Option<usize> {
+    let mut titled = (0..cast.people.len()).filter(|&id| has_title(cast, id, head));
+    if let (Some(id), None) = (titled.next(), titled.next()) {
+        return Some(id);
     }
-    // The only doctor of the book is "the doctor" even where the scene has not named him.
-    let ids: Vec<usize> = (0..cx.cast.people.len()).collect();
-    let mut everyone = ids.iter().filter(titled);
-    if let (Some(&id), None) = (everyone.next(), everyone.next()) {
-        return Some((id, 0.6));
-    }
-    let e = cx.epithets;
     let row = e.cooccur.get(head)?;
-    let share = |id: usize| {
-        let n = row.get(&id).copied().unwrap_or(0);
-        let all = e.paragraphs.get(&id).copied().unwrap_or(0).max(1);
-        (n >= 3).then_some((id, n as f32 / all as f32))
-    };
-    let best = |ids: &mut dyn Iterator<Item = usize>| ids.filter_map(share).max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
-    if let Some((id, s)) = best(&mut scene.iter().copied()).filter(|b| b.1 >= 0.15) {
-        return Some((id, 0.5 + s.min(0.3)));
-    }
-    // Someone the epithet is used for throughout the book ("the Jew"), even if not named here.
-    let (id, s) = best(&mut row.keys().copied())?;
+    let (id, s) = row.keys().filter_map(|&id| epithet_share(e, head, id).map(|s| (id, s))).max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))?;
     let n = row.get(&id).copied().unwrap_or(0);
     let second = row.iter().filter(|(k, _)| **k != id).map(|(_, v)| *v).max().unwrap_or(0);
-    (s >= 0.3 && n >= 5 && n >= second * 2).then_some((id, 0.5))
+    (s >= 0.3 && n >= 5 && n >= second * 2).then_some(id)
 }
 
 /// An action beat: the paragraph's narration names a character who is not being addressed.
