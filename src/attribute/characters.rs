@@ -1,0 +1,455 @@
+//! Finding the characters: capitalized name phrases merged into people with aliases and gender.
+//!
+//! A name is a run of capitalized words that is capitalized mid-sentence more often than the same
+//! word is written in lowercase, optionally after a title ("Mr. Darcy", "Lady Catherine") or
+//! after "the" ("the Caterpillar"). Phrases then merge: a full name ("Elizabeth Bennet") claims
+//! its first name and, when nobody else shares it, its surname; a title + surname joins a full
+//! name of a compatible gender, except "Mrs." which usually means a different (married) person.
+
+use super::lexicon;
+use super::tokens::Token;
+use crate::engine::Gender;
+use std::collections::HashMap;
+
+/// One character as the attribution rules see it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Person {
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub gender: Gender,
+    pub title: Option<String>,
+    pub first: Option<String>,
+    pub last: Option<String>,
+    /// How often the text names them (all aliases).
+    pub mentions: u32,
+    /// Whether something says this is a person and not a place: a title, a known first name,
+    /// pronouns after the name, a speech tag or a vocative.
+    pub person: bool,
+    votes_male: u32,
+    votes_female: u32,
+    /// Known only by a descriptive tag ("the doctor"): a speaker, never named in narration.
+    pub epithet: bool,
+    /// Each written form with how often it occurs, and whether it is a full name without title.
+    forms: Vec<(String, u32, bool)>,
+}
+
+/// All characters and the alias table used to recognize them in the text.
+#[derive(Debug, Clone, Default)]
+pub struct Cast {
+    pub people: Vec<Person>,
+    /// Lowercase alias ("mr darcy", "darcy") to person.
+    index: HashMap<String, usize>,
+    max_words: usize,
+    /// The narrator of a first-person story, if any.
+    pub narrator: Option<usize>,
+}
+
+#[derive(Default)]
+struct WordStat {
+    cap_mid: u32,
+    cap_initial: u32,
+    lower: u32,
+}
+
+#[derive(Clone)]
+struct Phrase {
+    title: Option<String>,
+    /// Lowercase words of the name.
+    words: Vec<String>,
+    /// The phrase as first written.
+    display: String,
+    count: u32,
+    descriptive: bool,
+    /// Seen next to a speech verb ("said Ruth"): a person even when named only once, and maybe
+    /// always at the start of a sentence.
+    tagged: bool,
+    /// Addressed like a name ("Sam, look."), which interjections ("Sure, ...") also are.
+    vocative: bool,
+    /// Occurrences after "in", "into", "near"...: a place.
+    placed: u32,
+}
+
+impl Cast {
+    /// Finds the characters named in the tokenized lines of a story.
+    pub fn discover(lines: &[Vec<Token>], text: &str) -> Cast {
+        let mut words: HashMap<&str, WordStat> = HashMap::new();
+        let mut phrases: HashMap<String, Phrase> = HashMap::new();
+        for toks in lines {
+            count_words(toks, &mut words);
+            collect_phrases(toks, text, &mut phrases);
+        }
+        let mut accepted: Vec<Phrase> = phrases.into_values().filter(|p| accept(p, &words)).collect();
+        // Full names first so that their parts can join them; then titles; then single words.
+        accepted.sort_by(|a, b| rank(b).cmp(&rank(a)).then(b.count.cmp(&a.count)).then(a.display.cmp(&b.display)));
+        let mut cast = Cast::default();
+        for p in &accepted {
+            cast.add_phrase(p);
+        }
+        cast.finish_names();
+        cast
+    }
+
+    /// The person whose alias starts at token `i`, and how many tokens the alias takes.
+    pub fn match_at(&self, toks: &[Token], i: usize) -> Option<(usize, usize)> {
+        let first = toks.get(i)?;
+        if !first.is_word() || !first.cap {
+            return None;
+        }
+        let mut key = String::new();
+        let mut best = None;
+        let mut n = 0;
+        for t in toks.iter().skip(i) {
+            if !t.is_word() || n == self.max_words {
+                break;
+            }
+            if n > 0 {
+                key.push(' ');
+            }
+            key.push_str(&t.lower);
+            n += 1;
+            if let Some(&id) = self.index.get(&key) {
+                best = Some((id, n));
+            }
+        }
+        best
+    }
+
+    /// Adds a first-person narrator and returns their id.
+    pub fn add_narrator(&mut self) -> usize {
+        self.people.push(new_person("Narrator".into(), None, None, None, Gender::Unknown));
+        let id = self.people.len() - 1;
+        self.people[id].person = true;
+        self.narrator = Some(id);
+        id
+    }
+
+    /// Adds a character known only by a descriptive tag ("the doctor") and returns their id.
+    pub fn add_epithet(&mut self, head: &str) -> usize {
+        let mut p = new_person(format!("the {head}"), None, None, None, lexicon::noun_gender(head));
+        p.person = true;
+        p.epithet = true;
+        self.people.push(p);
+        self.people.len() - 1
+    }
+
+    /// Counts `weight` votes for a gender of `id`: a pronoun seen soon after a mention, or
+    /// (weighing more) a pronoun tag in a paragraph whose other tag names them.
+    pub fn vote_gender(&mut self, id: usize, g: Gender, weight: u32) {
+        if let Some(p) = self.people.get_mut(id) {
+            match g {
+                Gender::Male => p.votes_male += weight,
+                Gender::Female => p.votes_female += weight,
+                Gender::Unknown => {}
+            }
+        }
+    }
+
+    /// Counts a mention of `id` in the text.
+    pub fn count_mention(&mut self, id: usize) {
+        if let Some(p) = self.people.get_mut(id) {
+            p.mentions += 1;
+        }
+    }
+
+    /// Marks `id` as a person (it spoke, or was spoken to).
+    pub fn mark_person(&mut self, id: usize) {
+        if let Some(p) = self.people.get_mut(id) {
+            p.person = true;
+        }
+    }
+
+    /// Settles each gender: a title, then a first-name list, then clear pronoun majorities.
+    pub fn settle_genders(&mut self) {
+        for p in &mut self.people {
+            if p.gender != Gender::Unknown {
+                continue;
+            }
+            let (m, f) = (p.votes_male, p.votes_female);
+            if m + f >= 2 && m * 3 >= f * 5 + 1 {
+                p.gender = Gender::Male;
+            } else if m + f >= 2 && f * 3 >= m * 5 + 1 {
+                p.gender = Gender::Female;
+            }
+            if m + f >= 2 {
+                p.person = true;
+            }
+        }
+    }
+
+    /// Makes `from` an alias of `into`: the narrator takes the name others call them by.
+    pub fn merge_into(&mut self, from: usize, into: usize) {
+        let Some(src) = self.people.get(from).cloned() else { return };
+        for v in self.index.values_mut() {
+            if *v == from {
+                *v = into;
+            }
+        }
+        if let Some(dst) = self.people.get_mut(into) {
+            let old = std::mem::replace(&mut dst.name, src.name.clone());
+            dst.aliases.push(old);
+            dst.aliases.extend(src.aliases.iter().filter(|a| **a != src.name).cloned());
+            if dst.gender == Gender::Unknown {
+                dst.gender = src.gender;
+            }
+            dst.mentions += src.mentions;
+        }
+        if let Some(p) = self.people.get_mut(from) {
+            p.person = false;
+            p.mentions = 0;
+        }
+    }
+
+    fn add_phrase(&mut self, p: &Phrase) {
+        let id = match self.find_owner(p) {
+            Some(id) => id,
+            None => self.create(p),
+        };
+        let key = phrase_key(p);
+        self.max_words = self.max_words.max(key.split(' ').count());
+        self.index.entry(key).or_insert(id);
+        if let Some(person) = self.people.get_mut(id) {
+            // "Mr. Darcy" gives "Fitzwilliam Darcy" his title, so a bare "Darcy" finds him.
+            if person.title.is_none() && p.title.is_some() {
+                person.title = p.title.clone();
+                let g = p.title.as_deref().and_then(lexicon::honorific).unwrap_or(Gender::Unknown);
+                if person.gender == Gender::Unknown {
+                    person.gender = g;
+                }
+            }
+            person.forms.push((p.display.clone(), p.count, p.title.is_none() && p.words.len() >= 2));
+            if person.name != p.display && !person.aliases.contains(&p.display) {
+                person.aliases.push(p.display.clone());
+            }
+        }
+    }
+
+    /// The existing person a phrase refers to, if it clearly refers to one.
+    fn find_owner(&self, p: &Phrase) -> Option<usize> {
+        let first = p.words.first()?;
+        let last = p.words.last()?;
+        if p.words.len() >= 2 {
+            return self.people.iter().position(|q| q.first.as_ref() == Some(first) && q.last.as_ref() == Some(last));
+        }
+        let word = first;
+        let by_first: Vec<usize> = self.ids_where(|q| q.first.as_ref() == Some(word));
+        let title_gender = p.title.as_deref().and_then(lexicon::honorific);
+        if p.title.is_some() {
+            // "Mrs. X" is usually someone else than any "Jane X": a mother, a wife.
+            if p.title.as_deref() == Some("mrs") {
+                let wives = self.ids_where(|q| q.title.as_deref() == Some("mrs") && (q.last.as_ref() == Some(word) || q.first.as_ref() == Some(word)));
+                return if wives.len() == 1 { wives.first().copied() } else { None };
+            }
+            // "Lady Catherine", "Miss Elizabeth" take a first name; "Colonel Fitzwilliam" a surname.
+            if by_first.len() == 1 && p.title.as_deref().is_some_and(lexicon::takes_first_name) {
+                return by_first.first().copied();
+            }
+            let by_last = self.ids_where(|q| {
+                q.last.as_ref() == Some(word) && q.first.is_some() && compatible(q.gender, title_gender)
+            });
+            return if by_last.len() == 1 { by_last.first().copied() } else { None };
+        }
+        if let Some(&id) = by_first.first() {
+            return Some(id);
+        }
+        let by_last = self.ids_where(|q| q.last.as_ref() == Some(word));
+        if by_last.len() <= 1 {
+            return by_last.first().copied();
+        }
+        // A bare surname shared by several people: "Mr." + surname is usually meant.
+        by_last.iter().copied().find(|&id| self.people[id].title.as_deref() == Some("mr"))
+    }
+
+    fn ids_where(&self, f: impl Fn(&Person) -> bool) -> Vec<usize> {
+        self.people.iter().enumerate().filter(|(_, q)| f(q)).map(|(i, _)| i).collect()
+    }
+
+    fn create(&mut self, p: &Phrase) -> usize {
+        let gender = p
+            .title
+            .as_deref()
+            .and_then(lexicon::honorific)
+            .filter(|g| *g != Gender::Unknown)
+            .or_else(|| p.words.first().and_then(|w| lexicon::first_name_gender(w)))
+            .unwrap_or(Gender::Unknown);
+        let single = p.words.len() == 1;
+        let first = if single && p.title.is_some() && lexicon::first_name_gender(&p.words[0]).is_none() {
+            None
+        } else {
+            p.words.first().cloned()
+        };
+        let last = if single && first.is_some() { None } else { p.words.last().cloned() };
+        let mut person = new_person(p.display.clone(), p.title.clone(), first, last, gender);
+        person.person = p.title.is_some() || gender != Gender::Unknown;
+        self.people.push(person);
+        self.people.len() - 1
+    }
+
+    /// Names each person by their most informative name: a full name the text uses more than
+    /// once, else the most frequent form, where a title + name counts double ("Mr. Darcy" says
+    /// more than "Darcy", and "Elizabeth" said 600 times beats "Miss Elizabeth Bennet").
+    fn finish_names(&mut self) {
+        for p in &mut self.people {
+            let full = p.forms.iter().filter(|f| f.2 && f.1 >= 2).max_by_key(|f| f.1);
+            let weight = |f: &&(String, u32, bool)| f.1 * if f.0.contains(' ') { 2 } else { 1 };
+            let best = full.or_else(|| p.forms.iter().max_by_key(weight));
+            if let Some(best) = best.map(|f| f.0.clone()) {
+                if best != p.name {
+                    p.aliases.retain(|a| *a != best);
+                    p.aliases.push(std::mem::replace(&mut p.name, best));
+                }
+            }
+        }
+    }
+}
+
+fn new_person(name: String, title: Option<String>, first: Option<String>, last: Option<String>, gender: Gender) -> Person {
+    Person { name, aliases: Vec::new(), gender, title, first, last, mentions: 0, person: false, votes_male: 0, votes_female: 0, epithet: false, forms: Vec::new() }
+}
+
+fn compatible(person: Gender, title: Option<Gender>) -> bool {
+    match title {
+        None | Some(Gender::Unknown) => true,
+        Some(g) => person == g || person == Gender::Unknown,
+    }
+}
+
+/// Sort key: full names, then titled names, then single words.
+fn rank(p: &Phrase) -> u8 {
+    match (p.words.len(), p.title.is_some()) {
+        (n, _) if n >= 2 => 2,
+        (_, true) => 1,
+        _ => 0,
+    }
+}
+
+fn phrase_key(p: &Phrase) -> String {
+    let mut key = p.title.clone().unwrap_or_default();
+    for w in &p.words {
+        if !key.is_empty() {
+            key.push(' ');
+        }
+        key.push_str(w);
+    }
+    key
+}
+
+fn count_words<'a>(toks: &'a [Token], words: &mut HashMap<&'a str, WordStat>) {
+    for t in toks.iter().filter(|t| t.is_word()) {
+        let s = words.entry(t.lower.as_str()).or_default();
+        match (t.cap, t.initial) {
+            (false, _) => s.lower += 1,
+            (true, true) => s.cap_initial += 1,
+            (true, false) => s.cap_mid += 1,
+        }
+    }
+}
+
+/// Collects runs of capitalized words, with a leading title or "the".
+fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>) {
+    let mut i = 0;
+    while i < toks.len() {
+        match phrase_at(toks, i, text) {
+            Some((p, used)) => {
+                let key = phrase_key(&p);
+                out.entry(key).and_modify(|q| {
+                    q.count += 1;
+                    // Prefer a form as written in running text to a heading's capitals.
+                    if q.display.chars().all(|c| !c.is_lowercase()) {
+                        q.display = p.display.clone();
+                    }
+                    q.tagged |= p.tagged;
+                    q.vocative |= p.vocative;
+                    q.placed += p.placed;
+                }).or_insert(p);
+                i += used;
+            }
+            None => i += 1,
+        }
+    }
+}
+
+fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
+    let t = toks.get(i)?;
+    if !t.is_word() || !t.cap {
+        return None;
+    }
+    let after_the = i > 0 && toks.get(i - 1).is_some_and(|p| p.lower == "the");
+    let mut j = i;
+    let title = lexicon::honorific(&t.lower).map(|_| t.lower.clone());
+    if title.is_some() && toks.get(i + 1).is_some_and(|n| n.is_word() && n.cap) {
+        j += 1;
+    }
+    let mut words = Vec::new();
+    while let Some(w) = toks.get(j) {
+        let particle = matches!(w.lower.as_str(), "de" | "van" | "von" | "du" | "le" | "la" | "del")
+            && !words.is_empty()
+            && toks.get(j + 1).is_some_and(|n| n.is_word() && n.cap);
+        let stop = lexicon::is_stopword(&w.lower) && !(after_the && words.is_empty());
+        if !w.is_word() || words.len() == 3 || stop || !(w.cap || particle) {
+            break;
+        }
+        if j > i && title.is_none() && lexicon::honorific(&w.lower).is_some() {
+            break;
+        }
+        words.push(w.lower.clone());
+        j += 1;
+    }
+    if words.is_empty() {
+        return None;
+    }
+    let title = if j == i + 1 && title.is_some() { None } else { title };
+    let end = toks.get(j - 1).map_or(t.end, |l| l.end);
+    let display = text.get(t.start..end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
+    let descriptive = after_the && title.is_none();
+    let verb = |k: Option<usize>| k.and_then(|k| toks.get(k)).is_some_and(|v| !v.cap && lexicon::is_speech_verb(&v.lower));
+    let vocative = (i == 0 || toks.get(i - 1).is_some_and(|p| p.punct == ','))
+        && toks.get(j).is_none_or(|n| matches!(n.punct, ',' | '!' | '?' | '.'));
+    let vocative = vocative && title.is_none();
+    let tagged = verb(i.checked_sub(1)) || verb(Some(j));
+    let prep = |k: Option<usize>| k.and_then(|k| toks.get(k)).is_some_and(|t| matches!(t.lower.as_str(), "in" | "into" | "near" | "across" | "through" | "inside" | "outside" | "round"));
+    let placed = u32::from(prep(i.checked_sub(1)) || after_the && prep(i.checked_sub(2)));
+    Some((Phrase { title, words, display, count: 1, descriptive, tagged, vocative, placed }, j - i))
+}
+
+/// Whether a phrase is a name: capitalized mid-sentence more often than written in lowercase.
+fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
+    let namey = |w: &String, strict: bool| {
+        let Some(s) = words.get(w.as_str()) else { return false };
+        let caps = s.cap_mid + s.cap_initial;
+        if w.len() < 2 || w.chars().all(|c| c.is_numeric()) {
+            return false;
+        }
+        // A known first name never written in lowercase needs no mid-sentence evidence.
+        let given = s.lower == 0 && lexicon::first_name_gender(w).is_some();
+        if strict { given || s.cap_mid >= 1 && caps >= 2 && s.lower < s.cap_mid } else { s.lower <= caps * 2 }
+    };
+    let rare_lower = |w: &String| words.get(w.as_str()).is_some_and(|s| s.lower * 4 <= s.cap_mid + s.cap_initial);
+    let plain = |w: &String| !lexicon::is_stopword(w);
+    // "the Miss Bennets", "the Wilcoxes": a family, not a person.
+    let plural = p.words.last().is_some_and(|w| {
+        let caps = |s: &str| words.get(s).map_or(0, |st| st.cap_mid + st.cap_initial);
+        let stem = |suffix: &str| w.strip_suffix(suffix).is_some_and(|s| caps(s) >= caps(w).max(1));
+        w.len() > 3 && (stem("s") || stem("es"))
+    });
+    // "in Green Gables", "into Paris": a place is where things happen, not who speaks.
+    if plural || p.title.is_none() && p.placed * 4 >= p.count && p.placed >= 1 {
+        return false;
+    }
+    if p.title.is_some() {
+        return p.words.iter().all(|w| namey(w, false) && !lexicon::is_stopword(w));
+    }
+    if p.descriptive {
+        let title_like = |w: &String| lexicon::honorific(w).is_some();
+        return p.count >= 3 && p.words.iter().all(|w| namey(w, true) && (plain(w) || title_like(w)));
+    }
+    if p.count >= 2 && p.words.iter().all(|w| namey(w, true) && plain(w)) {
+        return true;
+    }
+    if p.tagged {
+        return p.words.iter().all(|w| namey(w, false) && plain(w));
+    }
+    // A lone capitalized word at the start of a quotation is often no name ("Two, three.").
+    let mid = |w: &String| words.get(w.as_str()).is_some_and(|s| s.cap_mid >= 1);
+    let enough = p.words.len() >= 2 || p.words.iter().any(|w| lexicon::first_name_gender(w).is_some() || p.count >= 2 && mid(w));
+    p.vocative && enough && p.words.iter().all(|w| rare_lower(w) && plain(w))
+}

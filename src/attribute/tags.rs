@@ -1,0 +1,179 @@
+//! Speech tags ("said Elizabeth", "she whispered", "Darcy replied,") and vocatives ("Jane, come
+//! here") found in the tokens of one line.
+
+use super::characters::Cast;
+use super::lexicon;
+use super::tokens::Token;
+use crate::engine::Gender;
+
+/// Who a speech tag names as the speaker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Subject {
+    /// A character named in the tag.
+    Person(usize),
+    /// "he" or "she": resolved later against the scene.
+    Pronoun(Gender),
+    /// "I": the narrator of a first-person story.
+    Narrator,
+    /// A descriptive noun phrase ("the old man", "the Jew"): its head noun, lowercase.
+    Noun(String),
+    /// A relative of someone ("her mother", "his wife"): the head noun, lowercase.
+    Relative(String),
+}
+
+/// How many words into a clause a speech verb may sit and still make a tag.
+const VERB_WINDOW: usize = 6;
+
+/// A tag at the start of the narration that follows a quotation (`"..." said Ann.`).
+pub fn after(toks: &[Token], cast: &Cast) -> Option<Subject> {
+    let start = toks.iter().position(|t| t.is_word())?;
+    let end = toks.iter().skip(start).position(|t| t.ends_sentence()).map_or(toks.len(), |e| e + start);
+    let clause = toks.get(start..end)?;
+    if let Some(s) = subject_then_past_verb(clause, cast) {
+        return Some(s);
+    }
+    let v = clause.iter().enumerate().filter(|(_, t)| t.is_word()).take(VERB_WINDOW).find(|(k, t)| is_verb_at(clause, *k, t))?.0;
+    if let Some((s, e)) = subject_at(clause, 0, cast) {
+        if e <= v && only_fillers(clause.get(e..v)?) {
+            return Some(s);
+        }
+    }
+    subject_after_verb(clause, v, cast).or_else(|| clause_subject(clause, cast))
+}
+
+/// Right after a quotation, a subject and a past-tense verb make a tag whatever the verb
+/// ("she exhorted", "Tom persisted"): the list of speech verbs is never complete.
+fn subject_then_past_verb(clause: &[Token], cast: &Cast) -> Option<Subject> {
+    let (s, mut e) = subject_at(clause, 0, cast)?;
+    while clause.get(e).is_some_and(|t| t.is_word() && lexicon::is_filler(&t.lower) && !t.lower.ends_with("ed")) {
+        e += 1;
+    }
+    let v = clause.get(e)?;
+    let past = v.lower.len() > 3 && v.lower.ends_with("ed") || lexicon::is_speech_verb(&v.lower);
+    (v.is_word() && !v.cap && past).then_some(s)
+}
+
+/// A tag at the end of the narration that precedes a quotation (`Darcy replied, "..."`).
+pub fn before(toks: &[Token], cast: &Cast) -> Option<Subject> {
+    let last = toks.last()?;
+    let open_end = last.is_word() || matches!(last.punct, ',' | ':' | '\u{2014}' | '-');
+    if !open_end {
+        return None;
+    }
+    let start = toks.iter().rposition(|t| t.ends_sentence()).map_or(0, |s| s + 1);
+    let clause = toks.get(start..)?;
+    let words: Vec<usize> = clause.iter().enumerate().filter(|(_, t)| t.is_word()).map(|(k, _)| k).collect();
+    let tail = words.len().saturating_sub(4);
+    let v = words.get(tail..)?.iter().rev().copied().find(|&k| clause.get(k).is_some_and(|t| is_verb_at(clause, k, t)))?;
+    for k in 0..v {
+        if let Some((s, e)) = subject_at(clause, k, cast) {
+            if e <= v && only_fillers(clause.get(e..v)?) {
+                return Some(s);
+            }
+        }
+    }
+    subject_after_verb(clause, v, cast).or_else(|| clause_subject(clause, cast))
+}
+
+/// The subject opening a clause whose verb is further on ("she turned to him and said").
+fn clause_subject(clause: &[Token], cast: &Cast) -> Option<Subject> {
+    subject_at(clause, 0, cast).map(|(s, _)| s).filter(|s| !matches!(s, Subject::Noun(..) | Subject::Relative(..)))
+}
+
+fn is_verb_at(clause: &[Token], k: usize, t: &Token) -> bool {
+    if !t.is_word() || t.cap && k > 0 || !lexicon::is_speech_verb(&t.lower) {
+        return false;
+    }
+    if lexicon::needs_particle(&t.lower) {
+        return clause.get(k + 1).is_some_and(|n| matches!(n.lower.as_str(), "on" | "in"));
+    }
+    true
+}
+
+fn subject_after_verb(clause: &[Token], v: usize, cast: &Cast) -> Option<Subject> {
+    let mut j = v + 1;
+    while clause.get(j).is_some_and(|t| t.is_word() && lexicon::is_filler(&t.lower) && cast.match_at(clause, j).is_none()) {
+        j += 1;
+    }
+    subject_at(clause, j, cast).map(|(s, _)| s)
+}
+
+/// Adverbs, participles and commas that may separate a subject from its verb.
+fn only_fillers(toks: &[Token]) -> bool {
+    toks.len() <= 4
+        && toks.iter().all(|t| {
+            matches!(t.punct, ',' | '\u{2014}') || t.is_word() && (lexicon::is_filler(&t.lower) || t.lower.ends_with("ing"))
+        })
+}
+
+/// The subject that starts at token `i`, and the index after it.
+pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usize)> {
+    let t = toks.get(i)?;
+    if !t.is_word() {
+        return None;
+    }
+    if let Some((id, n)) = cast.match_at(toks, i) {
+        return Some((Subject::Person(id), i + n));
+    }
+    if t.lower == "i" && t.cap {
+        return Some((Subject::Narrator, i + 1));
+    }
+    if let Some(g) = lexicon::subject_pronoun(&t.lower) {
+        return Some((Subject::Pronoun(g), i + 1));
+    }
+    if lexicon::is_determiner(&t.lower) {
+        if let Some((id, n)) = cast.match_at(toks, i + 1) {
+            return Some((Subject::Person(id), i + 1 + n));
+        }
+        let possessive = matches!(t.lower.as_str(), "his" | "her" | "their" | "my" | "our");
+        return noun_phrase(toks, i + 1).map(|(s, j)| match s {
+            Subject::Noun(head) if possessive => (Subject::Relative(head), j),
+            other => (other, j),
+        });
+    }
+    None
+}
+
+/// "the old man", "the impetuous doctor": up to three lowercase words, the last being the head.
+fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
+    let mut j = from;
+    while j < from + 3 && toks.get(j).is_some_and(|t| t.is_word() && !lexicon::is_speech_verb(&t.lower) && !lexicon::is_filler(&t.lower) && !ends_noun_phrase(&t.lower)) {
+        j += 1;
+    }
+    let head = toks.get(j.checked_sub(1)?).filter(|_| j > from)?;
+    Some((Subject::Noun(head.lower.clone()), j))
+}
+
+/// Words that follow a noun phrase rather than belong to it.
+fn ends_noun_phrase(lower: &str) -> bool {
+    matches!(lower, "to" | "and" | "with" | "as" | "in" | "of" | "who" | "that" | "at" | "for" | "from" | "but" | "was" | "had" | "'s" | "on" | "by")
+        || lower.len() > 4 && lower.ends_with("ed")
+}
+
+/// Characters addressed by name inside a quotation: "Jane, come here", "Oh, Mr. Darcy!".
+pub fn vocatives(toks: &[Token], cast: &Cast) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < toks.len() {
+        let Some((id, n)) = cast.match_at(toks, i) else {
+            i += 1;
+            continue;
+        };
+        let before_ok = i == 0 || toks.get(i - 1).is_some_and(opens_vocative);
+        let after_ok = toks.get(i + n).is_none_or(|t| matches!(t.punct, ',' | '!' | '?' | '.' | '\u{2014}' | ';'));
+        if before_ok && after_ok && !out.contains(&id) {
+            out.push(id);
+        }
+        i += n;
+    }
+    out
+}
+
+fn opens_vocative(t: &Token) -> bool {
+    matches!(t.punct, ',' | '!' | '?' | '.' | '\u{2014}')
+        || matches!(
+            t.lower.as_str(),
+            "oh" | "o" | "dear" | "dearest" | "ah" | "hey" | "hi" | "hello" | "well" | "yes" | "no"
+                | "thanks" | "poor" | "my" | "darling" | "good-bye" | "goodbye" | "morning"
+        )
+}

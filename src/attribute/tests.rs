@@ -1,0 +1,178 @@
+//! Each rule on short passages, including the traps: a vocative naming the listener, a pronoun
+//! tag after a paragraph about someone else, a scene break, three people in one scene.
+
+use super::*;
+use crate::segment::segment_str;
+
+/// (quotation, speaker, evidence) for every dialogue line.
+fn run(text: &str) -> Vec<(String, Option<String>, Option<String>)> {
+    let (mut script, _) = segment_str(text);
+    attribute(text, &mut script);
+    script
+        .lines
+        .iter()
+        .filter(|l| l.kind == Kind::Dialogue)
+        .map(|l| (text[l.span.range()].to_string(), l.speaker.clone(), l.evidence.clone()))
+        .collect()
+}
+
+/// The first name of the speaker of the dialogue line that starts with `quote`.
+fn speaker_of(lines: &[(String, Option<String>, Option<String>)], quote: &str) -> Option<String> {
+    let line = lines.iter().find(|l| l.0.starts_with(quote));
+    line.and_then(|l| l.1.as_deref()).and_then(|s| s.split(' ').next()).map(String::from)
+}
+
+fn evidence_of(lines: &[(String, Option<String>, Option<String>)], quote: &str) -> Option<String> {
+    lines.iter().find(|l| l.0.starts_with(quote)).and_then(|l| l.2.clone())
+}
+
+const INTRO: &str = "Ann Lee and Tom Hart sat by the fire. Ann had a book and Tom had a pipe; then Ann read while Tom smoked.\n\n";
+
+#[test]
+fn tags_in_both_orders_and_with_adverbs() {
+    let text = format!(
+        "{INTRO}\"One,\" said Ann.\n\n\"Two,\" Tom said.\n\n\"Three,\" said Ann quietly.\n\n\"Four,\" Tom said softly.\n\nTom replied, \"Five.\"\n\n\"Six,\" Ann, laughing, said.\n"
+    );
+    let l = run(&text);
+    for (q, who) in [("One", "Ann"), ("Two", "Tom"), ("Three", "Ann"), ("Four", "Tom"), ("Five", "Tom"), ("Six", "Ann")] {
+        assert_eq!(speaker_of(&l, q).as_deref(), Some(who), "{q}");
+        assert_eq!(evidence_of(&l, q).as_deref(), Some("tag"), "{q}");
+    }
+}
+
+#[test]
+fn pronoun_tag_after_a_paragraph_about_the_other_character() {
+    let text = format!(
+        "{INTRO}\"It's late,\" said Ann.\n\nTom stood and stretched. He walked to the window and looked out at the dark for a long time, and his pipe went out.\n\n\"Not that late,\" she said.\n"
+    );
+    let l = run(&text);
+    assert_eq!(speaker_of(&l, "Not that late").as_deref(), Some("Ann"));
+    assert_eq!(evidence_of(&l, "Not that late").as_deref(), Some("tag-pronoun"));
+}
+
+#[test]
+fn action_beat_names_the_speaker() {
+    let text = format!("{INTRO}\"Go away,\" said Ann.\n\nTom scowled. \"I live here.\"\n");
+    let l = run(&text);
+    assert_eq!(speaker_of(&l, "I live here").as_deref(), Some("Tom"));
+    assert_eq!(evidence_of(&l, "I live here").as_deref(), Some("beat"));
+}
+
+#[test]
+fn a_vocative_names_the_listener() {
+    let text = format!("{INTRO}\"Where were you?\" said Tom.\n\nAnn looked up from her book.\n\n\"Tom, I was here all along.\"\n");
+    let l = run(&text);
+    // Ann is named in the narration too, but the quotation addresses Tom: he cannot be speaking.
+    assert_eq!(speaker_of(&l, "Tom, I was").as_deref(), Some("Ann"));
+    let text = format!("{INTRO}\"Where were you?\" said Tom.\n\n\"Tom, I was here all along.\"\n");
+    assert_eq!(speaker_of(&run(&text), "Tom, I was").as_deref(), Some("Ann"));
+}
+
+#[test]
+fn the_person_addressed_answers() {
+    let text = format!("{INTRO}Mara Penn came in.\n\n\"Ann, is the kettle on?\" said Mara.\n\n\"It is.\"\n");
+    assert_eq!(speaker_of(&run(&text), "It is").as_deref(), Some("Ann"));
+}
+
+#[test]
+fn turn_taking_alternates_between_two_people() {
+    let text = format!("{INTRO}\"One,\" said Ann.\n\n\"Two,\" said Tom.\n\n\"Three.\"\n\n\"Four.\"\n");
+    let l = run(&text);
+    assert_eq!(speaker_of(&l, "Three").as_deref(), Some("Ann"));
+    assert_eq!(speaker_of(&l, "Four").as_deref(), Some("Tom"));
+    assert_eq!(evidence_of(&l, "Four").as_deref(), Some("turn-taking"));
+}
+
+#[test]
+fn a_scene_break_resets_turn_taking() {
+    let text = format!(
+        "{INTRO}\"One,\" said Ann.\n\n\"Two,\" said Tom.\n\n* * *\n\n\"Three,\" said Ruth to Mara, and Mara nodded.\n\n\"Four.\"\n"
+    );
+    let l = run(&text);
+    // Without the break, alternation would give Tom the line; after it, Mara is the one there.
+    assert_eq!(speaker_of(&l, "Four").as_deref(), Some("Mara"));
+}
+
+#[test]
+fn narration_between_speeches_names_the_next_speaker() {
+    let text = format!("{INTRO}\"One,\" said Ann.\n\n\"Two,\" said Tom.\n\n\"Three,\" said Ann.\n\nTom put down his pipe.\n\n\"Four.\"\n");
+    assert_eq!(speaker_of(&run(&text), "Four").as_deref(), Some("Tom"));
+}
+
+#[test]
+fn three_people_in_one_scene() {
+    let text = format!(
+        "{INTRO}Mara Penn came in with the tea.\n\n\"Tea,\" said Mara.\n\n\"Thanks,\" said Ann.\n\n\"None for me,\" said Tom.\n\nMara laughed. \"More for us.\"\n\n\"Suit yourself, Tom.\"\n"
+    );
+    let l = run(&text);
+    assert_eq!(speaker_of(&l, "Tea").as_deref(), Some("Mara"));
+    assert_eq!(speaker_of(&l, "Thanks").as_deref(), Some("Ann"));
+    assert_eq!(speaker_of(&l, "None for me").as_deref(), Some("Tom"));
+    // Alternation would say Ann; the beat says Mara.
+    assert_eq!(speaker_of(&l, "More for us").as_deref(), Some("Mara"));
+    // Tom is addressed, so not him.
+    assert_ne!(speaker_of(&l, "Suit yourself").as_deref(), Some("Tom"));
+}
+
+#[test]
+fn a_paragraph_belongs_to_one_speaker() {
+    let text = format!("{INTRO}\"Well,\" said Ann, \"I suppose so.\" She closed the book. \"Goodnight.\"\n");
+    let l = run(&text);
+    for q in ["Well", "I suppose", "Goodnight"] {
+        assert_eq!(speaker_of(&l, q).as_deref(), Some("Ann"), "{q}");
+    }
+}
+
+#[test]
+fn first_person_narrator_is_named_by_the_others() {
+    let mut text = String::from("I took the night train. I had a ticket and I had a bag, and I was tired. I sat by the window. I watched the lights. I thought of home, and I slept a little. Nora Bell sat across from me.\n\n");
+    text.push_str("\"Nora?\" I said.\n\n\"Sam! I thought it was you.\"\n\n\"It is,\" I said.\n\nShe touched my arm. \"Sam, look at the sea.\"\n\n\"I see it,\" I said.\n\n\"It's lovely,\" Nora said.\n");
+    let (mut script, _) = segment_str(&text);
+    let cast = attribute(&text, &mut script);
+    let l = run(&text);
+    assert_eq!(speaker_of(&l, "Nora?").as_deref(), Some("Sam"));
+    assert_eq!(evidence_of(&l, "Nora?").as_deref(), Some("first-person"));
+    assert_eq!(speaker_of(&l, "Sam! I thought").as_deref(), Some("Nora"));
+    assert!(cast.iter().any(|c| c.name == "Sam" && c.lines == 3), "{cast:?}");
+}
+
+#[test]
+fn characters_merge_their_names_and_know_their_gender() {
+    let text = "Mr. Darcy bowed. Fitzwilliam Darcy was proud, and Darcy knew it. Elizabeth Bennet laughed at him; she was not afraid. Mrs. Bennet scolded Elizabeth, and Mrs. Bennet was loud.\n\n\"Indeed,\" said Darcy.\n\n\"Nonsense,\" said Mrs. Bennet.\n\n\"Quite,\" said Elizabeth.\n\n\"Really, Mr. Darcy?\" said Elizabeth Bennet.\n\n\"Yes,\" said Fitzwilliam Darcy.\n";
+    let (mut script, _) = segment_str(text);
+    let cast = attribute(text, &mut script);
+    let darcy = cast.iter().find(|c| c.name.contains("Darcy")).unwrap();
+    assert_eq!(darcy.lines, 2, "{cast:?}");
+    assert_eq!(darcy.gender, Gender::Male);
+    let eliza = cast.iter().find(|c| c.name.starts_with("Elizabeth")).unwrap();
+    assert_eq!((eliza.lines, eliza.gender), (2, Gender::Female), "{cast:?}");
+    let mother = cast.iter().find(|c| c.name == "Mrs. Bennet").unwrap();
+    assert_eq!(mother.lines, 1);
+    assert_eq!(cast.len(), 3, "{cast:?}");
+}
+
+#[test]
+fn descriptive_names_speak() {
+    let text = "Alice looked at the Caterpillar. The Caterpillar looked at Alice, and the Caterpillar smoked.\n\n\"Who are you?\" said the Caterpillar.\n\n\"I hardly know,\" said Alice.\n";
+    let l = run(text);
+    assert_eq!(speaker_of(&l, "Who are you").as_deref(), Some("Caterpillar"));
+    assert_eq!(speaker_of(&l, "I hardly").as_deref(), Some("Alice"));
+}
+
+#[test]
+fn no_panic_on_odd_input() {
+    for text in ["", "\"", "\u{201C}\u{201D}", "\"Ünïcödé,\" said Ça. \"Ñ\"", "Mr.\n\n\"x\" said", "\"a\" Mr. \"b\" the \"c\" said the", "I I I I I I I I I I I \"I\" said I."] {
+        let (mut script, _) = segment_str(text);
+        let _ = attribute(text, &mut script);
+        assert!(script.lines.iter().all(|l| (0.0..=1.0).contains(&l.confidence)));
+    }
+}
+
+#[test]
+fn tokens_keep_offsets_and_split_possessives() {
+    let text = "Mr. Darcy's hat, O'Brien said.";
+    let t = tokens::tokenize(text, 0, text.len());
+    let words: Vec<&str> = t.iter().map(|t| &text[t.start..t.end]).collect();
+    assert_eq!(words, ["Mr.", "Darcy", "'s", "hat", ",", "O'Brien", "said", "."]);
+    assert!(t[0].initial && !t[1].initial);
+}
