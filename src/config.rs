@@ -230,10 +230,16 @@ impl Loaded {
         if let Some(entry) = &self.file.narrator {
             cast.narrator = self.choice(entry, "narrator", engines)?;
         }
-        for (name, entry) in &self.file.characters {
-            let key = format!("characters.{name}");
+        for (written, entry) in &self.file.characters {
+            let key = format!("characters.{written}");
             let choice = self.choice(entry, &key, engines)?;
-            let Some(member) = cast.members.iter_mut().find(|m| &m.character.name == name) else {
+            // An entry under a name since renamed follows the rename, unless the new name has
+            // its own entry.
+            let name = self.renamed(written);
+            if name != written && self.file.characters.contains_key(name) {
+                continue;
+            }
+            let Some(member) = cast.members.iter_mut().find(|m| m.character.name == name) else {
                 let chars: Vec<Character> = cast.members.iter().map(|m| m.character.clone()).collect();
                 return Err(self.invalid(key, not_a_character(name, &chars)));
             };
@@ -254,6 +260,18 @@ impl Loaded {
         }
         let prosody = Prosody { rate: entry.rate, pitch: entry.pitch, volume: entry.volume };
         Ok(VoiceChoice { engine, voice: entry.voice.clone(), prosody })
+    }
+
+    /// The name a character ends up with after the renames (followed a few steps, cycles
+    /// stop).
+    fn renamed<'a>(&'a self, mut name: &'a str) -> &'a str {
+        for _ in 0..8 {
+            match self.file.renames.get(name) {
+                Some(to) if to != name => name = to,
+                _ => break,
+            }
+        }
+        name
     }
 
     pub fn pronunciations(&self) -> &Pronunciations {
