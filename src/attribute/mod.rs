@@ -103,7 +103,7 @@ pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
     tag_agreement(&paras, &cues, &mut cast);
     cast.settle_genders();
     for c in &cues {
-        if let Some(Subject::Person(id)) = c.tag.as_ref().map(|t| t.clone()) {
+        if let Some(Subject::Person(id)) = c.tag {
             cast.mark_person(id);
         }
         c.vocatives.iter().for_each(|&id| cast.mark_person(id));
@@ -253,11 +253,12 @@ fn tag_agreement(paras: &[Para], cues: &[Cue], cast: &mut Cast) {
 fn epithets(script: &Script, toks: &[Vec<Token>], paras: &[Para], cues: &[Cue], mentions: &[Vec<Mention>], cast: &mut Cast) -> Epithets {
     let mut out = Epithets { cooccur: HashMap::new(), paragraphs: HashMap::new(), stand_in: HashMap::new() };
     for c in cues {
-        if let Some(Subject::Noun(head)) = &c.tag {
-            if !lexicon::is_anaphoric_head(head) && !out.stand_in.contains_key(head) {
-                out.stand_in.insert(head.clone(), cast.add_epithet(head));
-                out.cooccur.insert(head.clone(), HashMap::new());
-            }
+        if let Some(Subject::Noun(head)) = &c.tag
+            && !lexicon::is_anaphoric_head(head)
+            && !out.stand_in.contains_key(head)
+        {
+            out.stand_in.insert(head.clone(), cast.add_epithet(head));
+            out.cooccur.insert(head.clone(), HashMap::new());
         }
     }
     for p in paras {

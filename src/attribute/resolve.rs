@@ -270,10 +270,8 @@ fn relative(cx: &Context, st: &State, head: &str, here: &Here) -> Option<usize> 
     let fits = |id: &&usize| Some(**id) != last && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet);
     let titled = |id: &&usize| cx.cast.people.get(**id).and_then(|p| p.title.as_deref()).is_some_and(|t| matches!(t, "mrs" | "mr" | "lady" | "sir" | "lord" | "aunt" | "uncle"));
     let mut fitting = scene.iter().filter(fits);
-    if elder {
-        if let Some(&id) = scene.iter().filter(fits).find(titled) {
-            return Some(id);
-        }
+    if elder && let Some(&id) = scene.iter().filter(fits).find(titled) {
+        return Some(id);
     }
     fitting.next().copied()
 }
@@ -397,10 +395,8 @@ fn turn(cx: &Context, st: &State, addressed: &[usize]) -> Option<Guess> {
         return Some(Guess { speaker: id, confidence: 0.55, evidence: "vocative" });
     }
     let h = &st.history;
-    if h.len() >= 2 {
-        if let Some(&before) = h.get(h.len() - 2).filter(|id| free(id)) {
-            return Some(Guess { speaker: before, confidence: 0.5, evidence: "turn-taking" });
-        }
+    if let Some(&before) = h.len().checked_sub(2).and_then(|k| h.get(k)).filter(|id| free(id)) {
+        return Some(Guess { speaker: before, confidence: 0.5, evidence: "turn-taking" });
     }
     let other = st.recent.iter().rev().find(|id| free(id) && cx.cast.people.get(**id).is_some_and(|p| p.person));
     match (other, last) {

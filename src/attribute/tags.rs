@@ -33,10 +33,11 @@ pub fn after(toks: &[Token], cast: &Cast) -> Option<Subject> {
         return Some(s);
     }
     let v = clause.iter().enumerate().filter(|(_, t)| t.is_word()).take(VERB_WINDOW).find(|(k, t)| is_verb_at(clause, *k, t))?.0;
-    if let Some((s, e)) = subject_at(clause, 0, cast) {
-        if e <= v && only_fillers(clause.get(e..v)?) {
-            return Some(s);
-        }
+    if let Some((s, e)) = subject_at(clause, 0, cast)
+        && e <= v
+        && only_fillers(clause.get(e..v)?)
+    {
+        return Some(s);
     }
     subject_after_verb(clause, v, cast).or_else(|| clause_subject(clause, cast))
 }
@@ -66,10 +67,11 @@ pub fn before(toks: &[Token], cast: &Cast) -> Option<Subject> {
     let tail = words.len().saturating_sub(4);
     let v = words.get(tail..)?.iter().rev().copied().find(|&k| clause.get(k).is_some_and(|t| is_verb_at(clause, k, t)))?;
     for k in 0..v {
-        if let Some((s, e)) = subject_at(clause, k, cast) {
-            if e <= v && only_fillers(clause.get(e..v)?) {
-                return Some(s);
-            }
+        if let Some((s, e)) = subject_at(clause, k, cast)
+            && e <= v
+            && only_fillers(clause.get(e..v)?)
+        {
+            return Some(s);
         }
     }
     subject_after_verb(clause, v, cast).or_else(|| clause_subject(clause, cast))
