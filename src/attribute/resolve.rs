@@ -231,7 +231,7 @@ fn from_tag(cx: &Context, st: &State, s: &Subject, here: &Here) -> Option<Guess>
         Subject::Narrator => (cx.cast.narrator?, 0.9, "first-person"),
         Subject::Pronoun(g) => by_gender(cx, st, g, here).map(|(id, c)| (id, c, "tag-pronoun"))?,
         Subject::Noun(ref head) => noun_tag(cx, st, head, here)?,
-        Subject::Relative(ref head) => relative(cx, st, head, here).map(|id| (id, 0.45, "tag-noun"))?,
+        Subject::Relative(ref head, of) => relative(cx, st, head, of, here).map(|id| (id, 0.45, "tag-noun"))?,
     };
     Some(Guess { speaker, confidence, evidence })
 }
@@ -259,7 +259,7 @@ fn noun_tag(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usize,
 /// "her mother", "his wife": someone of the head noun's gender in the scene who is not the
 /// previous speaker (often the relative's own child or spouse), preferring a parent's or a
 /// spouse's title ("Mrs. Bennet") for parents, spouses, aunts and uncles.
-fn relative(cx: &Context, st: &State, head: &str, here: &Here) -> Option<usize> {
+fn relative(cx: &Context, st: &State, head: &str, of: Option<usize>, here: &Here) -> Option<usize> {
     let g = lexicon::noun_gender(head);
     if g == Gender::Unknown {
         return None;
@@ -267,7 +267,7 @@ fn relative(cx: &Context, st: &State, head: &str, here: &Here) -> Option<usize> 
     let elder = matches!(head, "mother" | "father" | "wife" | "husband" | "aunt" | "uncle" | "lady" | "mamma" | "papa");
     let last = st.last_speaker();
     let scene: Vec<usize> = here.before.iter().chain(st.recent.iter().rev().take(10)).copied().collect();
-    let fits = |id: &&usize| Some(**id) != last && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet);
+    let fits = |id: &&usize| Some(**id) != last && Some(**id) != of && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet);
     let titled = |id: &&usize| cx.cast.people.get(**id).and_then(|p| p.title.as_deref()).is_some_and(|t| matches!(t, "mrs" | "mr" | "lady" | "sir" | "lord" | "aunt" | "uncle"));
     let mut fitting = scene.iter().filter(fits);
     if elder && let Some(&id) = scene.iter().filter(fits).find(titled) {
