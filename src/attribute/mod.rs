@@ -2,10 +2,15 @@
 //!
 //! The rules, strongest first, each leaving its name as the line's `evidence`:
 //! a speech tag naming the speaker (`tag`, `first-person` for "I said"), a pronoun or noun-phrase
-//! tag resolved against the people of the scene (`tag-pronoun`, `tag-noun`), an action beat in
-//! the same paragraph (`beat`), a speech going on from the previous paragraph (`continued`), the
-//! person the previous line addressed by name (`vocative`), and turn-taking (`turn-taking`,
-//! `recent`). A name addressed inside a quotation is the listener, never the speaker.
+//! tag resolved against the people of the scene (`tag-pronoun`, `tag-noun`: "the doctor", "her
+//! mother"), a speech going on from the previous paragraph (`continued`), an action beat in the
+//! same paragraph or the narration just before it (`beat`), the person the previous line
+//! addressed by name (`vocative`), and turn-taking (`turn-taking`; `turn-other` and `recent` when
+//! only one earlier speaker is known). A name addressed inside a quotation is the listener, never
+//! the speaker.
+//!
+//! Characters come first (module `characters`): capitalized name phrases merged into people with
+//! aliases and a gender; a first-person narrator takes the name the others call them by.
 //!
 //! ```
 //! let text = audiobook::load::decode("\u{201C}Tea,\u{201D} said Ruth. \u{201C}Now.\u{201D}\n".as_bytes()).unwrap();

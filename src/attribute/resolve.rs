@@ -1,5 +1,7 @@
-//! The speaker of every dialogue paragraph, in document order: a speech tag, else an action beat,
-//! else the vocative of the previous line or turn-taking between the two people talking.
+//! The speaker of every dialogue paragraph, in document order: a speech tag, else a speech going
+//! on from the previous paragraph, else an action beat in the paragraph, else the narration just
+//! before it, else the person the previous line addressed, else turn-taking between the two
+//! people talking. Two passes over the finished turns then fix what only later lines show.
 
 use super::characters::Cast;
 use super::lexicon;
@@ -45,7 +47,7 @@ struct State {
     narrated: Vec<Vec<usize>>,
     /// "He shrugged.": the pronoun opening the last narration paragraph, when it names nobody.
     narrated_pronoun: Option<Gender>,
-    /// Counts conversations: a scene break or long narration starts a new one.
+    /// Counts conversations: a scene break or a narration paragraph starts a new one.
     run: usize,
 }
 
