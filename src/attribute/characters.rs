@@ -116,9 +116,10 @@ impl Cast {
 
     /// Adds a first-person narrator and returns their id.
     pub fn add_narrator(&mut self) -> usize {
-        self.people.push(new_person("Narrator".into(), None, None, None, Gender::Unknown));
+        let mut narrator = new_person("Narrator".into(), None, None, None, Gender::Unknown);
+        narrator.person = true;
+        self.people.push(narrator);
         let id = self.people.len() - 1;
-        self.people[id].person = true;
         self.narrator = Some(id);
         id
     }
@@ -165,9 +166,9 @@ impl Cast {
                 continue;
             }
             let (m, f) = (p.votes_male, p.votes_female);
-            if m + f >= 2 && m * 3 >= f * 5 + 1 {
+            if m + f >= 2 && m * 3 > f * 5 {
                 p.gender = Gender::Male;
-            } else if m + f >= 2 && f * 3 >= m * 5 + 1 {
+            } else if m + f >= 2 && f * 3 > m * 5 {
                 p.gender = Gender::Female;
             }
             if m + f >= 2 {
@@ -256,7 +257,7 @@ impl Cast {
             return by_last.first().copied();
         }
         // A bare surname shared by several people: "Mr." + surname is usually meant.
-        by_last.iter().copied().find(|&id| self.people[id].title.as_deref() == Some("mr"))
+        by_last.iter().copied().find(|&id| self.people.get(id).is_some_and(|q| q.title.as_deref() == Some("mr")))
     }
 
     fn ids_where(&self, f: impl Fn(&Person) -> bool) -> Vec<usize> {
@@ -292,11 +293,11 @@ impl Cast {
             let full = p.forms.iter().filter(|f| f.2 && f.1 >= 2).max_by_key(|f| f.1);
             let weight = |f: &&(String, u32, bool)| f.1 * if f.0.contains(' ') { 2 } else { 1 };
             let best = full.or_else(|| p.forms.iter().max_by_key(weight));
-            if let Some(best) = best.map(|f| f.0.clone()) {
-                if best != p.name {
-                    p.aliases.retain(|a| *a != best);
-                    p.aliases.push(std::mem::replace(&mut p.name, best));
-                }
+            if let Some(best) = best.map(|f| f.0.clone())
+                && best != p.name
+            {
+                p.aliases.retain(|a| *a != best);
+                p.aliases.push(std::mem::replace(&mut p.name, best));
             }
         }
     }

@@ -2,10 +2,15 @@
 //!
 //! The rules, strongest first, each leaving its name as the line's `evidence`:
 //! a speech tag naming the speaker (`tag`, `first-person` for "I said"), a pronoun or noun-phrase
-//! tag resolved against the people of the scene (`tag-pronoun`, `tag-noun`), an action beat in
-//! the same paragraph (`beat`), a speech going on from the previous paragraph (`continued`), the
-//! person the previous line addressed by name (`vocative`), and turn-taking (`turn-taking`,
-//! `recent`). A name addressed inside a quotation is the listener, never the speaker.
+//! tag resolved against the people of the scene (`tag-pronoun`, `tag-noun`: "the doctor", "her
+//! mother"), a speech going on from the previous paragraph (`continued`), an action beat in the
+//! same paragraph or the narration just before it (`beat`), the person the previous line
+//! addressed by name (`vocative`), and turn-taking (`turn-taking`; `turn-other` and `recent` when
+//! only one earlier speaker is known). A name addressed inside a quotation is the listener, never
+//! the speaker.
+//!
+//! Characters come first (module `characters`): capitalized name phrases merged into people with
+//! aliases and a gender; a first-person narrator takes the name the others call them by.
 //!
 //! ```
 //! let text = audiobook::load::decode("\u{201C}Tea,\u{201D} said Ruth. \u{201C}Now.\u{201D}\n".as_bytes()).unwrap();
@@ -103,7 +108,7 @@ pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
     tag_agreement(&paras, &cues, &mut cast);
     cast.settle_genders();
     for c in &cues {
-        if let Some(Subject::Person(id)) = c.tag.as_ref().map(|t| t.clone()) {
+        if let Some(Subject::Person(id)) = c.tag {
             cast.mark_person(id);
         }
         c.vocatives.iter().for_each(|&id| cast.mark_person(id));
@@ -253,11 +258,12 @@ fn tag_agreement(paras: &[Para], cues: &[Cue], cast: &mut Cast) {
 fn epithets(script: &Script, toks: &[Vec<Token>], paras: &[Para], cues: &[Cue], mentions: &[Vec<Mention>], cast: &mut Cast) -> Epithets {
     let mut out = Epithets { cooccur: HashMap::new(), paragraphs: HashMap::new(), stand_in: HashMap::new() };
     for c in cues {
-        if let Some(Subject::Noun(head)) = &c.tag {
-            if !lexicon::is_anaphoric_head(head) && !out.stand_in.contains_key(head) {
-                out.stand_in.insert(head.clone(), cast.add_epithet(head));
-                out.cooccur.insert(head.clone(), HashMap::new());
-            }
+        if let Some(Subject::Noun(head)) = &c.tag
+            && !lexicon::is_anaphoric_head(head)
+            && !out.stand_in.contains_key(head)
+        {
+            out.stand_in.insert(head.clone(), cast.add_epithet(head));
+            out.cooccur.insert(head.clone(), HashMap::new());
         }
     }
     for p in paras {

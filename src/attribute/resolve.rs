@@ -1,5 +1,7 @@
-//! The speaker of every dialogue paragraph, in document order: a speech tag, else an action beat,
-//! else the vocative of the previous line or turn-taking between the two people talking.
+//! The speaker of every dialogue paragraph, in document order: a speech tag, else a speech going
+//! on from the previous paragraph, else an action beat in the paragraph, else the narration just
+//! before it, else the person the previous line addressed, else turn-taking between the two
+//! people talking. Two passes over the finished turns then fix what only later lines show.
 
 use super::characters::Cast;
 use super::lexicon;
@@ -45,7 +47,7 @@ struct State {
     narrated: Vec<Vec<usize>>,
     /// "He shrugged.": the pronoun opening the last narration paragraph, when it names nobody.
     narrated_pronoun: Option<Gender>,
-    /// Counts conversations: a scene break or long narration starts a new one.
+    /// Counts conversations: a scene break or a narration paragraph starts a new one.
     run: usize,
 }
 
@@ -231,7 +233,7 @@ fn from_tag(cx: &Context, st: &State, s: &Subject, here: &Here) -> Option<Guess>
         Subject::Narrator => (cx.cast.narrator?, 0.9, "first-person"),
         Subject::Pronoun(g) => by_gender(cx, st, g, here).map(|(id, c)| (id, c, "tag-pronoun"))?,
         Subject::Noun(ref head) => noun_tag(cx, st, head, here)?,
-        Subject::Relative(ref head) => relative(cx, st, head, here).map(|id| (id, 0.45, "tag-noun"))?,
+        Subject::Relative(ref head, of) => relative(cx, st, head, of, here).map(|id| (id, 0.45, "tag-noun"))?,
     };
     Some(Guess { speaker, confidence, evidence })
 }
@@ -259,7 +261,7 @@ fn noun_tag(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usize,
 /// "her mother", "his wife": someone of the head noun's gender in the scene who is not the
 /// previous speaker (often the relative's own child or spouse), preferring a parent's or a
 /// spouse's title ("Mrs. Bennet") for parents, spouses, aunts and uncles.
-fn relative(cx: &Context, st: &State, head: &str, here: &Here) -> Option<usize> {
+fn relative(cx: &Context, st: &State, head: &str, of: Option<usize>, here: &Here) -> Option<usize> {
     let g = lexicon::noun_gender(head);
     if g == Gender::Unknown {
         return None;
@@ -267,13 +269,11 @@ fn relative(cx: &Context, st: &State, head: &str, here: &Here) -> Option<usize> 
     let elder = matches!(head, "mother" | "father" | "wife" | "husband" | "aunt" | "uncle" | "lady" | "mamma" | "papa");
     let last = st.last_speaker();
     let scene: Vec<usize> = here.before.iter().chain(st.recent.iter().rev().take(10)).copied().collect();
-    let fits = |id: &&usize| Some(**id) != last && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet);
+    let fits = |id: &&usize| Some(**id) != last && Some(**id) != of && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet);
     let titled = |id: &&usize| cx.cast.people.get(**id).and_then(|p| p.title.as_deref()).is_some_and(|t| matches!(t, "mrs" | "mr" | "lady" | "sir" | "lord" | "aunt" | "uncle"));
     let mut fitting = scene.iter().filter(fits);
-    if elder {
-        if let Some(&id) = scene.iter().filter(fits).find(titled) {
-            return Some(id);
-        }
+    if elder && let Some(&id) = scene.iter().filter(fits).find(titled) {
+        return Some(id);
     }
     fitting.next().copied()
 }
@@ -397,10 +397,8 @@ fn turn(cx: &Context, st: &State, addressed: &[usize]) -> Option<Guess> {
         return Some(Guess { speaker: id, confidence: 0.55, evidence: "vocative" });
     }
     let h = &st.history;
-    if h.len() >= 2 {
-        if let Some(&before) = h.get(h.len() - 2).filter(|id| free(id)) {
-            return Some(Guess { speaker: before, confidence: 0.5, evidence: "turn-taking" });
-        }
+    if let Some(&before) = h.len().checked_sub(2).and_then(|k| h.get(k)).filter(|id| free(id)) {
+        return Some(Guess { speaker: before, confidence: 0.5, evidence: "turn-taking" });
     }
     let other = st.recent.iter().rev().find(|id| free(id) && cx.cast.people.get(**id).is_some_and(|p| p.person));
     match (other, last) {

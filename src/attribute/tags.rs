@@ -17,8 +17,9 @@ pub enum Subject {
     Narrator,
     /// A descriptive noun phrase ("the old man", "the Jew"): its head noun, lowercase.
     Noun(String),
-    /// A relative of someone ("her mother", "his wife"): the head noun, lowercase.
-    Relative(String),
+    /// A relative of someone ("her mother", "Ann's husband"): the head noun, lowercase, and
+    /// the person named as the possessor, who is not the speaker.
+    Relative(String, Option<usize>),
 }
 
 /// How many words into a clause a speech verb may sit and still make a tag.
@@ -33,10 +34,11 @@ pub fn after(toks: &[Token], cast: &Cast) -> Option<Subject> {
         return Some(s);
     }
     let v = clause.iter().enumerate().filter(|(_, t)| t.is_word()).take(VERB_WINDOW).find(|(k, t)| is_verb_at(clause, *k, t))?.0;
-    if let Some((s, e)) = subject_at(clause, 0, cast) {
-        if e <= v && only_fillers(clause.get(e..v)?) {
-            return Some(s);
-        }
+    if let Some((s, e)) = subject_at(clause, 0, cast)
+        && e <= v
+        && only_fillers(clause.get(e..v)?)
+    {
+        return Some(s);
     }
     subject_after_verb(clause, v, cast).or_else(|| clause_subject(clause, cast))
 }
@@ -44,6 +46,9 @@ pub fn after(toks: &[Token], cast: &Cast) -> Option<Subject> {
 /// Right after a quotation, a subject and a past-tense verb make a tag whatever the verb
 /// ("she exhorted", "Tom persisted"): the list of speech verbs is never complete.
 fn subject_then_past_verb(clause: &[Token], cast: &Cast) -> Option<Subject> {
+    if let Some(s) = past_verb_then_name(clause, cast) {
+        return Some(s);
+    }
     let (s, mut e) = subject_at(clause, 0, cast)?;
     while clause.get(e).is_some_and(|t| t.is_word() && lexicon::is_filler(&t.lower) && !t.lower.ends_with("ed")) {
         e += 1;
@@ -51,6 +56,22 @@ fn subject_then_past_verb(clause: &[Token], cast: &Cast) -> Option<Subject> {
     let v = clause.get(e)?;
     let past = v.lower.len() > 3 && v.lower.ends_with("ed") || lexicon::is_speech_verb(&v.lower);
     (v.is_word() && !v.cap && past).then_some(s)
+}
+
+/// "flashed Helen", "echoed Mrs. Munt": an inverted tag with a verb missing from the list.
+fn past_verb_then_name(clause: &[Token], cast: &Cast) -> Option<Subject> {
+    let v = clause.first()?;
+    if v.cap || v.lower.len() <= 3 || !v.lower.ends_with("ed") {
+        return None;
+    }
+    let mut k = 1;
+    while clause.get(k).is_some_and(|t| t.is_word() && lexicon::is_filler(&t.lower) && cast.match_at(clause, k).is_none()) {
+        k += 1;
+    }
+    match subject_at(clause, k, cast)? {
+        (s @ Subject::Person(_), _) => Some(s),
+        _ => None,
+    }
 }
 
 /// A tag at the end of the narration that precedes a quotation (`Darcy replied, "..."`).
@@ -66,10 +87,11 @@ pub fn before(toks: &[Token], cast: &Cast) -> Option<Subject> {
     let tail = words.len().saturating_sub(4);
     let v = words.get(tail..)?.iter().rev().copied().find(|&k| clause.get(k).is_some_and(|t| is_verb_at(clause, k, t)))?;
     for k in 0..v {
-        if let Some((s, e)) = subject_at(clause, k, cast) {
-            if e <= v && only_fillers(clause.get(e..v)?) {
-                return Some(s);
-            }
+        if let Some((s, e)) = subject_at(clause, k, cast)
+            && e <= v
+            && only_fillers(clause.get(e..v)?)
+        {
+            return Some(s);
         }
     }
     subject_after_verb(clause, v, cast).or_else(|| clause_subject(clause, cast))
@@ -113,6 +135,13 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
         return None;
     }
     if let Some((id, n)) = cast.match_at(toks, i) {
+        // "Margaret's young man" is someone else: a relative of the named person.
+        if toks.get(i + n).is_some_and(|t| t.lower == "'s") {
+            return noun_phrase(toks, i + n + 1).map(|(s, j)| match s {
+                Subject::Noun(head) => (Subject::Relative(head, Some(id)), j),
+                other => (other, j),
+            });
+        }
         return Some((Subject::Person(id), i + n));
     }
     if t.lower == "i" && t.cap {
@@ -127,7 +156,7 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
         }
         let possessive = matches!(t.lower.as_str(), "his" | "her" | "their" | "my" | "our");
         return noun_phrase(toks, i + 1).map(|(s, j)| match s {
-            Subject::Noun(head) if possessive => (Subject::Relative(head), j),
+            Subject::Noun(head) if possessive => (Subject::Relative(head, None), j),
             other => (other, j),
         });
     }

@@ -176,3 +176,15 @@ fn tokens_keep_offsets_and_split_possessives() {
     assert_eq!(words, ["Mr.", "Darcy", "'s", "hat", ",", "O'Brien", "said", "."]);
     assert!(t[0].initial && !t[1].initial);
 }
+
+#[test]
+fn unlisted_verbs_and_possessives_in_tags() {
+    let text = format!(
+        "{INTRO}Mrs. Lee sat with them, and Mrs. Lee knitted.\n\n\"Never,\" flashed Ann.\n\n\"Always,\" Tom grumphed.\n\n\"Tea?\" said Ann's mother.\n\n\"Yes,\" said Tom.\n"
+    );
+    let l = run(&text);
+    assert_eq!(speaker_of(&l, "Never").as_deref(), Some("Ann"));
+    assert_eq!(speaker_of(&l, "Always").as_deref(), Some("Tom"));
+    // Ann's mother is not Ann.
+    assert_eq!(speaker_of(&l, "Tea").as_deref(), Some("Mrs."));
+}

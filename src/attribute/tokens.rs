@@ -54,15 +54,13 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
         }
         let mut j = i + c.len_utf8();
         while let Some(&(k, d)) = chars.peek() {
-            if is_word_char(d) {
-                j = k + d.len_utf8();
-                chars.next();
-            } else if is_joiner(d) && slice[k + d.len_utf8()..].chars().next().is_some_and(is_word_char) {
-                j = k + d.len_utf8();
-                chars.next();
-            } else {
+            // An apostrophe or hyphen joins letters on both sides: "don't", "O'Brien", "ice-cream".
+            let joins = is_joiner(d) && slice.get(k + d.len_utf8()..).and_then(|r| r.chars().next()).is_some_and(is_word_char);
+            if !(is_word_char(d) || joins) {
                 break;
             }
+            j = k + d.len_utf8();
+            chars.next();
         }
         let mut lower = slice[i..j].to_lowercase().replace('\u{2019}', "'");
         // A possessive is its own token, so that "Elizabeth's" names Elizabeth.
