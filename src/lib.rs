@@ -23,6 +23,7 @@ pub mod audio;
 pub mod cast;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod load;
 pub mod plan;
 pub mod progress;
