@@ -6,7 +6,7 @@ use audiobook::engine::{self, Engine, EngineConfig};
 use audiobook::progress::Display;
 use audiobook::render::{self, RenderOptions, RenderReport, Selection};
 use audiobook::script::Script;
-use audiobook::{attribute, load, report, segment};
+use audiobook::{attribute, export, load, report, segment};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -44,11 +44,20 @@ enum Command {
         #[command(flatten)]
         engines: EngineArgs,
     },
-    /// Render a story to one WAV per chapter plus manifest.json.
+    /// Render a story to one WAV per chapter plus manifest.json, captions, a cue sheet and labels.
     Render {
         story: PathBuf,
         #[command(flatten)]
         render: RenderArgs,
+        #[command(flatten)]
+        export: ExportArgs,
+    },
+    /// Regenerate captions, cue sheet, labels (and with --m4b an audiobook) from a render folder.
+    Export {
+        /// A folder written by `audiobook render` (it holds manifest.json).
+        dir: PathBuf,
+        #[command(flatten)]
+        export: ExportArgs,
     },
     /// Render part of a story (a chapter, a scene, some lines, or one character's lines).
     Preview {
@@ -115,6 +124,26 @@ struct RenderArgs {
     quiet: bool,
 }
 
+#[derive(Args, Clone)]
+struct ExportArgs {
+    /// Also write one .m4b audiobook with chapter markers (needs ffmpeg).
+    #[arg(long)]
+    m4b: bool,
+    /// The book's title (default: the story name).
+    #[arg(long, value_name = "T")]
+    title: Option<String>,
+    /// The book's author.
+    #[arg(long, value_name = "A")]
+    author: Option<String>,
+}
+
+impl ExportArgs {
+    fn options(&self) -> export::ExportOptions {
+        let m4b = if self.m4b { export::Audiobook::M4b } else { export::Audiobook::Skip };
+        export::ExportOptions { title: self.title.clone(), author: self.author.clone(), m4b, ..Default::default() }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ScriptFormat {
     /// A readable script.
@@ -154,7 +183,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             script_command(&story, format, threshold)
         }
         Command::Cast { story, format, engines } => cast_command(&story, format, &engines),
-        Command::Render { story, render } => render_command(&story, &render),
+        Command::Render { story, render, export } => render_command(&story, &render, &export),
+        Command::Export { dir, export } => export_command(&dir, &export),
         Command::Preview { story, chapter, scene, lines, character, play, render } => {
             let pick = Pick { chapter, scene, lines, character };
             preview_command(&story, &pick, play, &render)
@@ -251,13 +281,29 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
     opts
 }
 
-fn render_command(path: &Path, args: &RenderArgs) -> Result<ExitCode> {
+fn render_command(path: &Path, args: &RenderArgs, exports: &ExportArgs) -> Result<ExitCode> {
     let story = read_story(path)?;
     let cast = cast_for(&story, &args.engines)?;
     let opts = render_options(&story, args);
     let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
         .with_context(|| format!("cannot render {}", path.display()))?;
-    finish(&report, &opts, args.quiet)
+    let code = finish(&report, &opts, args.quiet)?;
+    // Exported even when some lines failed: the manifest is written and the rest is worth having.
+    let written = export::export_all(&opts.out_dir, &exports.options())
+        .context("the chapters and manifest.json are written, but not the listening outputs")?;
+    if !args.quiet {
+        eprintln!("wrote {} caption, cue sheet, label and audiobook file(s)", written.len());
+    }
+    Ok(code)
+}
+
+fn export_command(dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
+    let written = export::export_all(dir, &args.options())?;
+    let mut out = std::io::stdout().lock();
+    for path in written {
+        writeln!(out, "{}", path.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints the summary and failures; a render with failures exits non-zero.
