@@ -68,8 +68,16 @@ fn tracks(chapter: &super::Chapter, with_scenes: bool) -> Vec<Track> {
 /// A cue sheet string has no escape for `"`, so inner double quotes become single quotes, and
 /// line breaks become spaces.
 fn quote(text: &str) -> String {
-    let clean: String = text.chars().map(|c| if c == '"' { '\'' } else if c.is_control() { ' ' } else { c }).collect();
+    let clean: String = text.chars().map(safe_char).collect();
     format!("\"{clean}\"")
+}
+
+fn safe_char(c: char) -> char {
+    match c {
+        '"' => '\'',
+        c if c.is_control() => ' ',
+        c => c,
+    }
 }
 
 /// `MM:SS:FF`, rounded to the nearest frame; minutes go past 99 for long files.
