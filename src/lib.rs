@@ -24,6 +24,7 @@ pub mod cast;
 pub mod config;
 pub mod engine;
 pub mod error;
+pub mod export;
 pub mod load;
 pub mod plan;
 pub mod progress;

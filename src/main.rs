@@ -6,7 +6,7 @@ use audiobook::engine::{self, Engine, EngineConfig};
 use audiobook::progress::Display;
 use audiobook::render::{self, RenderOptions, RenderReport, Selection};
 use audiobook::script::Script;
-use audiobook::{attribute, config, load, report, segment};
+use audiobook::{attribute, config, export, load, report, segment};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -50,11 +50,20 @@ enum Command {
         #[command(flatten)]
         engines: EngineArgs,
     },
-    /// Render a story to one WAV per chapter plus manifest.json.
+    /// Render a story to one WAV per chapter plus manifest.json, captions, a cue sheet and labels.
     Render {
         story: PathBuf,
         #[command(flatten)]
         render: RenderArgs,
+        #[command(flatten)]
+        export: ExportArgs,
+    },
+    /// Regenerate captions, cue sheet, labels (and with --m4b an audiobook) from a render folder.
+    Export {
+        /// A folder written by `audiobook render` (it holds manifest.json).
+        dir: PathBuf,
+        #[command(flatten)]
+        export: ExportArgs,
     },
     /// Render part of a story (a chapter, a scene, some lines, or one character's lines).
     Preview {
@@ -121,6 +130,26 @@ struct RenderArgs {
     quiet: bool,
 }
 
+#[derive(Args, Clone)]
+struct ExportArgs {
+    /// Also write one .m4b audiobook with chapter markers (needs ffmpeg).
+    #[arg(long)]
+    m4b: bool,
+    /// The book's title (default: the story name).
+    #[arg(long, value_name = "T")]
+    title: Option<String>,
+    /// The book's author.
+    #[arg(long, value_name = "A")]
+    author: Option<String>,
+}
+
+impl ExportArgs {
+    fn options(&self) -> export::ExportOptions {
+        let m4b = if self.m4b { export::Audiobook::M4b } else { export::Audiobook::Skip };
+        export::ExportOptions { title: self.title.clone(), author: self.author.clone(), m4b, ..Default::default() }
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ScriptFormat {
     /// A readable script.
@@ -163,7 +192,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cast { story, format, write, engines } => {
             cast_command(&read_story(&story, voices)?, format, write, voices, &engines)
         }
-        Command::Render { story, render } => render_command(&story, &read_story(&story, voices)?, &render),
+        Command::Render { story, render, export } => {
+            render_command(&story, &read_story(&story, voices)?, &render, &export)
+        }
+        Command::Export { dir, export } => export_command(&dir, &export),
         Command::Preview { story, chapter, scene, lines, character, play, render } => {
             let pick = Pick { chapter, scene, lines, character };
             preview_command(&story, &read_story(&story, voices)?, &pick, play, &render)
@@ -272,12 +304,28 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
     opts
 }
 
-fn render_command(path: &Path, story: &Story, args: &RenderArgs) -> Result<ExitCode> {
+fn render_command(path: &Path, story: &Story, args: &RenderArgs, exports: &ExportArgs) -> Result<ExitCode> {
     let cast = cast_for(story, &args.engines)?;
     let opts = render_options(story, args);
     let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
         .with_context(|| format!("cannot render {}", path.display()))?;
-    finish(&report, &opts, args.quiet)
+    let code = finish(&report, &opts, args.quiet)?;
+    // Exported even when some lines failed: the manifest is written and the rest is worth having.
+    let written = export::export_all(&opts.out_dir, &exports.options())
+        .context("the chapters and manifest.json are written, but not the listening outputs")?;
+    if !args.quiet {
+        eprintln!("wrote {} caption, cue sheet, label and audiobook file(s)", written.len());
+    }
+    Ok(code)
+}
+
+fn export_command(dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
+    let written = export::export_all(dir, &args.options())?;
+    let mut out = std::io::stdout().lock();
+    for path in written {
+        writeln!(out, "{}", path.display())?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints the summary and failures; a render with failures exits non-zero.

@@ -1,0 +1,332 @@
+//! Listening outputs derived from a finished render: captions, a cue sheet, Audacity labels and an
+//! `.m4b` audiobook.
+//!
+//! `manifest.json` is the single source of timings. Every format here reads it (through its own
+//! tolerant structs, so a manifest with more fields still loads) and nothing is synthesized again,
+//! which is why `audiobook export DIR` can regenerate all of them after editing a title.
+//!
+//! ```no_run
+//! use audiobook::export::{export_all, ExportOptions};
+//! let written = export_all(std::path::Path::new("output/the-night-ferry"), &ExportOptions::default())?;
+//! for path in written {
+//!     println!("{}", path.display());
+//! }
+//! # Ok::<(), audiobook::export::ExportError>(())
+//! ```
+
+pub mod captions;
+pub mod cue;
+pub mod labels;
+pub mod m4b;
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// Everything that can go wrong while exporting. Messages say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("cannot read {path}: {source}; render the story first (`audiobook render STORY --output DIR`)")]
+    ReadManifest { path: PathBuf, source: std::io::Error },
+    #[error("{path} is not a manifest written by `audiobook render` ({source}); render the story again")]
+    ParseManifest { path: PathBuf, source: serde_json::Error },
+    #[error("{path} lists no chapters; render the story again")]
+    NoChapters { path: PathBuf },
+    #[error("cannot write {path}: {source}; check that the folder is writable and the disk has room")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("the chapter file {path} is missing; render the story again")]
+    MissingAudio { path: PathBuf },
+    #[error("ffmpeg is needed for --m4b but was not found; install it (Debian/Ubuntu: `sudo apt-get install ffmpeg`) or leave out --m4b")]
+    FfmpegMissing,
+    #[error("cannot run ffmpeg: {0}")]
+    FfmpegStart(std::io::Error),
+    #[error("ffmpeg stopped after {seconds} s without finishing the m4b; try again, or raise the timeout")]
+    FfmpegTimeout { seconds: u64 },
+    #[error("ffmpeg failed ({status}): {stderr}")]
+    FfmpegFailed { status: String, stderr: String },
+}
+
+/// How to export.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportOptions {
+    /// The book's title; the story name from the manifest when absent.
+    pub title: Option<String>,
+    /// The book's author, written where a format has a place for it.
+    pub author: Option<String>,
+    /// Whether to make an `.m4b` (needs ffmpeg).
+    pub m4b: Audiobook,
+    /// The ffmpeg program to run.
+    pub ffmpeg: PathBuf,
+    /// How long ffmpeg may take; `None` scales with the book's length.
+    pub ffmpeg_timeout: Option<Duration>,
+}
+
+/// Whether to encode the chapters into one `.m4b`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Audiobook {
+    /// Only the text outputs (captions, cue sheet, labels).
+    #[default]
+    Skip,
+    /// Also one `.m4b` with chapter markers, through ffmpeg.
+    M4b,
+}
+
+impl Default for ExportOptions {
+    fn default() -> ExportOptions {
+        ExportOptions { title: None, author: None, m4b: Audiobook::Skip, ffmpeg: PathBuf::from("ffmpeg"), ffmpeg_timeout: None }
+    }
+}
+
+/// `manifest.json` as the exporters need it. Unknown fields are ignored on purpose: the renderer
+/// may add fields freely (contract 3) without breaking exports.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Manifest {
+    pub story: String,
+    pub chapters: Vec<Chapter>,
+}
+
+/// A chapter file of the manifest.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Chapter {
+    pub index: usize,
+    pub title: String,
+    pub file: String,
+    pub duration_s: f64,
+    /// Further files when the chapter passed the WAV size limit.
+    #[serde(default)]
+    pub parts: Vec<String>,
+    #[serde(default)]
+    pub lines: Vec<Line>,
+}
+
+/// A voiced line; times are seconds from the start of its chapter file.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Line {
+    #[serde(default)]
+    pub scene: usize,
+    /// `narration`, `dialogue`, `heading` or `note`; kept as text so a new kind still loads.
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub speaker: Option<String>,
+    /// The spoken text.
+    #[serde(default)]
+    pub text: String,
+    pub start_s: f64,
+    pub end_s: f64,
+    /// Why the line is silent, when it failed.
+    #[serde(default)]
+    pub error: Option<String>,
+}
+
+impl Line {
+    /// Whether the line has audio to caption: failed lines are silent and zero-length.
+    pub fn is_voiced(&self) -> bool {
+        self.error.is_none() && self.end_s > self.start_s
+    }
+
+    /// The speaker to label a caption with: only dialogue has one.
+    pub fn caption_speaker(&self) -> Option<&str> {
+        if self.kind == "dialogue" { self.speaker.as_deref().filter(|s| !s.trim().is_empty()) } else { None }
+    }
+}
+
+impl Chapter {
+    /// The chapter file's name without its extension, for the per-chapter caption files. Only the
+    /// last path component is used, so a hand-edited manifest cannot write outside the folder.
+    pub fn stem(&self) -> String {
+        Path::new(&self.file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| format!("{:02}-chapter", self.index))
+    }
+
+    /// The scenes of this chapter: (scene number, start, end) in seconds from the chapter's start.
+    /// A scene starts where its first line starts; the first scene starts at 0.
+    pub fn scenes(&self) -> Vec<(usize, f64, f64)> {
+        let mut starts: Vec<(usize, f64)> = Vec::new();
+        for line in &self.lines {
+            if starts.last().is_none_or(|&(scene, _)| scene != line.scene) {
+                let at = if starts.is_empty() { 0.0 } else { line.start_s };
+                starts.push((line.scene, at));
+            }
+        }
+        let ends = starts.iter().skip(1).map(|&(_, s)| s).chain([self.duration_s]);
+        starts.iter().zip(ends).map(|(&(scene, start), end)| (scene, start, end)).collect()
+    }
+}
+
+/// A manifest with the book's title and author settled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Book {
+    pub manifest: Manifest,
+    pub title: String,
+    pub author: Option<String>,
+}
+
+impl Book {
+    pub fn new(manifest: Manifest, options: &ExportOptions) -> Book {
+        let title = options.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| manifest.story.clone());
+        let author = options.author.clone().filter(|a| !a.trim().is_empty());
+        Book { manifest, title, author }
+    }
+
+    /// A file-name-safe base name for whole-book files (`<story>.cue`, `<story>.m4b`).
+    pub fn base_name(&self) -> String {
+        crate::render::slug(&self.manifest.story)
+    }
+
+    /// Each chapter with its start time in the whole book (chapters played back to back).
+    pub fn chapter_offsets(&self) -> Vec<(f64, &Chapter)> {
+        let mut at = 0.0;
+        let mut out = Vec::with_capacity(self.manifest.chapters.len());
+        for chapter in &self.manifest.chapters {
+            out.push((at, chapter));
+            at += chapter.duration_s.max(0.0);
+        }
+        out
+    }
+
+    /// The whole book's length in seconds.
+    pub fn duration_s(&self) -> f64 {
+        self.manifest.chapters.iter().map(|c| c.duration_s.max(0.0)).sum()
+    }
+}
+
+/// One output format. Each writes its own files into the render folder and returns their paths.
+pub trait Format {
+    fn write(&self, book: &Book, dir: &Path) -> Result<Vec<PathBuf>, ExportError>;
+}
+
+/// Reads `manifest.json` from a render folder.
+pub fn read_manifest(render_dir: &Path) -> Result<Manifest, ExportError> {
+    let path = render_dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).map_err(|source| ExportError::ReadManifest { path: path.clone(), source })?;
+    let manifest: Manifest =
+        serde_json::from_str(&text).map_err(|source| ExportError::ParseManifest { path: path.clone(), source })?;
+    if manifest.chapters.is_empty() {
+        return Err(ExportError::NoChapters { path });
+    }
+    Ok(manifest)
+}
+
+/// Writes every listening output of a render folder; returns the files written.
+///
+/// The text formats come first and each is written as soon as it is made, so a failing ffmpeg
+/// never costs the captions.
+pub fn export_all(render_dir: &Path, options: &ExportOptions) -> Result<Vec<PathBuf>, ExportError> {
+    let book = Book::new(read_manifest(render_dir)?, options);
+    let mut formats: Vec<Box<dyn Format>> = vec![
+        Box::new(captions::Captions(captions::Style::WebVtt)),
+        Box::new(captions::Captions(captions::Style::Srt)),
+        Box::new(cue::CueSheet),
+        Box::new(labels::Labels),
+    ];
+    if options.m4b == Audiobook::M4b {
+        formats.push(Box::new(m4b::M4b { ffmpeg: options.ffmpeg.clone(), timeout: options.ffmpeg_timeout }));
+    }
+    let mut written = Vec::new();
+    for format in &formats {
+        written.extend(format.write(&book, render_dir)?);
+    }
+    Ok(written)
+}
+
+/// Writes a text file through a temporary name, so a reader never sees half of one.
+pub(crate) fn write_text(path: &Path, text: &str) -> Result<PathBuf, ExportError> {
+    let io = |source| ExportError::Write { path: path.to_path_buf(), source };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, text).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(io)?;
+    Ok(path.to_path_buf())
+}
+
+/// Whole milliseconds of a time in seconds; negative and non-finite times become 0 so a damaged
+/// manifest cannot produce a malformed timestamp.
+pub(crate) fn millis(seconds: f64) -> u64 {
+    if seconds.is_finite() && seconds > 0.0 { (seconds * 1000.0).round() as u64 } else { 0 }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn line(scene: usize, kind: &str, speaker: Option<&str>, text: &str, start_s: f64, end_s: f64) -> Line {
+        Line {
+            scene,
+            kind: kind.to_string(),
+            speaker: speaker.map(str::to_string),
+            text: text.to_string(),
+            start_s,
+            end_s,
+            error: None,
+        }
+    }
+
+    /// Two chapters; the first has two scenes and a line of dialogue.
+    pub fn book() -> Book {
+        let one = Chapter {
+            index: 1,
+            title: "Chapter 1".into(),
+            file: "01-chapter-1.wav".into(),
+            duration_s: 10.0,
+            parts: vec![],
+            lines: vec![
+                line(1, "heading", None, "Chapter 1", 0.4, 1.25),
+                line(1, "dialogue", Some("Elizabeth"), "Fish & <chips>?", 2.0, 3.5),
+                line(2, "narration", None, "Later.", 5.0, 6.0),
+            ],
+        };
+        let two = Chapter {
+            index: 2,
+            title: "Chapter 2".into(),
+            file: "02-chapter-2.wav".into(),
+            duration_s: 3725.5,
+            parts: vec![],
+            lines: vec![line(1, "narration", None, "End.", 3600.0, 3725.0)],
+        };
+        let manifest = Manifest { story: "test-story".into(), chapters: vec![one, two] };
+        Book::new(manifest, &ExportOptions { author: Some("Ann Author".into()), ..ExportOptions::default() })
+    }
+
+    #[test]
+    fn manifest_with_extra_fields_loads() {
+        let json = r#"{"story":"s","sample_rate":24000,"new":1,"chapters":[{"index":1,"title":"T","file":"01-t.wav",
+            "duration_s":2.0,"lines":[{"line":1,"chapter":1,"scene":1,"paragraph":1,"kind":"dialogue","speaker":"Ann",
+            "voice":{"engine":"e","voice":"v","rate":1.0,"pitch":1.0,"volume":1.0},"text":"Hi","span":[0,2],
+            "start_s":0.5,"end_s":1.0,"mood":"glad"}]}],"failures":[]}"#;
+        let m: Manifest = serde_json::from_str(json).expect("loads");
+        assert_eq!(m.chapters[0].lines[0].caption_speaker(), Some("Ann"));
+    }
+
+    #[test]
+    fn missing_manifest_says_what_to_do() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let err = export_all(dir.path(), &ExportOptions::default()).expect_err("no manifest");
+        assert!(err.to_string().contains("audiobook render"), "{err}");
+    }
+
+    #[test]
+    fn scenes_span_the_chapter() {
+        let b = book();
+        assert_eq!(b.manifest.chapters[0].scenes(), vec![(1, 0.0, 5.0), (2, 5.0, 10.0)]);
+        assert_eq!(b.manifest.chapters[1].scenes(), vec![(1, 0.0, 3725.5)]);
+    }
+
+    #[test]
+    fn title_defaults_to_the_story() {
+        assert_eq!(book().title, "test-story");
+        let offsets: Vec<f64> = book().chapter_offsets().iter().map(|(t, _)| *t).collect();
+        assert_eq!(offsets, vec![0.0, 10.0]);
+    }
+
+    #[test]
+    fn millis_rounds_and_clamps() {
+        assert_eq!(millis(1.2346), 1235);
+        assert_eq!(millis(-3.0), 0);
+        assert_eq!(millis(f64::NAN), 0);
+    }
+}
