@@ -333,9 +333,10 @@ fn finish(report: &RenderReport, opts: &RenderOptions, quiet: bool) -> Result<Ex
     if !quiet {
         let rtf = if report.wall_s > 0.0 { report.audio_s / report.wall_s } else { 0.0 };
         eprintln!(
-            "wrote {} file(s) to {}: {:.1} min of audio in {:.1} s ({:.0}x real time); {} line(s) synthesized, {} from cache{}",
-            report.chapters.len(),
+            "wrote {} file(s) to {}{}: {:.1} min of audio in {:.1} s ({:.0}x real time); {} line(s) synthesized, {} from cache{}",
+            report.chapters.len() - report.chapters_kept,
             opts.out_dir.display(),
+            if report.chapters_kept > 0 { format!(" ({} unchanged chapter(s) kept)", report.chapters_kept) } else { String::new() },
             report.audio_s / 60.0,
             report.wall_s,
             rtf,

@@ -19,7 +19,8 @@ use crate::error::{Error, Result};
 use crate::plan::{self, Pauses, Pronunciations};
 use crate::progress::{self, Display};
 use crate::script::{Kind, Line, Script};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -125,7 +126,7 @@ impl RenderOptions {
 }
 
 /// A line that could not be voiced.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
     /// 1-based line number.
     pub line: usize,
@@ -134,20 +135,24 @@ pub struct Failure {
 }
 
 /// A written chapter file.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChapterRecord {
     pub index: usize,
     pub title: String,
     pub file: String,
     pub duration_s: f64,
     /// Further files when the chapter passed the WAV size limit.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<String>,
+    /// A hash of everything the chapter's audio depends on: an unchanged chapter is not written
+    /// again.
+    #[serde(default)]
+    pub fingerprint: String,
     pub lines: Vec<LineRecord>,
 }
 
 /// A voiced line in the manifest.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LineRecord {
     /// 1-based line number of the script.
     pub line: usize,
@@ -164,12 +169,12 @@ pub struct LineRecord {
     pub start_s: f64,
     pub end_s: f64,
     /// Why the line is silent, when it failed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }
 
 /// A voice in the manifest.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VoiceRecord {
     pub engine: String,
     pub voice: String,
@@ -179,7 +184,7 @@ pub struct VoiceRecord {
 }
 
 /// What a render did.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenderReport {
     pub story: String,
     pub sample_rate: u32,
@@ -191,6 +196,9 @@ pub struct RenderReport {
     pub cache_hits: usize,
     /// Lines voiced by the narrator because their own voice failed.
     pub fallbacks: usize,
+    /// Chapters kept from the previous render because nothing in them changed.
+    #[serde(default)]
+    pub chapters_kept: usize,
     pub audio_s: f64,
     pub wall_s: f64,
 }
@@ -219,31 +227,87 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     let versions = engine_versions(&voices);
     let keys: Vec<CacheKey> = jobs.iter().map(|j| key_for(&voices[j.voice], &versions, &j.spoken)).collect();
     let synth = synthesize(&jobs, &keys, &voices, &versions, &cache, opts)?;
-    let gains = measure_voices(&jobs, &synth.outcomes, &voices, &cache)?;
     let mut report = RenderReport {
         story: opts.story.clone(),
         sample_rate: opts.sample_rate,
         chapters: Vec::new(),
-        failures: Vec::new(),
+        failures: failures(&jobs, &synth.outcomes, &voices),
         synthesized: synth.synthesized,
         cache_hits: synth.cache_hits,
         fallbacks: synth.fallbacks,
+        chapters_kept: 0,
         audio_s: 0.0,
         wall_s: 0.0,
     };
     std::fs::create_dir_all(&opts.out_dir).map_err(|source| Error::Write { path: opts.out_dir.clone(), source })?;
-    let ctx = Assembly { script, jobs: &jobs, outcomes: &synth.outcomes, voices: &voices, gains: &gains, cache: &cache, opts };
-    for (title, path, lines) in outputs(script, opts) {
-        let chapter = ctx.chapter(report.chapters.len() + 1, &title, &path, &lines)?;
+    let manifest_path = opts.out_dir.join("manifest.json");
+    let previous = match opts.selection {
+        Selection::Chapters => previous_chapters(&manifest_path, &opts.out_dir),
+        Selection::Lines { .. } => HashMap::new(),
+    };
+    let voice_ids = voice_identities(&synth.outcomes, voices.len());
+    let draft = Assembly { script, jobs: &jobs, outcomes: &synth.outcomes, voices: &voices, gains: &[], cache: &cache, opts };
+    let outs = outputs(script, opts);
+    let prints: Vec<String> = outs.iter().map(|(t, p, l)| draft.fingerprint(t, p, l, &voice_ids)).collect();
+    // Loudness is measured only when some chapter must be written again.
+    let gains = if prints.iter().all(|f| previous.contains_key(f)) {
+        Vec::new()
+    } else {
+        measure_voices(&jobs, &synth.outcomes, &voices, &cache)?
+    };
+    let ctx = Assembly { gains: &gains, ..draft };
+    for ((title, path, lines), fingerprint) in outs.into_iter().zip(prints) {
+        let index = report.chapters.len() + 1;
+        let chapter = match previous.get(&fingerprint) {
+            Some(kept) => {
+                report.chapters_kept += 1;
+                kept.clone()
+            }
+            None => ChapterRecord { fingerprint, ..ctx.chapter(index, &title, &path, &lines)? },
+        };
         report.audio_s += chapter.duration_s;
         report.chapters.push(chapter);
+        // Written after every chapter: an interrupted render keeps what it finished.
+        if opts.selection == Selection::Chapters {
+            report.wall_s = started.elapsed().as_secs_f64();
+            write_manifest(&manifest_path, &report)?;
+        }
     }
-    report.failures = failures(&jobs, &synth.outcomes, &voices);
     report.wall_s = started.elapsed().as_secs_f64();
     if opts.selection == Selection::Chapters {
-        write_manifest(&opts.out_dir.join("manifest.json"), &report)?;
+        write_manifest(&manifest_path, &report)?;
     }
     Ok(report)
+}
+
+/// Bump when assembly changes what it writes for the same input, so old chapters are redone.
+const ASSEMBLY_VERSION: &str = "1";
+
+/// The chapters of an earlier render whose files are all still there, by fingerprint.
+fn previous_chapters(manifest: &Path, dir: &Path) -> HashMap<String, ChapterRecord> {
+    let Ok(bytes) = std::fs::read(manifest) else { return HashMap::new() };
+    let Ok(old) = serde_json::from_slice::<RenderReport>(&bytes) else { return HashMap::new() };
+    old.chapters
+        .into_iter()
+        .filter(|c| !c.fingerprint.is_empty())
+        .filter(|c| std::iter::once(&c.file).chain(&c.parts).all(|f| dir.join(f).is_file()))
+        .map(|c| (c.fingerprint.clone(), c))
+        .collect()
+}
+
+/// For each voice, a hash of every line of audio its loudness (and so its gain) depends on.
+fn voice_identities(outcomes: &[Outcome], voices: usize) -> Vec<String> {
+    let mut hashers: Vec<Sha256> = (0..voices).map(|_| Sha256::new()).collect();
+    for o in outcomes {
+        if let Outcome::Audio { voice, key } = o {
+            hashers[*voice].update(key.as_str().as_bytes());
+        }
+    }
+    hashers.into_iter().map(|h| hex(&h.finalize())).collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The lines to voice, each with its voice (an index into `voices`, which this extends).
@@ -499,6 +563,24 @@ struct Assembly<'a> {
 }
 
 impl Assembly<'_> {
+    /// A hash of everything that decides the bytes of one file.
+    fn fingerprint(&self, title: &str, path: &Path, lines: &[usize], voice_ids: &[String]) -> String {
+        let mut h = Sha256::new();
+        let o = self.opts;
+        h.update(format!("{ASSEMBLY_VERSION}|{}|{}|{:?}|{title}|{}|", env!("CARGO_PKG_VERSION"), o.sample_rate, o.pauses, path.display()));
+        let job_of: HashMap<usize, usize> = self.jobs.iter().enumerate().map(|(j, job)| (job.line, j)).collect();
+        for &i in lines {
+            let Some(&j) = job_of.get(&i) else { continue };
+            let l = &self.script.lines[i];
+            h.update(format!("{i}|{:?}|{}|{}|{:?}|{}|", l.kind, l.scene, l.paragraph, l.speaker, self.jobs[j].spoken));
+            match &self.outcomes[j] {
+                Outcome::Audio { voice, key } => h.update(format!("{}|{}|{}", key.as_str(), self.voices[*voice].label(), voice_ids[*voice])),
+                Outcome::Failed(e) => h.update(format!("failed|{e}")),
+            }
+        }
+        hex(&h.finalize())
+    }
+
     /// Streams one file: each voiced line of `lines` with the pause before it.
     fn chapter(&self, index: usize, title: &str, path: &Path, lines: &[usize]) -> Result<ChapterRecord> {
         let rate = self.opts.sample_rate;
@@ -540,6 +622,7 @@ impl Assembly<'_> {
             file: parts.first().map(|p| file_name(&p.path)).unwrap_or_default(),
             duration_s: parts.iter().map(|p| p.duration_s()).sum(),
             parts: parts.iter().skip(1).map(|p| file_name(&p.path)).collect(),
+            fingerprint: String::new(),
             lines: records,
         })
     }

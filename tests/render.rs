@@ -124,6 +124,11 @@ fn a_second_render_comes_from_the_cache_and_is_identical() {
         .success();
     let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(stderr.contains(" 0 line(s) synthesized"), "{stderr}");
+    assert!(stderr.contains("1 unchanged chapter(s) kept"), "{stderr}");
+    assert_eq!(bytes, std::fs::read(first.join("01-chapter-1.wav")).unwrap());
+    // Assembled again from the cache alone, the chapter comes out byte for byte the same.
+    std::fs::remove_file(first.join("01-chapter-1.wav")).unwrap();
+    render(story, "embedded", dir.path());
     assert_eq!(bytes, std::fs::read(first.join("01-chapter-1.wav")).unwrap());
 }
 
