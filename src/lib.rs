@@ -32,5 +32,7 @@ pub mod render;
 pub mod report;
 pub mod script;
 pub mod segment;
+#[cfg(feature = "speak")]
+pub mod speak;
 
 pub use error::{Error, Result};

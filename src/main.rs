@@ -83,6 +83,10 @@ enum Command {
         /// Play the preview when it is written.
         #[arg(long)]
         play: bool,
+        /// Read the part aloud through the system's speech service instead of rendering it
+        /// (builds with `--features speak` only).
+        #[arg(long, conflicts_with = "play")]
+        speak: bool,
         #[command(flatten)]
         render: RenderArgs,
     },
@@ -196,9 +200,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             render_command(&story, &read_story(&story, voices)?, &render, &export)
         }
         Command::Export { dir, export } => export_command(&dir, &export),
-        Command::Preview { story, chapter, scene, lines, character, play, render } => {
+        Command::Preview { story, chapter, scene, lines, character, play, speak, render } => {
             let pick = Pick { chapter, scene, lines, character };
-            preview_command(&story, &read_story(&story, voices)?, &pick, play, &render)
+            let story_data = read_story(&story, voices)?;
+            if speak {
+                return speak_command(&story_data, &pick);
+            }
+            preview_command(&story, &story_data, &pick, play, &render)
         }
         Command::Voices { sample, engines } => voices_command(sample.as_deref(), &engines),
     }
@@ -413,6 +421,27 @@ fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &R
         play_file(&file)?;
     }
     Ok(code)
+}
+
+/// Reads the picked lines aloud with the platform's speech service.
+#[cfg(feature = "speak")]
+fn speak_command(story: &Story, pick: &Pick) -> Result<ExitCode> {
+    use audiobook::plan;
+    let lines: Vec<audiobook::speak::Utterance> = pick_lines(story, pick)?
+        .into_iter()
+        .filter_map(|i| {
+            let line = &story.script.lines[i];
+            let text = plan::pronounce(&plan::spoken_text(&story.text[line.span.range()]), story.config.pronunciations());
+            plan::is_speakable(&text).then(|| audiobook::speak::Utterance { speaker: line.speaker.clone(), text })
+        })
+        .collect();
+    audiobook::speak::say_all(&lines)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(not(feature = "speak"))]
+fn speak_command(_story: &Story, _pick: &Pick) -> Result<ExitCode> {
+    bail!("this build has no live speech; rebuild with `cargo build --release --features speak` (on Linux it needs the packages libspeechd-dev and clang), or use --play")
 }
 
 /// Plays a WAV with the first player found.
