@@ -243,3 +243,39 @@ fn a_damaged_cache_entry_is_rendered_again() {
     assert!(errors.is_empty(), "the damaged line is silent: {errors:?}");
     assert_eq!(again.synthesized, 1, "the damaged entry is a miss and is rendered again");
 }
+
+#[test]
+fn real_voices_of_different_level_come_out_matched() {
+    // flite's kal16 and slt differ by about 12 LU out of the box, and speech (unlike the fake's
+    // tones) has pauses the loudness gate must see through.
+    let Ok(flite) = audiobook::engine::by_name("flite", Default::default()) else {
+        common::need(false, "flite", "AUDIOBOOK_REQUIRE_ENGINES");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let choice = |voice: &str| audiobook::render::VoiceChoice {
+        engine: flite.clone(),
+        voice: voice.to_string(),
+        prosody: Prosody::default(),
+    };
+    let raw = |voice: &str| {
+        let pcm = flite.synthesize(voice, Prosody::default(), "The lamp room smelled of oil and salt.").unwrap();
+        lufs(&pcm.samples, pcm.sample_rate)
+    };
+    let raw_gap = (raw("slt") - raw("kal16")).abs();
+    assert!(raw_gap > 4.0, "the voices differ by only {raw_gap:.1} LU before the render: not a test");
+    let casting = Casting {
+        narrator: choice("slt"),
+        speakers: BTreeMap::from([("Ann".to_string(), choice("kal16")), ("Bob".to_string(), choice("kal16"))]),
+    };
+    let script = fake::script(DIALOGUE, &["Ann", "Bob"]);
+    let opts = fake::options(dir.path());
+    let report = render::render(DIALOGUE, &script, &casting, &opts).unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let by_voice = samples_by_voice(&opts.out_dir);
+    let levels: BTreeMap<&str, f64> = by_voice.iter().map(|(v, s)| (v.as_str(), lufs(s, report.sample_rate))).collect();
+    assert_eq!(levels.len(), 2, "{levels:?}");
+    let gap = (levels["slt"] - levels["kal16"]).abs();
+    assert!(gap <= 2.0, "voices differ by {gap:.1} LU after the render (was {raw_gap:.1}): {levels:?}");
+    eprintln!("flite slt vs kal16: {raw_gap:.1} LU apart raw, {gap:.1} LU after the render");
+}
