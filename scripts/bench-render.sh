@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Measures the render pipeline against its targets; run on demand, never from the tests.
+#
+#   scripts/bench-render.sh                 # longest story in stories/ and Pride and Prejudice
+#   ENGINE=flite NOVEL=path/to/novel.txt scripts/bench-render.sh
+#   SKIP_NOVEL=1 scripts/bench-render.sh    # the short story only (seconds, not minutes)
+#   PROFILE=1 scripts/bench-render.sh       # also `perf record` one uncached run of the story
+#
+# For each text it reports:
+#   speed-up   wall time of --jobs 1 over --jobs 2, each with a fresh cache   (target >= 1.8 on 2 cores)
+#   cpu ratio  user+sys of audiobook and its engine processes, --jobs 1, over the engine's own
+#              user+sys speaking the same file in one call                    (target <= 1.25)
+#   peak RSS   max resident set of the --jobs 2 run                           (target <= 200 MB)
+#   cached     wall time of a second render from a full cache over the first  (target < 5%)
+# Figures are wall-clock and CPU measurements: run on an otherwise idle machine.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+engine=${ENGINE:-espeak-ng}
+novel=${NOVEL:-$root/../shared/eval/pdnc/PrideAndPrejudice/novel_text.txt}
+timer=/usr/bin/time
+if [[ ! -x $timer ]]; then
+    echo "GNU time is needed: apt-get install -y time" >&2
+    exit 2
+fi
+command -v "$engine" >/dev/null || { echo "$engine is not installed" >&2; exit 2; }
+
+cargo build --release --quiet
+bin=$root/target/release/audiobook
+work=$(mktemp -d "${TMPDIR:-/tmp}/bench-render.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+# The longest story by words.
+story=$(wc -w stories/*.txt | grep -v ' total$' | sort -n | tail -1 | awk '{print $2}')
+texts=("$root/$story")
+if [[ -z ${SKIP_NOVEL:-} ]]; then
+    if [[ -f $novel ]]; then texts+=("$novel"); else echo "note: no novel at $novel; skipping it" >&2; fi
+fi
+
+# Runs a command under GNU time; prints "wall user sys maxrss_kb".
+measure() {
+    local out=$work/time.txt
+    "$timer" -o "$out" -f '%e %U %S %M' "$@" >/dev/null 2>"$work/stderr.txt" || {
+        echo "failed: $*" >&2
+        cat "$work/stderr.txt" >&2
+        return 1
+    }
+    tail -1 "$out"
+}
+
+# The narrator's voice the cast picks, so the engine-only run speaks with the same voice.
+narrator_voice() {
+    "$bin" cast "$1" --engine "$engine" --format json | jq -r .narrator.voice
+}
+
+# The engine alone speaking a whole file in one call: its own CPU cost for the text.
+engine_alone() {
+    local file=$1 voice=$2
+    case $engine in
+        espeak-ng) measure espeak-ng -v "$voice" --stdout -f "$file" ;;
+        flite) measure flite -voice "$voice" -f "$file" -o /dev/null ;;
+        festival) measure text2wave -eval "(voice_$voice)" "$file" -o /dev/null ;;
+        *) echo "0 0 0 0" ;;
+    esac
+}
+
+render() { # text jobs out cache
+    measure "$bin" render "$1" --engine "$engine" --jobs "$2" --output "$3" --cache "$4" --quiet
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+verdict() { awk -v v="$1" -v op="$2" -v t="$3" 'BEGIN { ok = (op == ">=") ? v >= t : (op == "<=") ? v <= t : v < t; print (ok ? "ok" : "MISSED") }'; }
+
+printf 'engine %s, %s cores, %s\n' "$engine" "$(nproc)" "$(date -u +%FT%TZ)"
+# Wall-clock figures mean little on a busy machine; say how busy it was.
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+for text in "${texts[@]}"; do
+    name=$(basename "$(dirname "$text")")/$(basename "$text")
+    words=$(wc -w <"$text")
+    voice=$(narrator_voice "$text")
+    echo
+    echo "== $name ($words words, narrator $engine:$voice; load average before: $(load))"
+
+    read -r w1 u1 s1 m1 < <(render "$text" 1 "$work/out1" "$work/cache1")
+    rm -rf "$work/out1" "$work/cache1"
+    read -r w2 u2 s2 m2 < <(render "$text" 2 "$work/out2" "$work/cache2")
+    read -r wc uc sc mc < <(render "$text" 2 "$work/out2" "$work/cache2")
+    read -r we ue se me < <(engine_alone "$text" "$voice")
+    rm -rf "$work/out2" "$work/cache2"
+    echo "  (load average after: $(load))"
+
+    cpu1=$(awk -v u="$u1" -v s="$s1" 'BEGIN { print u + s }')
+    cpue=$(awk -v u="$ue" -v s="$se" 'BEGIN { print u + s }')
+    speedup=$(ratio "$w1" "$w2")
+    cpu_ratio=$(ratio "$cpu1" "$cpue")
+    cached=$(ratio "$wc" "$w2")
+    rss_mb=$(awk -v k="$m2" 'BEGIN { printf "%.0f", k / 1024 }')
+    printf '  --jobs 1   %8.2f s wall  %8.2f s cpu (user %.2f sys %.2f)  max RSS %s MB\n' "$w1" "$cpu1" "$u1" "$s1" "$((m1 / 1024))"
+    printf '  --jobs 2   %8.2f s wall  %8.2f s cpu                       max RSS %s MB\n' "$w2" "$(awk -v u="$u2" -v s="$s2" 'BEGIN{print u+s}')" "$rss_mb"
+    printf '  cached     %8.2f s wall  %8.2f s cpu                       max RSS %s MB\n' "$wc" "$(awk -v u="$uc" -v s="$sc" 'BEGIN{print u+s}')" "$((mc / 1024))"
+    printf '  %s alone %6.2f s wall  %8.2f s cpu\n' "$engine" "$we" "$cpue"
+    printf '  speed-up --jobs 2 / --jobs 1   %6s  (target >= 1.8)   %s\n' "$speedup" "$(verdict "$speedup" '>=' 1.8)"
+    printf '  cpu pipeline / engine alone    %6s  (target <= 1.25)  %s\n' "$cpu_ratio" "$(verdict "$cpu_ratio" '<=' 1.25)"
+    printf '  peak RSS, --jobs 2             %6s MB (target <= 200) %s\n' "$rss_mb" "$(verdict "$rss_mb" '<=' 200)"
+    printf '  cached / first render          %6s  (target < 0.05)   %s\n' "$cached" "$(verdict "$cached" '<' 0.05)"
+done
+
+if [[ -n ${PROFILE:-} ]] && command -v perf >/dev/null; then
+    # DWARF call graphs: the hot loops are inlined iterator adaptors, only attributable to their
+    # callers (e.g. loudness::peak_envelope) through the inline frames.
+    echo
+    echo "== perf: where audiobook's own CPU goes in an uncached --jobs 1 render of $story (inclusive %)"
+    perf record -q --call-graph dwarf,16384 -F 500 -o "$work/perf.data" -- "$bin" render "$story" --engine "$engine" \
+        --jobs 1 --output "$work/pout" --cache "$work/pcache" --quiet >/dev/null 2>&1 || true
+    perf report -i "$work/perf.data" --comm audiobook --children --sort symbol -g none --stdio 2>/dev/null \
+        | grep -E '\] (audiobook::|[a-z_]+ \(inlined\))' | head -30 | cut -c1-140
+fi
