@@ -231,7 +231,7 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
         story: opts.story.clone(),
         sample_rate: opts.sample_rate,
         chapters: Vec::new(),
-        failures: failures(&jobs, &synth.outcomes, &voices),
+        failures: Vec::new(),
         synthesized: synth.synthesized,
         cache_hits: synth.cache_hits,
         fallbacks: synth.fallbacks,
@@ -273,6 +273,7 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
             write_manifest(&manifest_path, &report)?;
         }
     }
+    report.failures = failures(&report.chapters);
     report.wall_s = started.elapsed().as_secs_f64();
     if opts.selection == Selection::Chapters {
         write_manifest(&manifest_path, &report)?;
@@ -374,7 +375,7 @@ fn synthesize(
     for (i, k) in keys.iter().enumerate() {
         todo.entry(k).or_default().push(i);
     }
-    todo.retain(|k, _| !cache.path(k).is_file());
+    todo.retain(|k, _| !cache.contains(k));
     let cache_hits = jobs.len() - todo.values().map(Vec::len).sum::<usize>();
     let bar = progress::bar(opts.display, todo.len() as u64, "speaking");
     let tasks: Vec<Task> = todo
@@ -405,7 +406,8 @@ fn synthesize(
             }
         }
     }
-    Ok(Synthesis { outcomes, synthesized: results.len(), cache_hits, fallbacks })
+    let synthesized = results.iter().filter(|r| !matches!(r, TaskResult::Failed(_))).count();
+    Ok(Synthesis { outcomes, synthesized, cache_hits, fallbacks })
 }
 
 struct Task {
@@ -471,7 +473,7 @@ fn run_task(task: &Task, cache: &Cache) -> TaskResult {
     match speak(&task.voice, &task.spoken, &task.key, cache) {
         Ok(()) => TaskResult::Done,
         Err(first) => match &task.narrator {
-            Some((narrator, key)) if cache.path(key).is_file() || speak(narrator, &task.spoken, key, cache).is_ok() => {
+            Some((narrator, key)) if cache.contains(key) || speak(narrator, &task.spoken, key, cache).is_ok() => {
                 TaskResult::Fallback(key.clone())
             }
             _ => TaskResult::Failed(first),
@@ -646,12 +648,14 @@ impl Assembly<'_> {
     }
 }
 
-fn failures(jobs: &[Job], outcomes: &[Outcome], voices: &[VoiceChoice]) -> Vec<Failure> {
-    jobs.iter()
-        .zip(outcomes)
-        .filter_map(|(j, o)| match o {
-            Outcome::Failed(e) => Some(Failure { line: j.line + 1, voice: voices[j.voice].label(), error: e.clone() }),
-            Outcome::Audio { .. } => None,
+/// Every line left silent in the files: failed synthesis, or cached audio that could not be read.
+fn failures(chapters: &[ChapterRecord]) -> Vec<Failure> {
+    chapters
+        .iter()
+        .flat_map(|c| &c.lines)
+        .filter_map(|l| {
+            let error = l.error.clone()?;
+            Some(Failure { line: l.line, voice: format!("{}:{}", l.voice.engine, l.voice.voice), error })
         })
         .collect()
 }

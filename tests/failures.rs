@@ -210,7 +210,6 @@ fn failed_lines_are_tried_again_by_the_next_render() {
 }
 
 #[test]
-#[ignore = "bug: RenderReport::synthesized counts lines whose synthesis failed (src/render.rs synthesize: `synthesized: results.len()`)"]
 fn failed_lines_do_not_count_as_synthesized() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Fake::new().fail(None, "CRASH", Fault::Crash).arc();

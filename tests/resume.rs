@@ -220,7 +220,6 @@ fn voices_of_very_different_level_come_out_matched() {
 }
 
 #[test]
-#[ignore = "bug: render treats a damaged cache entry as a hit, leaves the line silent and does not report it"]
 fn a_damaged_cache_entry_is_rendered_again() {
     let dir = tempfile::tempdir().unwrap();
     let script = fake::script(DIALOGUE, &["Ann", "Bob"]);

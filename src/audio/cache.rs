@@ -103,6 +103,23 @@ impl Cache {
         decode(&std::fs::read(self.path(key)).ok()?)
     }
 
+    /// Whether a whole entry is stored under `key`: its header is sound and the file is as long
+    /// as the header says. (Reading it may still find it damaged; `get` checks everything.)
+    pub fn contains(&self, key: &CacheKey) -> bool {
+        use std::io::Read;
+        let path = self.path(key);
+        let mut header = [0u8; HEADER_BYTES];
+        let (Ok(mut file), Ok(meta)) = (File::open(&path), std::fs::metadata(&path)) else { return false };
+        if file.read_exact(&mut header).is_err() || &header[..4] != MAGIC {
+            return false;
+        }
+        let rate = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
+        let mut count = [0u8; 8];
+        count.copy_from_slice(&header[8..16]);
+        let samples = u64::from_le_bytes(count);
+        rate > 0 && samples.checked_mul(2).and_then(|b| b.checked_add(HEADER_BYTES as u64)) == Some(meta.len())
+    }
+
     /// Stores `pcm` under `key`, replacing any entry atomically.
     pub fn put(&self, key: &CacheKey, pcm: &Pcm) -> Result<()> {
         let path = self.path(key);

@@ -160,7 +160,15 @@ pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
     if pcm.samples.is_empty() || !ceiling.is_finite() || ceiling <= 0.0 {
         return;
     }
-    let envelope = peak_envelope(&pcm.samples);
+    let phases = interpolation_phases();
+    // No point between samples exceeds the loudest sample nearby times the filter's gain: most
+    // lines are nowhere near the ceiling and need no interpolation at all.
+    let bound = phases.iter().map(|t| t.iter().map(|c| c.abs()).sum::<f32>()).fold(1.0, f32::max);
+    let loudest = pcm.samples.iter().fold(0.0f32, |m, s| if s.is_finite() { m.max(s.abs()) } else { f32::MAX });
+    if loudest * bound <= ceiling {
+        return;
+    }
+    let envelope = peak_envelope(&pcm.samples, &phases, ceiling / bound);
     if envelope.iter().all(|&peak| peak <= ceiling) {
         return;
     }
@@ -179,15 +187,21 @@ pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
 
 /// For each sample, the largest magnitude of the waveform from it to the next sample, using a
 /// 4x windowed-sinc interpolation (as true-peak meters do). Non-finite samples count as loud.
-fn peak_envelope(samples: &[f32]) -> Vec<f32> {
-    let phases = interpolation_phases();
+/// Where every sample the filter reaches is at most `quiet`, the waveform cannot pass the
+/// ceiling and the sample itself stands in for the peak.
+fn peak_envelope(samples: &[f32], phases: &[Vec<f32>], quiet: f32) -> Vec<f32> {
     let at = |i: isize| -> f32 {
         usize::try_from(i).ok().and_then(|i| samples.get(i)).copied().unwrap_or(0.0)
     };
+    let magnitudes: Vec<f32> = samples.iter().map(|s| if s.is_finite() { s.abs() } else { f32::MAX }).collect();
+    let nearby = sliding_max(&magnitudes, HALF_TAPS - 1, HALF_TAPS);
     (0..samples.len())
         .map(|n| {
-            let mut peak = samples[n].abs();
-            for taps in &phases {
+            let mut peak = magnitudes[n];
+            if nearby[n] <= quiet {
+                return peak;
+            }
+            for taps in phases {
                 let value: f32 = taps
                     .iter()
                     .enumerate()
@@ -225,14 +239,33 @@ fn sinc(t: f32) -> f32 {
     x.sin() / x
 }
 
-/// The smallest value within `radius` samples on either side.
+/// The smallest value within `radius` samples on either side (and never above 1).
 fn running_min(values: &[f32], radius: usize) -> Vec<f32> {
-    (0..values.len())
-        .map(|i| {
-            let window = &values[i.saturating_sub(radius)..(i + radius + 1).min(values.len())];
-            window.iter().copied().fold(1.0, f32::min)
-        })
-        .collect()
+    let negated: Vec<f32> = values.iter().map(|v| -v).collect();
+    sliding_max(&negated, radius, radius).into_iter().map(|v| (-v).min(1.0)).collect()
+}
+
+/// The largest value from `before` samples before each index to `after` samples after it, in
+/// linear time (a monotonic queue of candidate indexes).
+fn sliding_max(values: &[f32], before: usize, after: usize) -> Vec<f32> {
+    let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut out = Vec::with_capacity(values.len());
+    let mut next = 0;
+    for i in 0..values.len() {
+        let end = (i + after + 1).min(values.len());
+        while next < end {
+            while queue.back().is_some_and(|&b| values[b] <= values[next]) {
+                queue.pop_back();
+            }
+            queue.push_back(next);
+            next += 1;
+        }
+        while queue.front().is_some_and(|&f| f + before < i) {
+            queue.pop_front();
+        }
+        out.push(queue.front().map_or(f32::MIN, |&f| values[f]));
+    }
+    out
 }
 
 /// Lets the gain rise back towards 1 no faster than an exponential with `release` samples'
@@ -274,6 +307,23 @@ fn box_smooth(values: &[f32], radius: usize) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sliding_windows_match_a_plain_scan() {
+        let values: Vec<f32> = (0..200).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
+        for (before, after) in [(0, 0), (3, 3), (7, 8), (50, 1)] {
+            let fast = sliding_max(&values, before, after);
+            for (i, v) in fast.iter().enumerate() {
+                let w = &values[i.saturating_sub(before)..(i + after + 1).min(values.len())];
+                assert_eq!(*v, w.iter().copied().fold(f32::MIN, f32::max));
+            }
+        }
+        let mins = running_min(&values, 5);
+        for (i, v) in mins.iter().enumerate() {
+            let w = &values[i.saturating_sub(5)..(i + 6).min(values.len())];
+            assert_eq!(*v, w.iter().copied().fold(1.0, f32::min));
+        }
+    }
 
     fn sine(amplitude: f32, seconds: f32) -> Pcm {
         let rate = 24_000;
