@@ -161,6 +161,74 @@ pub fn pronounce(spoken: &str, pronunciations: &Pronunciations) -> String {
     out
 }
 
+/// The longest piece of text synthesized at once: a paragraph-long line is spoken in
+/// sentence-sized pieces, so no line's audio is ever held whole in memory.
+pub const MAX_CHUNK_CHARS: usize = 400;
+
+/// Splits spoken text into pieces of at most `max` characters, at sentence ends where possible,
+/// else at commas, else at spaces. Joined with spaces, the pieces give the text back.
+pub fn chunks(spoken: &str, max: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for sentence in split_keeping(spoken, &['.', '!', '?', ';']) {
+        for piece in fit(&sentence, max) {
+            if !current.is_empty() && current.chars().count() + 1 + piece.chars().count() > max {
+                out.push(std::mem::take(&mut current));
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(&piece);
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+/// Pieces of `text` ending after one of `ends` followed by a space, trimmed.
+fn split_keeping(text: &str, ends: &[char]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if ends.contains(&c) && chars.peek().is_some_and(|&(_, n)| n == ' ') {
+            out.push(text[start..=i].trim().to_string());
+            start = i + c.len_utf8();
+        }
+    }
+    out.push(text[start..].trim().to_string());
+    out.retain(|p| !p.is_empty());
+    out
+}
+
+/// A sentence cut to pieces no longer than `max`: at commas, else between words.
+fn fit(sentence: &str, max: usize) -> Vec<String> {
+    if sentence.chars().count() <= max {
+        return vec![sentence.to_string()];
+    }
+    let mut out: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let clauses = split_keeping(sentence, &[',', ':', '\u{2014}']);
+    let words = clauses.iter().flat_map(|c| {
+        if c.chars().count() <= max { vec![c.clone()] } else { c.split(' ').map(str::to_string).collect() }
+    });
+    for w in words {
+        if !current.is_empty() && current.chars().count() + 1 + w.chars().count() > max {
+            out.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(&w);
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
 /// Whether a spoken text has anything an engine can say.
 pub fn is_speakable(spoken: &str) -> bool {
     spoken.chars().any(char::is_alphanumeric)
@@ -199,6 +267,20 @@ mod tests {
     fn pronunciations_replace_whole_words() {
         let p: Pronunciations = [("Hermione".to_string(), "Her my oh nee".to_string())].into();
         assert_eq!(pronounce("Hermione's friend, Hermione.", &p), "Hermione's friend, Her my oh nee.");
+    }
+
+    #[test]
+    fn long_text_is_cut_at_sentences_and_joins_back() {
+        let text = "One two three. Four five six! Seven, eight, nine ten eleven twelve? Thirteen.";
+        let pieces = chunks(text, 20);
+        assert!(pieces.iter().all(|p| p.chars().count() <= 20), "{pieces:?}");
+        assert_eq!(pieces.join(" "), text);
+        assert_eq!(pieces[0], "One two three.");
+        assert_eq!(chunks("Short.", 400), ["Short."]);
+        let long = "word ".repeat(300);
+        let pieces = chunks(long.trim(), 400);
+        assert!(pieces.len() >= 4 && pieces.iter().all(|p| p.chars().count() <= 400));
+        assert_eq!(pieces.join(" "), long.trim());
     }
 
     #[test]

@@ -203,12 +203,15 @@ pub struct RenderReport {
     pub wall_s: f64,
 }
 
-/// One line to voice.
+/// One piece of a line to voice (a line longer than a few sentences has several).
 struct Job {
     line: usize,
     voice: usize,
     spoken: String,
 }
+
+/// Silence between the pieces of one long line, where a sentence ended.
+const PIECE_GAP_MS: u32 = 120;
 
 /// Where a line's audio ended up.
 #[derive(Debug, Clone)]
@@ -246,7 +249,11 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
         Selection::Lines { .. } => HashMap::new(),
     };
     let voice_ids = voice_identities(&synth.outcomes, voices.len());
-    let draft = Assembly { script, jobs: &jobs, outcomes: &synth.outcomes, voices: &voices, gains: &[], cache: &cache, opts };
+    let mut by_line: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (j, job) in jobs.iter().enumerate() {
+        by_line.entry(job.line).or_default().push(j);
+    }
+    let draft = Assembly { script, by_line: &by_line, jobs: &jobs, outcomes: &synth.outcomes, voices: &voices, gains: &[], cache: &cache, opts };
     let outs = outputs(script, opts);
     let prints: Vec<String> = outs.iter().map(|(t, p, l)| draft.fingerprint(t, p, l, &voice_ids)).collect();
     // Loudness is measured only when some chapter must be written again.
@@ -333,7 +340,9 @@ fn plan_jobs(text: &str, script: &Script, casting: &Casting, opts: &RenderOption
             voices.push(choice.clone());
             voices.len() - 1
         });
-        jobs.push(Job { line: i, voice, spoken });
+        for piece in plan::chunks(&spoken, plan::MAX_CHUNK_CHARS) {
+            jobs.push(Job { line: i, voice, spoken: piece });
+        }
     }
     jobs
 }
@@ -556,6 +565,8 @@ pub fn slug(title: &str) -> String {
 
 struct Assembly<'a> {
     script: &'a Script,
+    /// The jobs of each line, in order.
+    by_line: &'a HashMap<usize, Vec<usize>>,
     jobs: &'a [Job],
     outcomes: &'a [Outcome],
     voices: &'a [VoiceChoice],
@@ -570,14 +581,16 @@ impl Assembly<'_> {
         let mut h = Sha256::new();
         let o = self.opts;
         h.update(format!("{ASSEMBLY_VERSION}|{}|{}|{:?}|{title}|{}|", env!("CARGO_PKG_VERSION"), o.sample_rate, o.pauses, path.display()));
-        let job_of: HashMap<usize, usize> = self.jobs.iter().enumerate().map(|(j, job)| (job.line, j)).collect();
         for &i in lines {
-            let Some(&j) = job_of.get(&i) else { continue };
+            let Some(pieces) = self.by_line.get(&i) else { continue };
             let l = &self.script.lines[i];
-            h.update(format!("{i}|{:?}|{}|{}|{:?}|{}|", l.kind, l.scene, l.paragraph, l.speaker, self.jobs[j].spoken));
-            match &self.outcomes[j] {
-                Outcome::Audio { voice, key } => h.update(format!("{}|{}|{}", key.as_str(), self.voices[*voice].label(), voice_ids[*voice])),
-                Outcome::Failed(e) => h.update(format!("failed|{e}")),
+            h.update(format!("{i}|{:?}|{}|{}|{:?}|", l.kind, l.scene, l.paragraph, l.speaker));
+            for &j in pieces {
+                h.update(format!("{}|", self.jobs[j].spoken));
+                match &self.outcomes[j] {
+                    Outcome::Audio { voice, key } => h.update(format!("{}|{}|{}", key.as_str(), self.voices[*voice].label(), voice_ids[*voice])),
+                    Outcome::Failed(e) => h.update(format!("failed|{e}")),
+                }
             }
         }
         hex(&h.finalize())
@@ -586,34 +599,16 @@ impl Assembly<'_> {
     /// Streams one file: each voiced line of `lines` with the pause before it.
     fn chapter(&self, index: usize, title: &str, path: &Path, lines: &[usize]) -> Result<ChapterRecord> {
         let rate = self.opts.sample_rate;
-        let job_of: HashMap<usize, usize> = self.jobs.iter().enumerate().map(|(j, job)| (job.line, j)).collect();
         let mut writer = ChapterWriter::create(path, rate)?;
         let mut resampler = Resampler::new(rate);
         let mut records = Vec::new();
         let mut prev: Option<&Line> = None;
         for &i in lines {
-            let Some(&j) = job_of.get(&i) else { continue };
+            let Some(pieces) = self.by_line.get(&i) else { continue };
             let line = &self.script.lines[i];
             writer.write(&Pcm::silence(self.opts.pauses.before(prev, line), rate))?;
             prev = Some(line);
-            let (voice, audio) = match &self.outcomes[j] {
-                Outcome::Audio { voice, key } => match self.cache.get(key) {
-                    Some(pcm) => (*voice, Ok(pcm)),
-                    None => (*voice, Err("its cached audio could not be read".to_string())),
-                },
-                Outcome::Failed(e) => (self.jobs[j].voice, Err(e.clone())),
-            };
-            let (span, error) = match audio {
-                Ok(pcm) => {
-                    let line_audio = audio::finish_line(audio::prepare_line(&pcm, &mut resampler)?, self.gains[voice]);
-                    (writer.write(&line_audio)?, None)
-                }
-                Err(e) => {
-                    let at = writer.position();
-                    (crate::audio::wav::Span { start: at, end: at }, Some(e))
-                }
-            };
-            records.push(self.record(i, j, voice, span.start_s(rate), span.end_s(rate), error));
+            records.push(self.line(i, pieces, &mut writer, &mut resampler)?);
         }
         writer.write(&Pcm::silence(self.opts.pauses.chapter_edge_ms, rate))?;
         let parts = writer.finish()?;
@@ -629,9 +624,34 @@ impl Assembly<'_> {
         })
     }
 
-    fn record(&self, i: usize, j: usize, voice: usize, start_s: f64, end_s: f64, error: Option<String>) -> LineRecord {
+    /// Writes the pieces of one line; a piece that has no audio leaves a gap and an error.
+    fn line(&self, i: usize, pieces: &[usize], writer: &mut ChapterWriter, resampler: &mut Resampler) -> Result<LineRecord> {
+        let rate = self.opts.sample_rate;
+        let start = writer.position();
+        let mut error = None;
+        let mut voice = self.jobs[pieces[0]].voice;
+        for (n, &j) in pieces.iter().enumerate() {
+            if n > 0 {
+                writer.write(&Pcm::silence(PIECE_GAP_MS, rate))?;
+            }
+            let audio = match &self.outcomes[j] {
+                Outcome::Audio { voice: v, key } => {
+                    voice = *v;
+                    self.cache.get(key).ok_or_else(|| "its cached audio could not be read".to_string())
+                }
+                Outcome::Failed(e) => Err(e.clone()),
+            };
+            match audio {
+                Ok(pcm) => {
+                    writer.write(&audio::finish_line(audio::prepare_line(&pcm, resampler)?, self.gains[voice]))?;
+                }
+                Err(e) => error = error.or(Some(e)),
+            }
+        }
+        let span = crate::audio::wav::Span { start, end: writer.position() };
         let line = &self.script.lines[i];
-        LineRecord {
+        let spoken: Vec<&str> = pieces.iter().map(|&j| self.jobs[j].spoken.as_str()).collect();
+        Ok(LineRecord {
             line: i + 1,
             chapter: line.chapter,
             scene: line.scene,
@@ -639,12 +659,12 @@ impl Assembly<'_> {
             kind: line.kind,
             speaker: line.speaker.clone(),
             voice: self.voices[voice].manifest(),
-            text: self.jobs[j].spoken.clone(),
+            text: spoken.join(" "),
             span: [line.span.start, line.span.end],
-            start_s,
-            end_s,
+            start_s: span.start_s(rate),
+            end_s: span.end_s(rate),
             error,
-        }
+        })
     }
 }
 
