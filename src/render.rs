@@ -263,29 +263,49 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
         measure_voices(&jobs, &synth.outcomes, &voices, &cache)?
     };
     let ctx = Assembly { gains: &gains, ..draft };
-    for ((title, path, lines), fingerprint) in outs.into_iter().zip(prints) {
-        let index = report.chapters.len() + 1;
-        let chapter = match previous.get(&fingerprint) {
-            Some(kept) => {
-                report.chapters_kept += 1;
-                kept.clone()
+    let slots: Vec<Option<ChapterRecord>> = prints.iter().map(|f| previous.get(f).cloned()).collect();
+    report.chapters_kept = slots.iter().flatten().count();
+    let done = std::sync::Mutex::new((slots, report));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work: Vec<_> = outs.into_iter().zip(prints).collect();
+    // Chapters are assembled side by side, each streamed by one thread; the manifest is rewritten
+    // after each one, so an interrupted render keeps what it finished.
+    let worker = || -> Result<()> {
+        loop {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(((title, path, lines), fingerprint)) = work.get(n) else { return Ok(()) };
+            if done.lock().map_err(|_| poisoned())?.0[n].is_some() {
+                continue;
             }
-            None => ChapterRecord { fingerprint, ..ctx.chapter(index, &title, &path, &lines)? },
-        };
-        report.audio_s += chapter.duration_s;
-        report.chapters.push(chapter);
-        // Written after every chapter: an interrupted render keeps what it finished.
-        if opts.selection == Selection::Chapters {
-            report.wall_s = started.elapsed().as_secs_f64();
-            write_manifest(&manifest_path, &report)?;
+            let chapter = ChapterRecord { fingerprint: fingerprint.clone(), ..ctx.chapter(n + 1, title, path, lines)? };
+            let mut guard = done.lock().map_err(|_| poisoned())?;
+            let (slots, report) = &mut *guard;
+            slots[n] = Some(chapter);
+            if opts.selection == Selection::Chapters {
+                report.chapters = slots.iter().flatten().cloned().collect();
+                report.wall_s = started.elapsed().as_secs_f64();
+                write_manifest(&manifest_path, report)?;
+            }
         }
-    }
+    };
+    let threads = opts.jobs.clamp(1, work.len().max(1));
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
+        handles.into_iter().try_for_each(|h| h.join().map_err(|_| Error::Invalid("a chapter writer crashed".into()))?)
+    })?;
+    let (slots, mut report) = done.into_inner().map_err(|_| poisoned())?;
+    report.chapters = slots.into_iter().flatten().collect();
+    report.audio_s = report.chapters.iter().map(|c| c.duration_s).sum();
     report.failures = failures(&report.chapters);
     report.wall_s = started.elapsed().as_secs_f64();
     if opts.selection == Selection::Chapters {
         write_manifest(&manifest_path, &report)?;
     }
     Ok(report)
+}
+
+fn poisoned() -> Error {
+    Error::Invalid("a chapter writer crashed".into())
 }
 
 /// Bump when assembly changes what it writes for the same input, so old chapters are redone.
