@@ -168,18 +168,21 @@ pub const MAX_CHUNK_CHARS: usize = 400;
 /// Splits spoken text into pieces of at most `max` characters, at sentence ends where possible,
 /// else at commas, else at spaces. Joined with spaces, the pieces give the text back.
 pub fn chunks(spoken: &str, max: usize) -> Vec<String> {
+    pack(split_keeping(spoken, &['.', '!', '?', ';']).iter().flat_map(|s| fit(s, max)), max)
+}
+
+/// Joins pieces with spaces into as few strings of at most `max` characters as they allow.
+fn pack(pieces: impl IntoIterator<Item = String>, max: usize) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut current = String::new();
-    for sentence in split_keeping(spoken, &['.', '!', '?', ';']) {
-        for piece in fit(&sentence, max) {
-            if !current.is_empty() && current.chars().count() + 1 + piece.chars().count() > max {
-                out.push(std::mem::take(&mut current));
-            }
-            if !current.is_empty() {
-                current.push(' ');
-            }
-            current.push_str(&piece);
+    for piece in pieces {
+        if !current.is_empty() && current.chars().count() + 1 + piece.chars().count() > max {
+            out.push(std::mem::take(&mut current));
         }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(&piece);
     }
     if !current.is_empty() {
         out.push(current);
@@ -208,25 +211,11 @@ fn fit(sentence: &str, max: usize) -> Vec<String> {
     if sentence.chars().count() <= max {
         return vec![sentence.to_string()];
     }
-    let mut out: Vec<String> = Vec::new();
-    let mut current = String::new();
     let clauses = split_keeping(sentence, &[',', ':', '\u{2014}']);
-    let words = clauses.iter().flat_map(|c| {
-        if c.chars().count() <= max { vec![c.clone()] } else { c.split(' ').map(str::to_string).collect() }
+    let words = clauses.into_iter().flat_map(|c| {
+        if c.chars().count() <= max { vec![c] } else { c.split(' ').map(str::to_string).collect() }
     });
-    for w in words {
-        if !current.is_empty() && current.chars().count() + 1 + w.chars().count() > max {
-            out.push(std::mem::take(&mut current));
-        }
-        if !current.is_empty() {
-            current.push(' ');
-        }
-        current.push_str(&w);
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
+    pack(words, max)
 }
 
 /// Whether a spoken text has anything an engine can say.
