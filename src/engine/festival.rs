@@ -7,7 +7,7 @@
 //! A process that dies or overruns is killed and dropped; the next line starts a fresh one.
 
 use super::process::{self, Tool};
-use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, wav};
+use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue};
 use crate::audio::Pcm;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -126,14 +126,9 @@ impl super::Engine for Festival {
 
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {
         // The id is pasted into Scheme as a function name, so only a discovered one will do.
-        if !self.voices().iter().any(|v| v.id == voice) {
-            return Err(EngineError::UnknownVoice { engine: NAME.to_string(), voice: voice.to_string() });
-        }
+        super::known_voice(NAME, &self.voices(), voice)?;
         let bytes = self.render(voice, prosody, text)?;
-        let mut pcm = wav::parse(&bytes)
-            .map_err(|e| EngineError::BadOutput { engine: NAME.to_string(), detail: e.to_string() })?;
-        super::scale_volume(&mut pcm, prosody.volume);
-        super::non_empty(NAME, pcm)
+        super::from_wav(NAME, &bytes, prosody.volume)
     }
 }
 

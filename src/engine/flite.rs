@@ -2,7 +2,7 @@
 //! `-ssml` is never used: it hangs on some input.
 
 use super::process::{self, Tool};
-use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, wav};
+use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue};
 use crate::audio::Pcm;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -76,14 +76,9 @@ impl super::Engine for Flite {
 
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {
         // flite silently falls back to its default voice for a name it does not know.
-        if !self.voices().iter().any(|v| v.id == voice) {
-            return Err(EngineError::UnknownVoice { engine: NAME.to_string(), voice: voice.to_string() });
-        }
+        super::known_voice(NAME, &self.voices(), voice)?;
         let bytes = self.render(voice, prosody, text)?;
-        let mut pcm = wav::parse(&bytes)
-            .map_err(|e| EngineError::BadOutput { engine: NAME.to_string(), detail: e.to_string() })?;
-        super::scale_volume(&mut pcm, prosody.volume);
-        super::non_empty(NAME, pcm)
+        super::from_wav(NAME, &bytes, prosody.volume)
     }
 }
 

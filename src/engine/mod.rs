@@ -159,6 +159,23 @@ pub fn scale_volume(pcm: &mut Pcm, volume: f32) {
 }
 
 /// An engine that "succeeded" with no samples has still failed the line.
+/// Refuses a voice the engine does not list: engines silently fall back to a default voice for
+/// an unknown name, or paste the name into a command.
+fn known_voice(engine: &str, voices: &[VoiceInfo], voice: &str) -> Result<(), EngineError> {
+    if voices.iter().any(|v| v.id == voice) {
+        Ok(())
+    } else {
+        Err(EngineError::UnknownVoice { engine: engine.to_string(), voice: voice.to_string() })
+    }
+}
+
+/// An engine's WAV output as PCM at the requested volume, refusing empty audio.
+fn from_wav(engine: &str, bytes: &[u8], volume: f32) -> Result<Pcm, EngineError> {
+    let mut pcm = wav::parse(bytes).map_err(|e| EngineError::BadOutput { engine: engine.to_string(), detail: e.to_string() })?;
+    scale_volume(&mut pcm, volume);
+    non_empty(engine, pcm)
+}
+
 fn non_empty(engine: &str, pcm: Pcm) -> Result<Pcm, EngineError> {
     if pcm.samples.is_empty() || pcm.sample_rate == 0 {
         return Err(EngineError::NoAudio { engine: engine.to_string() });
