@@ -4,7 +4,6 @@
 use super::process::{self, Tool};
 use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue};
 use crate::audio::Pcm;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -50,14 +49,11 @@ impl Flite {
     }
 
     fn render(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Vec<u8>, EngineError> {
-        let io = |source| EngineError::Io { engine: NAME.to_string(), source };
-        let dir = tempfile::tempdir().map_err(io)?;
-        let (text_path, wav_path) = (dir.path().join("line.txt"), dir.path().join("line.wav"));
-        std::fs::File::create(&text_path).and_then(|mut f| f.write_all(text.as_bytes())).map_err(io)?;
-        let mut command = Command::new(&self.binary);
-        command.args(command_args(voice, prosody, &text_path, &wav_path));
-        process::run(command, b"", TOOL, self.config.timeout)?;
-        std::fs::read(&wav_path).map_err(|_| EngineError::NoAudio { engine: NAME.to_string() })
+        super::via_files(NAME, text, |text_path, wav_path| {
+            let mut command = Command::new(&self.binary);
+            command.args(command_args(voice, prosody, text_path, wav_path));
+            process::run(command, b"", TOOL, self.config.timeout).map(drop)
+        })
     }
 }
 

@@ -169,6 +169,22 @@ fn known_voice(engine: &str, voices: &[VoiceInfo], voice: &str) -> Result<(), En
     }
 }
 
+/// Runs a tool that reads a line from a text file and writes a WAV file (flite, say, SAPI): the
+/// text never passes through a command line, where it could be taken for an option. Returns the
+/// WAV's bytes.
+fn via_files(
+    engine: &str,
+    text: &str,
+    run: impl FnOnce(&std::path::Path, &std::path::Path) -> Result<(), EngineError>,
+) -> Result<Vec<u8>, EngineError> {
+    let io = |source| EngineError::Io { engine: engine.to_string(), source };
+    let dir = tempfile::tempdir().map_err(io)?;
+    let (text_path, wav_path) = (dir.path().join("line.txt"), dir.path().join("line.wav"));
+    std::fs::write(&text_path, text.as_bytes()).map_err(io)?;
+    run(&text_path, &wav_path)?;
+    std::fs::read(&wav_path).map_err(|_| EngineError::NoAudio { engine: engine.to_string() })
+}
+
 /// An engine's WAV output as PCM at the requested volume, refusing empty audio.
 fn from_wav(engine: &str, bytes: &[u8], volume: f32) -> Result<Pcm, EngineError> {
     let mut pcm = wav::parse(bytes).map_err(|e| EngineError::BadOutput { engine: engine.to_string(), detail: e.to_string() })?;

@@ -3,9 +3,8 @@
 //! unit-tested, and off Windows the engine reports `Unsupported`.
 
 use super::process::{self, Tool};
-use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, wav};
+use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue};
 use crate::audio::Pcm;
-use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -55,16 +54,10 @@ impl super::Engine for Sapi {
     }
 
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {
-        let io = |source| EngineError::Io { engine: NAME.to_string(), source };
-        let dir = tempfile::tempdir().map_err(io)?;
-        let (text_path, wav_path) = (dir.path().join("line.txt"), dir.path().join("line.wav"));
-        std::fs::File::create(&text_path).and_then(|mut f| f.write_all(text.as_bytes())).map_err(io)?;
-        self.run(&speak_script(voice, prosody, &text_path, &wav_path))?;
-        let bytes = std::fs::read(&wav_path).map_err(|_| EngineError::NoAudio { engine: NAME.to_string() })?;
-        let mut pcm = wav::parse(&bytes)
-            .map_err(|e| EngineError::BadOutput { engine: NAME.to_string(), detail: e.to_string() })?;
-        super::scale_volume(&mut pcm, prosody.volume);
-        super::non_empty(NAME, pcm)
+        let bytes = super::via_files(NAME, text, |text_path, wav_path| {
+            self.run(&speak_script(voice, prosody, text_path, wav_path)).map(drop)
+        })?;
+        super::from_wav(NAME, &bytes, prosody.volume)
     }
 }
 
