@@ -6,7 +6,7 @@
 //! stderr and carries on, so a missing file, not a missing marker, is how a failed line shows).
 //! A process that dies or overruns is killed and dropped; the next line starts a fresh one.
 
-use super::process::{self, Tool};
+use super::process::{self, Idle, Tool};
 use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue};
 use crate::audio::Pcm;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -27,7 +27,7 @@ pub struct Festival {
     binary: PathBuf,
     voices_dir: PathBuf,
     config: EngineConfig,
-    idle: Mutex<Vec<Worker>>,
+    idle: Idle<Worker>,
     version: OnceLock<String>,
     voices: OnceLock<Vec<VoiceInfo>>,
 }
@@ -44,15 +44,14 @@ impl Festival {
             binary: binary.into(),
             voices_dir: voices_dir.into(),
             config,
-            idle: Mutex::new(Vec::new()),
+            idle: Idle::new(),
             version: OnceLock::new(),
             voices: OnceLock::new(),
         }
     }
 
     fn take_worker(&self) -> Result<Worker, EngineError> {
-        let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
-        match idle {
+        match self.idle.take() {
             Some(worker) => Ok(worker),
             None => Worker::start(&self.binary),
         }
@@ -61,16 +60,11 @@ impl Festival {
     /// Process ids of the idle festival processes; lets tests kill one to check recovery.
     #[doc(hidden)]
     pub fn idle_pids(&self) -> Vec<u32> {
-        self.idle.lock().map(|idle| idle.iter().map(|w| w.child.id()).collect()).unwrap_or_default()
+        self.idle.inspect(|idle| idle.iter().map(|w| w.child.id()).collect()).unwrap_or_default()
     }
 
     fn give_back(&self, worker: Worker) {
-        let keep = std::thread::available_parallelism().map_or(2, |n| n.get());
-        if let Ok(mut idle) = self.idle.lock()
-            && idle.len() < keep
-        {
-            idle.push(worker);
-        }
+        self.idle.give_back(worker);
     }
 
     fn render(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Vec<u8>, EngineError> {
@@ -166,7 +160,7 @@ impl Worker {
             process::kill(&mut child);
             return Err(crashed("no pipes", String::new()));
         };
-        Ok(Worker { child, stdin, stdout: read_lines(stdout), stderr: collect(stderr), dir, served: 0 })
+        Ok(Worker { child, stdin, stdout: read_lines(stdout), stderr: process::collect(stderr), dir, served: 0 })
     }
 
     fn render(&mut self, voice: &str, prosody: Prosody, text: &str, timeout: Duration) -> Result<Vec<u8>, Failure> {
@@ -223,20 +217,6 @@ fn read_lines(stdout: impl Read + Send + 'static) -> Receiver<String> {
         }
     });
     receiver
-}
-
-fn collect(mut stderr: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
-    let buffer = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&buffer);
-    std::thread::spawn(move || {
-        let mut chunk = [0u8; 4096];
-        while let Ok(n @ 1..) = stderr.read(&mut chunk) {
-            if let Ok(mut b) = sink.lock() {
-                b.extend_from_slice(&chunk[..n]);
-            }
-        }
-    });
-    buffer
 }
 
 /// The Scheme that renders one line to `wav` and then prints `marker`. Selecting the voice again

@@ -5,6 +5,7 @@ use super::EngineError;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 use wait_timeout::ChildExt;
@@ -128,6 +129,59 @@ pub fn kill(child: &mut Child) {
 
 pub fn timed_out(engine: &str, timeout: Duration) -> EngineError {
     EngineError::TimedOut { engine: engine.to_string(), secs: timeout.as_secs().max(1) }
+}
+
+/// Collects everything a long-lived process writes to stderr, on a thread of its own, so a
+/// failure can quote it.
+pub fn collect(mut stderr: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+    let buffer = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&buffer);
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n @ 1..) = stderr.read(&mut chunk) {
+            if let Ok(mut b) = sink.lock() {
+                b.extend_from_slice(&chunk[..n]);
+            }
+        }
+    });
+    buffer
+}
+
+/// Idle long-lived engine processes, kept for the next line: at most one per core, since no more
+/// run at once.
+pub struct Idle<T> {
+    workers: Mutex<Vec<T>>,
+}
+
+impl<T> Idle<T> {
+    pub fn new() -> Idle<T> {
+        Idle { workers: Mutex::new(Vec::new()) }
+    }
+
+    pub fn take(&self) -> Option<T> {
+        self.workers.lock().ok().and_then(|mut idle| idle.pop())
+    }
+
+    /// Keeps `worker` for later, or drops (and so stops) it when enough are idle.
+    pub fn give_back(&self, worker: T) {
+        let keep = std::thread::available_parallelism().map_or(2, |n| n.get());
+        if let Ok(mut idle) = self.workers.lock()
+            && idle.len() < keep
+        {
+            idle.push(worker);
+        }
+    }
+
+    /// Looks at the idle workers (tests use it to find one to kill).
+    pub fn inspect<R>(&self, f: impl FnOnce(&[T]) -> R) -> Option<R> {
+        self.workers.lock().ok().map(|idle| f(&idle))
+    }
+}
+
+impl<T> Default for Idle<T> {
+    fn default() -> Idle<T> {
+        Idle::new()
+    }
 }
 
 /// The end of a process's error output: the last lines say what went wrong, the rest is noise.
