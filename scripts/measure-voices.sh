@@ -35,7 +35,7 @@ embedded kal16-fast
 embedded kal16-slow
 embedded kal16-deep
 espeak-ng en-us
-espeak-ng en-gb
+espeak-ng en
 espeak-ng en-gb-x-rp
 espeak-ng en-gb-scotland
 espeak-ng en-gb-x-gbclan
@@ -53,7 +53,7 @@ espeak-ng en-us+f5
 espeak-ng en-us+klatt
 espeak-ng en-us+klatt2
 espeak-ng en-us+klatt4
-espeak-ng en-gb+f3
+espeak-ng en+f3
 espeak-ng en-gb-x-rp+m3
 espeak-ng en-gb-x-rp+f3
 espeak-ng en-gb-x-rp+klatt

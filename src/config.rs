@@ -251,7 +251,7 @@ impl Loaded {
     fn choice(&self, entry: &VoiceEntry, key: &str, engines: &[Arc<dyn Engine>]) -> Result<VoiceChoice, ConfigError> {
         let engine = match engines.iter().find(|e| e.name() == entry.engine) {
             Some(e) => e.clone(),
-            None => crate::engine::by_name(&entry.engine, Default::default())
+            None => crate::engine::by_name(&entry.engine, &Default::default())
                 .map_err(|e| self.invalid(format!("{key}.engine"), e.to_string()))?,
         };
         if !engine.voices().iter().any(|v| v.id == entry.voice) {

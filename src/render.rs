@@ -108,12 +108,16 @@ pub struct RenderOptions {
     pub story: String,
 }
 
+/// The book's rate unless told otherwise. 22.05 kHz is espeak-ng's own rate, so its lines need
+/// no resampling; every other engine here renders at 16 kHz and loses nothing at 22.05 kHz either.
+pub const DEFAULT_SAMPLE_RATE: u32 = 22_050;
+
 impl RenderOptions {
     pub fn new(story: &str, out_dir: PathBuf, cache_dir: PathBuf) -> RenderOptions {
         RenderOptions {
             out_dir,
             cache_dir,
-            sample_rate: 24_000,
+            sample_rate: DEFAULT_SAMPLE_RATE,
             jobs: std::thread::available_parallelism().map_or(2, |n| n.get()),
             pauses: Pauses::default(),
             skip_notes: false,

@@ -11,7 +11,7 @@ const WORDS: f64 = 13.0;
 
 /// The engine, or `None` after saying why it is skipped; fails when engines are required.
 fn engine_or_skip(name: &str) -> Option<Arc<dyn Engine>> {
-    match engine::by_name(name, EngineConfig::default()) {
+    match engine::by_name(name, &EngineConfig::default()) {
         Ok(engine) => Some(engine),
         Err(err) if std::env::var("AUDIOBOOK_REQUIRE_ENGINES").as_deref() == Ok("1") => {
             panic!("{name} is required (AUDIOBOOK_REQUIRE_ENGINES=1) but unavailable: {err}")
@@ -109,7 +109,7 @@ fn slow_engine_is_stopped_at_the_timeout() {
     let script = "#!/bin/sh\ncase \"$1\" in --voices*) exit 0;; esac\nexec sleep 30\n";
     std::fs::write(&fake, script).expect("write fake engine");
     make_executable(&fake);
-    let config = EngineConfig { timeout: Duration::from_millis(500) };
+    let config = EngineConfig { timeout: Duration::from_millis(500), ..Default::default() };
     let engine = engine::espeak::Espeak::with_binary(&fake, config);
     let started = std::time::Instant::now();
     let err = engine.synthesize("en-us", Prosody::default(), SENTENCE);
@@ -213,4 +213,69 @@ fn festival_keeps_up_with_many_lines() {
     // One process per line would cost ~250 ms each before rendering anything.
     eprintln!("festival: 10 short lines in {:?}", started.elapsed());
     assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// espeak-ng with its library in worker processes of the real binary, as renders run it.
+fn espeak_library_or_skip() -> Option<engine::espeak::Espeak> {
+    engine_or_skip("espeak-ng")?;
+    let config = EngineConfig { worker: Some(env!("CARGO_BIN_EXE_audiobook").into()), ..Default::default() };
+    let espeak = engine::espeak::Espeak::new(config).expect("espeak-ng was found above");
+    assert!(espeak.uses_library(), "espeak-ng is installed but its library could not be used in a worker");
+    Some(espeak)
+}
+
+#[test]
+fn espeak_library_sounds_exactly_like_the_program() {
+    let Some(library) = espeak_library_or_skip() else { return };
+    let program = engine::espeak::Espeak::new(EngineConfig::default()).expect("espeak-ng");
+    assert!(!program.uses_library());
+    let texts = [
+        "Hello there.",
+        "Tea?",
+        "\"There,\" she said; and then, nothing at all!",
+        "It was the third of May, 1812, and Mr. Darcy had not come.",
+    ];
+    let voices = ["en-us+klatt", "en+f3", "en-gb-x-rp+m2", "en-us", "en-029+f2", "en-gb-scotland+klatt4"];
+    let prosodies = [Prosody::default(), Prosody { rate: 1.2, pitch: 0.9, volume: 1.1 }];
+    // espeak-ng carries state from line to line inside one process, and crashed after a few
+    // hundred voice changes: many lines, voices interleaved, in a fixed pseudo-random order.
+    let mut seed = 7u32;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        (seed >> 16) as usize % n
+    };
+    for i in 0..400 {
+        let (voice, text, prosody) = (voices[next(voices.len())], texts[next(texts.len())], prosodies[next(2)]);
+        let heard = library.synthesize(voice, prosody, text).unwrap_or_else(|e| panic!("line {i}, {voice}: {e}"));
+        // The program costs ~10 ms a line: compare a sample of the lines with it.
+        if i % 20 == 0 {
+            let expected = program.synthesize(voice, prosody, text).expect("the program renders");
+            assert!(heard == expected, "line {i}: {voice} {prosody:?} {text:?} differs from the program");
+        }
+    }
+}
+
+#[test]
+fn espeak_falls_back_to_the_program_when_workers_cannot_start() {
+    if engine_or_skip("espeak-ng").is_none() {
+        return;
+    }
+    let config = EngineConfig { worker: Some("/bin/false".into()), ..Default::default() };
+    let espeak = engine::espeak::Espeak::new(config).expect("espeak-ng");
+    assert!(!espeak.uses_library());
+    assert_speech(&espeak.synthesize("en-us", Prosody::default(), SENTENCE).expect("renders"), "espeak-ng program");
+}
+
+#[test]
+fn every_espeak_variant_changes_the_voice() {
+    let Some(espeak) = engine_or_skip("espeak-ng") else { return };
+    let voices = espeak.voices();
+    let accents: Vec<&str> = voices.iter().map(|v| v.id.as_str()).filter(|id| !id.contains('+')).collect();
+    assert!(accents.len() >= 3, "{accents:?}");
+    for accent in accents {
+        // "en-gb+f3" sounded exactly like "en-gb": espeak-ng drops a variant on a language name.
+        let plain = espeak.synthesize(accent, Prosody::default(), "Good morning.").expect("renders");
+        let varied = espeak.synthesize(&format!("{accent}+f3"), Prosody::default(), "Good morning.").expect("renders");
+        assert!(plain != varied, "{accent}+f3 sounds exactly like {accent}");
+    }
 }

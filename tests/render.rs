@@ -70,7 +70,7 @@ fn check_render(story: &str, out: &Path, headings: usize) {
 }
 
 fn engine_present(name: &str) -> bool {
-    let present = audiobook::engine::by_name(name, Default::default()).is_ok();
+    let present = audiobook::engine::by_name(name, &Default::default()).is_ok();
     common::need(present, name, "AUDIOBOOK_REQUIRE_ENGINES")
 }
 

@@ -79,7 +79,7 @@ fn numbered_story(n: usize) -> String {
 #[test]
 fn an_interrupted_render_resumes_to_the_same_bytes() {
     if !common::need(
-        audiobook::engine::by_name("flite", Default::default()).is_ok(),
+        audiobook::engine::by_name("flite", &Default::default()).is_ok(),
         "flite",
         "AUDIOBOOK_REQUIRE_ENGINES",
     ) {
@@ -247,7 +247,7 @@ fn a_damaged_cache_entry_is_rendered_again() {
 fn real_voices_of_different_level_come_out_matched() {
     // flite's kal16 and slt differ by about 12 LU out of the box, and speech (unlike the fake's
     // tones) has pauses the loudness gate must see through.
-    let Ok(flite) = audiobook::engine::by_name("flite", Default::default()) else {
+    let Ok(flite) = audiobook::engine::by_name("flite", &Default::default()) else {
         common::need(false, "flite", "AUDIOBOOK_REQUIRE_ENGINES");
         return;
     };

@@ -25,7 +25,7 @@ fn voice_of(v: &Value) -> String {
 }
 
 fn espeak() -> bool {
-    common::need(audiobook::engine::by_name("espeak-ng", Default::default()).is_ok(), "espeak-ng", "AUDIOBOOK_REQUIRE_ENGINES")
+    common::need(audiobook::engine::by_name("espeak-ng", &Default::default()).is_ok(), "espeak-ng", "AUDIOBOOK_REQUIRE_ENGINES")
 }
 
 #[test]

@@ -1,7 +1,13 @@
-//! espeak-ng through its command line: a formant synthesizer, robotic but fast (~1200x real
-//! time) and with many accents and voice variants, so it can tell many characters apart.
+//! espeak-ng: a formant synthesizer, robotic but fast (~1200x real time) and with many accents
+//! and voice variants, so it can tell many characters apart.
+//!
+//! Lines are rendered by its library in long-lived worker processes when the library loads and
+//! a worker program is configured (the `audiobook` binary), otherwise by starting the
+//! `espeak-ng` program for every line. Both give the same samples (the program is a thin shell
+//! over the library), so they share cache entries.
 
 use super::process::{self, Tool};
+use super::worker::Pool;
 use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, wav};
 use crate::audio::Pcm;
 use std::path::PathBuf;
@@ -37,6 +43,8 @@ pub struct Espeak {
     config: EngineConfig,
     version: OnceLock<String>,
     voices: OnceLock<Vec<VoiceInfo>>,
+    /// The library's worker processes, when they could be started.
+    pool: OnceLock<Option<Pool>>,
 }
 
 impl Espeak {
@@ -48,7 +56,26 @@ impl Espeak {
 
     /// A given binary; lets tests substitute a stand-in.
     pub fn with_binary(binary: impl Into<PathBuf>, config: EngineConfig) -> Espeak {
-        Espeak { binary: binary.into(), config, version: OnceLock::new(), voices: OnceLock::new() }
+        Espeak { binary: binary.into(), config, version: OnceLock::new(), voices: OnceLock::new(), pool: OnceLock::new() }
+    }
+
+    /// Whether lines go to the library's worker processes rather than the program (starts the
+    /// first worker to find out).
+    pub fn uses_library(&self) -> bool {
+        self.pool().is_some()
+    }
+
+    /// The worker pool, started on first use; `None` when there is no worker program or the
+    /// library is missing or a different version from the program (its output could differ from
+    /// what the cache holds under the program's version).
+    fn pool(&self) -> Option<&Pool> {
+        self.pool
+            .get_or_init(|| {
+                let program = self.config.worker.as_deref()?;
+                let (pool, version) = Pool::start(program, TOOL, self.config.timeout).ok()?;
+                (version == super::Engine::version(self)).then_some(pool)
+            })
+            .as_ref()
     }
 
     fn query(&self, args: &[&str]) -> String {
@@ -96,6 +123,9 @@ impl super::Engine for Espeak {
         if !self.knows(voice) {
             return Err(EngineError::UnknownVoice { engine: NAME.to_string(), voice: voice.to_string() });
         }
+        if let Some(pool) = self.pool() {
+            return super::non_empty(NAME, pool.synthesize(voice, prosody_values(prosody), text)?);
+        }
         let mut command = Command::new(&self.binary);
         command.args(command_args(voice, prosody));
         // The text goes on stdin, where espeak-ng never reads options.
@@ -128,16 +158,32 @@ pub fn parse_version(output: &str) -> String {
     output.split(':').nth(1).and_then(|s| s.split_whitespace().next()).unwrap_or("unknown").to_string()
 }
 
+/// An English accent: the name that selects it, and its language tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accent {
+    /// What `-v` takes: the language ("en-us"), or the voice file's name ("en") when the
+    /// language is not also a file name. espeak-ng finds "en-gb" only by language, and then
+    /// silently drops a variant: "en-gb+f3" sounds exactly like "en-gb", where "en+f3" is the
+    /// same accent with the variant applied.
+    pub id: String,
+    pub language: String,
+}
+
 /// The English accents from `espeak-ng --voices=en`, leaving out MBROLA voices (they need the
 /// separate mbrola program and its databases).
-pub fn parse_accents(listing: &str) -> Vec<String> {
-    let mut accents: Vec<String> = listing
+pub fn parse_accents(listing: &str) -> Vec<Accent> {
+    let mut accents: Vec<Accent> = listing
         .lines()
         .skip(1)
         .filter_map(|line| {
             let cols: Vec<&str> = line.split_whitespace().collect();
             let (language, file) = (*cols.get(1)?, *cols.get(4)?);
-            (language.starts_with("en") && !file.starts_with("mb/")).then(|| language.to_string())
+            if !language.starts_with("en") || file.starts_with("mb/") {
+                return None;
+            }
+            let file_name = file.rsplit('/').next().unwrap_or(file);
+            let id = if file_name.eq_ignore_ascii_case(language) { language } else { file_name };
+            Some(Accent { id: id.to_string(), language: language.to_string() })
         })
         .collect();
     accents.dedup();
@@ -162,12 +208,12 @@ pub fn parse_variants(listing: &str) -> Vec<(String, Gender)> {
         .collect()
 }
 
-fn catalogue_voices(accents: &[String], variants: &[(String, Gender)]) -> Vec<VoiceInfo> {
+fn catalogue_voices(accents: &[Accent], variants: &[(String, Gender)]) -> Vec<VoiceInfo> {
     let mut voices = Vec::new();
-    for accent in accents {
-        voices.push(voice_info(accent.clone(), accent, Gender::Male));
+    for Accent { id, language } in accents {
+        voices.push(voice_info(id.clone(), language, Gender::Male));
         for (variant, gender) in variants {
-            voices.push(voice_info(format!("{accent}+{variant}"), accent, *gender));
+            voices.push(voice_info(format!("{id}+{variant}"), language, *gender));
         }
     }
     voices
@@ -222,7 +268,8 @@ mod tests {
                   2  en-gb           --/M      English_(Great_Britain) gmw/en               (en 2)\n \
                   3  en-uk           --/M      english-mb-en1     mb/mb-en1            (en-gb 3)(en 2)\n \
                   5  en-gb-x-rp      --/M      English_(Received_Pronunciation) gmw/en-GB-x-rp       (en-gb 4)(en 5)\n";
-        assert_eq!(parse_accents(en), ["en-gb", "en-gb-x-rp"]);
+        let accent = |id: &str, language: &str| Accent { id: id.to_string(), language: language.to_string() };
+        assert_eq!(parse_accents(en), [accent("en", "en-gb"), accent("en-gb-x-rp", "en-gb-x-rp")]);
         let variants = "Pty Language       Age/Gender VoiceName          File                 Other Languages\n \
                         5  variant         --/M      Mr_Serious         !v/Mr serious\n \
                         5  variant         70/F      female1            !v/f1\n \

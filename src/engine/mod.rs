@@ -8,10 +8,12 @@ pub mod embedded;
 pub mod espeak;
 pub mod festival;
 pub mod flite;
+pub mod libespeak;
 pub mod process;
 pub mod sapi;
 pub mod say;
 pub mod wav;
+pub mod worker;
 
 use crate::audio::Pcm;
 use serde::{Deserialize, Serialize};
@@ -87,15 +89,19 @@ pub enum EngineError {
 }
 
 /// Settings every engine honours.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct EngineConfig {
     /// How long one line may take before the engine's process is killed.
     pub timeout: Duration,
+    /// A program that serves [`worker::COMMAND`] (the `audiobook` binary itself). With one,
+    /// engines that have a library (espeak-ng) run it in long-lived worker processes; without,
+    /// they start their command-line program for every line.
+    pub worker: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineConfig {
     fn default() -> EngineConfig {
-        EngineConfig { timeout: Duration::from_secs(60) }
+        EngineConfig { timeout: Duration::from_secs(60), worker: None }
     }
 }
 
@@ -120,7 +126,8 @@ pub const ENGINE_NAMES: &[&str] =
     &[festival::NAME, flite::NAME, espeak::NAME, say::NAME, sapi::NAME, embedded::NAME];
 
 /// The engine called `name`, ready to use, or why it is not available here.
-pub fn by_name(name: &str, config: EngineConfig) -> Result<Arc<dyn Engine>, EngineError> {
+pub fn by_name(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>, EngineError> {
+    let config = config.clone();
     Ok(match name {
         festival::NAME => Arc::new(festival::Festival::new(config)?),
         flite::NAME => Arc::new(flite::Flite::new(config)?),
@@ -136,7 +143,7 @@ pub fn by_name(name: &str, config: EngineConfig) -> Result<Arc<dyn Engine>, Engi
 
 /// The engines installed on this machine, the embedded one always last. Cheap: it looks the
 /// programs up on `PATH` and starts none of them.
-pub fn discover(config: EngineConfig) -> Vec<Arc<dyn Engine>> {
+pub fn discover(config: &EngineConfig) -> Vec<Arc<dyn Engine>> {
     ENGINE_NAMES.iter().filter_map(|name| by_name(name, config).ok()).collect()
 }
 
@@ -158,7 +165,6 @@ pub fn scale_volume(pcm: &mut Pcm, volume: f32) {
     }
 }
 
-/// An engine that "succeeded" with no samples has still failed the line.
 /// Refuses a voice the engine does not list: engines silently fall back to a default voice for
 /// an unknown name, or paste the name into a command.
 fn known_voice(engine: &str, voices: &[VoiceInfo], voice: &str) -> Result<(), EngineError> {
@@ -192,6 +198,7 @@ fn from_wav(engine: &str, bytes: &[u8], volume: f32) -> Result<Pcm, EngineError>
     non_empty(engine, pcm)
 }
 
+/// An engine that "succeeded" with no samples has still failed the line.
 fn non_empty(engine: &str, pcm: Pcm) -> Result<Pcm, EngineError> {
     if pcm.samples.is_empty() || pcm.sample_rate == 0 {
         return Err(EngineError::NoAudio { engine: engine.to_string() });
@@ -213,14 +220,14 @@ mod tests {
 
     #[test]
     fn unknown_engine_lists_the_valid_ones() {
-        let Err(err) = by_name("loquendo", EngineConfig::default()) else { panic!("accepted") };
+        let Err(err) = by_name("loquendo", &EngineConfig::default()) else { panic!("accepted") };
         let message = err.to_string();
         assert!(ENGINE_NAMES.iter().all(|n| message.contains(n)), "{message}");
     }
 
     #[test]
     fn embedded_is_always_discovered_last() {
-        let engines = discover(EngineConfig::default());
+        let engines = discover(&EngineConfig::default());
         assert_eq!(engines.last().map(|e| e.name()), Some(embedded::NAME));
     }
 

@@ -1,0 +1,213 @@
+//! espeak-ng's shared library, loaded at run time, so a line costs only its synthesis.
+//!
+//! Starting the `espeak-ng` program costs about 10 ms of CPU (it loads its phoneme tables and
+//! dictionary every time), more than synthesizing a typical line. The library is the same code
+//! without the start-up: it is opened with `dlopen` when present (Debian's `espeak-ng` package
+//! pulls in `libespeak-ng1`), so it is never a build-time requirement.
+//!
+//! The library keeps its state in globals and is not thread-safe: one process holds one
+//! synthesizer, and parallel synthesis uses several processes (see [`super::worker`]).
+
+use libloading::Library;
+use std::ffi::{CStr, CString, c_char, c_int, c_short, c_uint, c_void};
+use std::sync::{Mutex, OnceLock};
+
+/// The names the library goes by, most specific first.
+const LIBRARY_NAMES: &[&str] = if cfg!(target_os = "macos") {
+    &["libespeak-ng.1.dylib", "libespeak-ng.dylib", "/opt/homebrew/lib/libespeak-ng.dylib"]
+} else if cfg!(windows) {
+    &["libespeak-ng.dll", "espeak-ng.dll"]
+} else {
+    &["libespeak-ng.so.1", "libespeak-ng.so"]
+};
+
+// From espeak-ng's speak_lib.h (API revision 12), which has been stable since 2012.
+const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
+const INITIALIZE_DONT_EXIT: c_int = 0x8000;
+const POS_CHARACTER: c_int = 1;
+/// What the `espeak-ng` program passes: detect the encoding, accept `[[phonemes]]`, and end
+/// with a sentence's pause, so both produce the same samples.
+const SYNTH_FLAGS: c_uint = 0x0000 | 0x0100 | 0x1000;
+const PARAMETER_RATE: c_int = 1;
+const PARAMETER_VOLUME: c_int = 2;
+const PARAMETER_PITCH: c_int = 3;
+const EE_OK: c_int = 0;
+
+/// speak_lib.h's `espeak_VOICE`, used only to select a voice by language.
+#[repr(C)]
+struct VoiceSelector {
+    name: *const c_char,
+    languages: *const c_char,
+    identifier: *const c_char,
+    gender: u8,
+    age: u8,
+    variant: u8,
+    xx1: u8,
+    score: c_int,
+    spare: *mut c_void,
+}
+
+type SynthCallback = unsafe extern "C" fn(*mut c_short, c_int, *mut c_void) -> c_int;
+
+/// The library's entry points, resolved once.
+struct Api {
+    synth: unsafe extern "C" fn(*const c_void, usize, c_uint, c_int, c_uint, c_uint, *mut c_uint, *mut c_void) -> c_int,
+    set_voice_by_name: unsafe extern "C" fn(*const c_char) -> c_int,
+    set_voice_by_properties: unsafe extern "C" fn(*const VoiceSelector) -> c_int,
+    set_parameter: unsafe extern "C" fn(c_int, c_int, c_int) -> c_int,
+    sample_rate: u32,
+    version: String,
+    /// Keeps the code above mapped.
+    _library: Library,
+}
+
+/// The samples of the line being synthesized; the library hands them over through a callback
+/// with no context pointer of ours, so they collect here.
+static SAMPLES: Mutex<Vec<i16>> = Mutex::new(Vec::new());
+
+unsafe extern "C" fn collect(wav: *mut c_short, count: c_int, _events: *mut c_void) -> c_int {
+    if !wav.is_null() && count > 0 {
+        // SAFETY: espeak-ng passes `count` valid samples at `wav` for the duration of the call.
+        let chunk = unsafe { std::slice::from_raw_parts(wav, count as usize) };
+        if let Ok(mut samples) = SAMPLES.lock() {
+            samples.extend_from_slice(chunk);
+        }
+    }
+    0
+}
+
+/// The process's espeak-ng library, initialized, or why it is not available.
+fn api() -> Result<&'static Mutex<Api>, String> {
+    static API: OnceLock<Result<Mutex<Api>, String>> = OnceLock::new();
+    API.get_or_init(|| load().map(Mutex::new)).as_ref().map_err(Clone::clone)
+}
+
+fn load() -> Result<Api, String> {
+    let library = LIBRARY_NAMES
+        .iter()
+        // SAFETY: loading espeak-ng runs no initializers with preconditions of ours.
+        .find_map(|name| unsafe { Library::new(*name) }.ok())
+        .ok_or_else(|| format!("no espeak-ng library found (looked for {})", LIBRARY_NAMES.join(", ")))?;
+    // SAFETY: the signatures are those of speak_lib.h; each symbol is checked to exist.
+    unsafe {
+        let symbol = |name: &str| format!("the espeak-ng library has no {name}");
+        let initialize = *library
+            .get::<unsafe extern "C" fn(c_int, c_int, *const c_char, c_int) -> c_int>(b"espeak_Initialize\0")
+            .map_err(|_| symbol("espeak_Initialize"))?;
+        let set_callback = *library
+            .get::<unsafe extern "C" fn(SynthCallback)>(b"espeak_SetSynthCallback\0")
+            .map_err(|_| symbol("espeak_SetSynthCallback"))?;
+        let info = *library
+            .get::<unsafe extern "C" fn(*mut *const c_char) -> *const c_char>(b"espeak_Info\0")
+            .map_err(|_| symbol("espeak_Info"))?;
+        let synth = *library.get(b"espeak_Synth\0").map_err(|_| symbol("espeak_Synth"))?;
+        let set_voice_by_name =
+            *library.get(b"espeak_SetVoiceByName\0").map_err(|_| symbol("espeak_SetVoiceByName"))?;
+        let set_voice_by_properties = *library
+            .get(b"espeak_SetVoiceByProperties\0")
+            .map_err(|_| symbol("espeak_SetVoiceByProperties"))?;
+        let set_parameter = *library.get(b"espeak_SetParameter\0").map_err(|_| symbol("espeak_SetParameter"))?;
+
+        let rate = initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, std::ptr::null(), INITIALIZE_DONT_EXIT);
+        if rate <= 0 {
+            return Err("espeak-ng could not start: is its data (espeak-ng-data) installed?".to_string());
+        }
+        set_callback(collect);
+        let version_ptr = info(std::ptr::null_mut());
+        let version = if version_ptr.is_null() {
+            "unknown".to_string()
+        } else {
+            CStr::from_ptr(version_ptr).to_string_lossy().split_whitespace().next().unwrap_or("unknown").to_string()
+        };
+        Ok(Api { synth, set_voice_by_name, set_voice_by_properties, set_parameter, sample_rate: rate as u32, version, _library: library })
+    }
+}
+
+/// Whether the library can be loaded and started in this process.
+pub fn available() -> Result<(), String> {
+    api().map(drop)
+}
+
+/// The library's version ("1.51"), as `espeak-ng --version` reports it.
+pub fn version() -> Result<String, String> {
+    Ok(api()?.lock().map_err(|_| poisoned())?.version.clone())
+}
+
+/// Says `text` with `voice` at espeak-ng's own rate (words per minute), pitch (0-99) and
+/// amplitude (0-200) settings; returns the samples and their rate.
+pub fn synthesize(voice: &str, (wpm, pitch, amplitude): (u32, u32, u32), text: &str) -> Result<(Vec<i16>, u32), String> {
+    let api = api()?.lock().map_err(|_| poisoned())?;
+    let voice_name = c_voice(voice)?;
+    // A NUL would end the text early; it carries nothing a listener would hear.
+    let text = CString::new(text.replace('\0', " ")).expect("NUL bytes were replaced");
+    SAMPLES.lock().map_err(|_| poisoned())?.clear();
+    // SAFETY: the library was initialized in synchronous mode, so `espeak_Synth` returns only
+    // after its last callback; the lock above keeps other threads of this process out.
+    let status = unsafe {
+        select(&api, &voice_name)?;
+        for (parameter, value) in [(PARAMETER_RATE, wpm), (PARAMETER_VOLUME, amplitude), (PARAMETER_PITCH, pitch)] {
+            (api.set_parameter)(parameter, value as c_int, 0);
+        }
+        let bytes = text.as_bytes_with_nul();
+        (api.synth)(
+            bytes.as_ptr().cast(),
+            bytes.len(),
+            0,
+            POS_CHARACTER,
+            0,
+            SYNTH_FLAGS,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        )
+    };
+    let samples = std::mem::take(&mut *SAMPLES.lock().map_err(|_| poisoned())?);
+    if status != EE_OK {
+        return Err(format!("espeak-ng could not synthesize the line (error {status})"));
+    }
+    Ok((samples, api.sample_rate))
+}
+
+/// Loads `voice` now, so later lines in this process (or its forks) need not: espeak-ng keeps the
+/// last language's dictionary and phoneme tables loaded, and reloads them only for another
+/// language.
+pub fn preload(voice: &str) -> Result<(), String> {
+    let api = api()?.lock().map_err(|_| poisoned())?;
+    // SAFETY: as in `synthesize`.
+    unsafe { select(&api, &c_voice(voice)?) }
+}
+
+fn c_voice(voice: &str) -> Result<CString, String> {
+    CString::new(voice).map_err(|_| format!("voice name `{voice}` holds a NUL byte"))
+}
+
+/// Selects a voice as the program does: by a voice file's name ("en-us+f3"), else by language.
+///
+/// # Safety
+/// The library must be initialized and no other thread may be using it.
+unsafe fn select(api: &Api, voice: &CStr) -> Result<(), String> {
+    unsafe {
+        if (api.set_voice_by_name)(voice.as_ptr()) == EE_OK {
+            return Ok(());
+        }
+        let selector = VoiceSelector {
+            name: std::ptr::null(),
+            languages: voice.as_ptr(),
+            identifier: std::ptr::null(),
+            gender: 0,
+            age: 0,
+            variant: 0,
+            xx1: 0,
+            score: 0,
+            spare: std::ptr::null_mut(),
+        };
+        if (api.set_voice_by_properties)(&selector) == EE_OK {
+            Ok(())
+        } else {
+            Err(format!("espeak-ng has no voice `{}`", voice.to_string_lossy()))
+        }
+    }
+}
+
+fn poisoned() -> String {
+    "an earlier line panicked inside espeak-ng".to_string()
+}
