@@ -8,8 +8,11 @@
 use super::{AudioError, Pcm, Result};
 use ebur128::{EbuR128, Mode};
 
-/// Loudness every voice is brought to, in LUFS: the level of spoken-word audiobooks.
-pub const DEFAULT_TARGET_LUFS: f64 = -18.0;
+/// Loudness every voice is brought to, in LUFS: within the -18 to -23 dB that audiobook
+/// publishers ask for, and low enough that voices with a high crest factor keep their peaks:
+/// espeak-ng's formant voices peak about 20 dB over their loudness, so at -18 LUFS the limiter
+/// would be pressing on nearly every pitch period.
+pub const DEFAULT_TARGET_LUFS: f64 = -20.0;
 /// Highest true peak the limiter lets through, in dBTP: the usual margin for lossy encoders.
 pub const DEFAULT_CEILING_DBTP: f32 = -1.0;
 /// Largest boost or cut a voice gets, so a near-silent voice does not have its noise floor
@@ -164,71 +167,128 @@ pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
     // No point between samples exceeds the loudest sample nearby times the filter's gain: most
     // lines are nowhere near the ceiling and need no interpolation at all.
     let bound = phases.iter().map(|t| t.iter().map(|c| c.abs()).sum::<f32>()).fold(1.0, f32::max);
-    let loudest = pcm.samples.iter().fold(0.0f32, |m, s| if s.is_finite() { m.max(s.abs()) } else { f32::MAX });
-    if loudest * bound <= ceiling {
+    if loudest(&pcm.samples) * bound <= ceiling {
         return;
     }
     let envelope = peak_envelope(&pcm.samples, &phases, ceiling / bound);
-    if envelope.iter().all(|&peak| peak <= ceiling) {
+    let hot: Vec<usize> = (0..envelope.len()).filter(|&i| envelope[i] > ceiling).collect();
+    if hot.is_empty() {
         return;
     }
     let rate = pcm.sample_rate.max(1) as f32;
     let attack = ((ATTACK_MS / 1000.0 * rate) as usize).max(1);
     let release = (RELEASE_MS / 1000.0 * rate).max(1.0);
-    let needed: Vec<f32> = envelope.iter().map(|&peak| (ceiling / peak).min(1.0)).collect();
-    let gain = box_smooth(&with_release(&running_min(&needed, attack), release), attack);
-    for (sample, g) in pcm.samples.iter_mut().zip(gain) {
-        // Audio away from the peaks stays bit-identical.
-        if g < 1.0 - 1e-6 {
-            *sample *= g;
+    // The gain leaves 1 only around the samples over the ceiling: from two attack windows before
+    // one (the running minimum, then the smoothing) to the end of its release (within 0.001 of
+    // 1 after ln(1000) time constants, where `with_release` snaps to 1) and the smoothing after
+    // that. Elsewhere it is exactly 1, so only these spans are computed; each starts and ends
+    // on gain 1, as the whole line would.
+    let tail = (release * 1000f32.ln()).ceil() as usize + 2;
+    for span in spans(&hot, 2 * attack + 1, 2 * attack + tail + 1, envelope.len()) {
+        let needed: Vec<f32> = envelope[span.clone()].iter().map(|&peak| (ceiling / peak).min(1.0)).collect();
+        let gain = box_smooth(&with_release(&running_min(&needed, attack), release), attack);
+        for (sample, g) in pcm.samples[span].iter_mut().zip(gain) {
+            // Audio away from the peaks stays bit-identical.
+            if g < 1.0 - 1e-6 {
+                *sample *= g;
+            }
         }
     }
+}
+
+/// The largest magnitude in `samples` (infinite if any is; NaN is skipped), over eight lanes the
+/// compiler can keep in one vector register.
+fn loudest(samples: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let chunks = samples.chunks_exact(8);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, s) in lanes.iter_mut().zip(chunk) {
+            let magnitude = s.abs();
+            *lane = if magnitude > *lane { magnitude } else { *lane };
+        }
+    }
+    rest.iter().chain(&lanes).fold(0.0, |m, s| if s.abs() > m { s.abs() } else { m })
+}
+
+/// The ranges covering `before` samples before to `after` samples after each of the sorted
+/// `points`, merged where they touch, within `0..len`.
+fn spans(points: &[usize], before: usize, after: usize, len: usize) -> Vec<std::ops::Range<usize>> {
+    let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
+    for &p in points {
+        let (start, end) = (p.saturating_sub(before), (p + after + 1).min(len));
+        match spans.last_mut() {
+            Some(last) if start <= last.end => last.end = last.end.max(end),
+            _ => spans.push(start..end),
+        }
+    }
+    spans
 }
 
 /// For each sample, the largest magnitude of the waveform from it to the next sample, using a
 /// 4x windowed-sinc interpolation (as true-peak meters do). Non-finite samples count as loud.
 /// Where every sample the filter reaches is at most `quiet`, the waveform cannot pass the
 /// ceiling and the sample itself stands in for the peak.
-fn peak_envelope(samples: &[f32], phases: &[Vec<f32>], quiet: f32) -> Vec<f32> {
-    let at = |i: isize| -> f32 {
-        usize::try_from(i).ok().and_then(|i| samples.get(i)).copied().unwrap_or(0.0)
-    };
-    let magnitudes: Vec<f32> = samples.iter().map(|s| if s.is_finite() { s.abs() } else { f32::MAX }).collect();
-    let nearby = sliding_max(&magnitudes, HALF_TAPS - 1, HALF_TAPS);
-    (0..samples.len())
-        .map(|n| {
-            let mut peak = magnitudes[n];
-            if nearby[n] <= quiet {
-                return peak;
-            }
-            for taps in phases {
-                let value: f32 = taps
-                    .iter()
-                    .enumerate()
-                    .map(|(k, &c)| c * at(n as isize + k as isize - (HALF_TAPS as isize - 1)))
-                    .sum();
-                peak = peak.max(value.abs());
-            }
-            if peak.is_finite() { peak } else { f32::MAX }
-        })
-        .collect()
+fn peak_envelope(samples: &[f32], phases: &[Taps], quiet: f32) -> Vec<f32> {
+    let mut envelope: Vec<f32> = samples.iter().map(|s| if s.is_finite() { s.abs() } else { f32::MAX }).collect();
+    // The filter reaches HALF_TAPS - 1 samples back and HALF_TAPS ahead: never beyond the blocks
+    // of 2 * HALF_TAPS on either side of a sample's own, so their maximum bounds what it sees.
+    let block = 2 * HALF_TAPS;
+    let blocks: Vec<f32> = envelope.chunks(block).map(loudest).collect();
+    let loud = |b: usize| blocks[b.saturating_sub(1)..(b + 2).min(blocks.len())].iter().any(|&m| m > quiet);
+    // Zeros around the line, so every sample has a whole filter's worth of neighbours.
+    let mut padded = vec![0.0f32; HALF_TAPS - 1];
+    padded.extend_from_slice(samples);
+    padded.resize(padded.len() + HALF_TAPS, 0.0);
+    let mut b = 0;
+    while b < blocks.len() {
+        if !loud(b) {
+            b += 1;
+            continue;
+        }
+        let first = b;
+        while b < blocks.len() && loud(b) {
+            b += 1;
+        }
+        let run = first * block..(b * block).min(samples.len());
+        interpolated_peaks(&padded, run, phases, &mut envelope);
+    }
+    envelope
 }
 
+/// Raises `envelope` over `run` to the magnitude of the waveform between samples. Each phase is
+/// computed as one pass per tap over the whole run, which the compiler vectorizes.
+fn interpolated_peaks(padded: &[f32], run: std::ops::Range<usize>, phases: &[Taps], envelope: &mut [f32]) {
+    let mut values = vec![0.0f32; run.len()];
+    for taps in phases {
+        values.fill(0.0);
+        for (k, &c) in taps.iter().enumerate() {
+            // `padded[n + k]` is sample n's k-th neighbour, from HALF_TAPS - 1 before it.
+            let neighbours = &padded[run.start + k..run.start + k + run.len()];
+            for (v, &x) in values.iter_mut().zip(neighbours) {
+                *v += c * x;
+            }
+        }
+        for (peak, v) in envelope[run.clone()].iter_mut().zip(&values) {
+            let v = v.abs();
+            *peak = if v.is_finite() { peak.max(v) } else { f32::MAX };
+        }
+    }
+}
+
+/// The taps of one interpolation phase.
+type Taps = [f32; 2 * HALF_TAPS];
+
 /// Filter taps for the points a quarter, half and three quarters of the way to the next sample.
-fn interpolation_phases() -> Vec<Vec<f32>> {
+fn interpolation_phases() -> [Taps; 3] {
     let half = HALF_TAPS as f32;
-    [0.25f32, 0.5, 0.75]
-        .iter()
-        .map(|&fraction| {
-            (0..2 * HALF_TAPS)
-                .map(|k| {
-                    let t = fraction - (k as f32 - (half - 1.0));
-                    let window = 0.5 + 0.5 * (std::f32::consts::PI * t / half).cos();
-                    sinc(t) * window
-                })
-                .collect()
+    [0.25f32, 0.5, 0.75].map(|fraction| {
+        std::array::from_fn(|k| {
+            let t = fraction - (k as f32 - (half - 1.0));
+            let window = 0.5 + 0.5 * (std::f32::consts::PI * t / half).cos();
+            sinc(t) * window
         })
-        .collect()
+    })
 }
 
 fn sinc(t: f32) -> f32 {
@@ -246,26 +306,29 @@ fn running_min(values: &[f32], radius: usize) -> Vec<f32> {
 }
 
 /// The largest value from `before` samples before each index to `after` samples after it, in
-/// linear time (a monotonic queue of candidate indexes).
+/// linear time and without branches (van Herk and Gil-Werman): cut the values into blocks as
+/// long as the window, and keep each block's running maximum from its start and from its end.
+/// A window then spans at most two blocks, and its maximum is the end-wards maximum at its
+/// first index with the start-wards maximum at its last.
 fn sliding_max(values: &[f32], before: usize, after: usize) -> Vec<f32> {
-    let mut queue: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
-    let mut out = Vec::with_capacity(values.len());
-    let mut next = 0;
-    for i in 0..values.len() {
-        let end = (i + after + 1).min(values.len());
-        while next < end {
-            while queue.back().is_some_and(|&b| values[b] <= values[next]) {
-                queue.pop_back();
-            }
-            queue.push_back(next);
-            next += 1;
+    let width = before + after + 1;
+    // Padding makes every window whole, the ones at the edges too.
+    let mut padded = vec![f32::MIN; before];
+    padded.extend_from_slice(values);
+    padded.resize(padded.len() + after, f32::MIN);
+    let mut from_start = padded.clone();
+    let mut from_end = padded;
+    for block in from_start.chunks_mut(width) {
+        for i in 1..block.len() {
+            block[i] = block[i].max(block[i - 1]);
         }
-        while queue.front().is_some_and(|&f| f + before < i) {
-            queue.pop_front();
-        }
-        out.push(queue.front().map_or(f32::MIN, |&f| values[f]));
     }
-    out
+    for block in from_end.chunks_mut(width) {
+        for i in (0..block.len().saturating_sub(1)).rev() {
+            block[i] = block[i].max(block[i + 1]);
+        }
+    }
+    (0..values.len()).map(|i| from_end[i].max(from_start[i + width - 1])).collect()
 }
 
 /// Lets the gain rise back towards 1 no faster than an exponential with `release` samples'
@@ -311,7 +374,7 @@ mod tests {
     #[test]
     fn sliding_windows_match_a_plain_scan() {
         let values: Vec<f32> = (0..200).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
-        for (before, after) in [(0, 0), (3, 3), (7, 8), (50, 1)] {
+        for (before, after) in [(0, 0), (3, 3), (7, 8), (50, 1), (0, 9), (300, 300)] {
             let fast = sliding_max(&values, before, after);
             for (i, v) in fast.iter().enumerate() {
                 let w = &values[i.saturating_sub(before)..(i + after + 1).min(values.len())];
@@ -453,5 +516,42 @@ mod tests {
         assert_eq!(limited, quiet);
         let mut empty = Pcm::default();
         limit_true_peak(&mut empty, DEFAULT_CEILING_DBTP);
+    }
+
+    #[test]
+    fn limiting_spans_gives_what_limiting_the_whole_line_does() {
+        // Loud bursts with gaps of every size between them: apart, overlapping, at the edges.
+        let mut pcm = sine(0.2, 3.0);
+        for (start, len) in [(0, 300), (5_000, 50), (9_000, 2_000), (11_500, 10), (40_000, 4_000), (71_800, 200)] {
+            for (i, s) in pcm.samples[start..start + len].iter_mut().enumerate() {
+                *s = if i % 7 < 3 { 1.2 } else { -1.1 };
+            }
+        }
+        let mut fast = pcm.clone();
+        limit_true_peak(&mut fast, DEFAULT_CEILING_DBTP);
+
+        // The same gain computed over every sample of the line.
+        let ceiling = db_to_gain(DEFAULT_CEILING_DBTP - MARGIN_DB);
+        let envelope = peak_envelope(&pcm.samples, &interpolation_phases(), 0.0);
+        let needed: Vec<f32> = envelope.iter().map(|&peak| (ceiling / peak).min(1.0)).collect();
+        let attack = (ATTACK_MS / 1000.0 * 24_000.0) as usize;
+        let release = RELEASE_MS / 1000.0 * 24_000.0;
+        let gain = box_smooth(&with_release(&running_min(&needed, attack), release), attack);
+        let mut whole = pcm.clone();
+        for (sample, g) in whole.samples.iter_mut().zip(gain) {
+            if g < 1.0 - 1e-6 {
+                *sample *= g;
+            }
+        }
+        let worst = fast.samples.iter().zip(&whole.samples).map(|(a, b)| (a - b).abs()).fold(0.0, f32::max);
+        assert!(worst < 1e-5, "differs by {worst}");
+        assert!(true_peak_dbtp(&fast) < f64::from(DEFAULT_CEILING_DBTP));
+    }
+
+    #[test]
+    fn spans_merge_where_they_touch() {
+        assert_eq!(spans(&[10, 12, 30], 2, 3, 100), vec![8..16, 28..34]);
+        assert_eq!(spans(&[0, 99], 5, 5, 100), vec![0..6, 94..100]);
+        assert_eq!(spans(&[], 5, 5, 100), vec![]);
     }
 }

@@ -86,7 +86,9 @@ pub fn to_i16(sample: f32) -> i16 {
     if !sample.is_finite() {
         return 0;
     }
-    (sample * 32768.0).round().clamp(-32768.0, 32767.0) as i16
+    // Half away from zero, then truncation: what `round` does, without its library call.
+    let scaled = (sample * 32768.0).clamp(-32768.0, 32767.0);
+    (scaled + 0.5f32.copysign(scaled)) as i16
 }
 
 /// Engine output quieter than this at a line's ends is padding, not speech.
