@@ -5,8 +5,11 @@
 //! version, voice, prosody, spoken text), stored in a two-level fan-out (`ab/abcdef...`) so no
 //! directory grows huge. Entries hold the engine's own output (before resampling) as 16-bit
 //! samples: half the size of `f32`, and no finer than the chapter files. Entries are written to
-//! a unique temporary file, synced and renamed into place, so a reader sees a whole entry or
-//! none; one that is damaged anyway (a truncated copy, a full disk) reads as a miss.
+//! a unique temporary file and renamed into place, so a reader sees a whole entry or none.
+//! They are not synced: every entry carries a checksum of its samples and is checked whenever it
+//! is read, so one damaged by a power loss (or a truncated copy, a full disk) reads as a miss and
+//! is rendered again. Syncing each of a novel's ten thousand entries would cost more than it
+//! saves.
 //!
 //! ```
 //! use audiobook::audio::{Pcm, cache::{Cache, CacheKey}};
@@ -103,21 +106,10 @@ impl Cache {
         decode(&std::fs::read(self.path(key)).ok()?)
     }
 
-    /// Whether a whole entry is stored under `key`: its header is sound and the file is as long
-    /// as the header says. (Reading it may still find it damaged; `get` checks everything.)
+    /// Whether a whole, undamaged entry is stored under `key`: it is read and checked in full,
+    /// so an entry damaged by a crash or power loss counts as missing and is rendered again.
     pub fn contains(&self, key: &CacheKey) -> bool {
-        use std::io::Read;
-        let path = self.path(key);
-        let mut header = [0u8; HEADER_BYTES];
-        let (Ok(mut file), Ok(meta)) = (File::open(&path), std::fs::metadata(&path)) else { return false };
-        if file.read_exact(&mut header).is_err() || &header[..4] != MAGIC {
-            return false;
-        }
-        let rate = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
-        let mut count = [0u8; 8];
-        count.copy_from_slice(&header[8..16]);
-        let samples = u64::from_le_bytes(count);
-        rate > 0 && samples.checked_mul(2).and_then(|b| b.checked_add(HEADER_BYTES as u64)) == Some(meta.len())
+        std::fs::read(self.path(key)).is_ok_and(|bytes| decode(&bytes).is_some())
     }
 
     /// Stores `pcm` under `key`, replacing any entry atomically.
@@ -126,13 +118,13 @@ impl Cache {
         let dir = path.parent().expect("an entry path has a fan-out directory");
         std::fs::create_dir_all(dir).map_err(|e| AudioError::io(dir, e))?;
         let temp = dir.join(unique_temp_name(key));
-        let written = write_synced(&temp, &encode(pcm))
+        let written = File::create_new(&temp)
+            .and_then(|mut file| file.write_all(&encode(pcm)))
             .and_then(|()| std::fs::rename(&temp, &path))
             .map_err(|e| AudioError::io(&path, e));
         if written.is_err() {
             let _ = std::fs::remove_file(&temp);
         }
-        sync_dir(dir);
         written
     }
 }
@@ -144,19 +136,6 @@ fn unique_temp_name(key: &CacheKey) -> String {
     format!(".{}.{}.{n}.tmp", key.0, std::process::id())
 }
 
-fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = File::create_new(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
-}
-
-/// Makes the rename itself durable where the platform allows; a failure only risks a miss.
-fn sync_dir(dir: &Path) {
-    if let Ok(handle) = File::open(dir) {
-        let _ = handle.sync_all();
-    }
-}
-
 fn checksum(payload: &[u8]) -> [u8; 8] {
     let digest = Sha256::digest(payload);
     let mut out = [0; 8];
@@ -165,8 +144,10 @@ fn checksum(payload: &[u8]) -> [u8; 8] {
 }
 
 fn encode(pcm: &Pcm) -> Vec<u8> {
-    let payload: Vec<u8> =
-        pcm.samples.iter().flat_map(|&s| super::to_i16(s).to_le_bytes()).collect();
+    let mut payload = vec![0u8; pcm.samples.len() * 2];
+    for (bytes, &s) in payload.chunks_exact_mut(2).zip(&pcm.samples) {
+        bytes.copy_from_slice(&super::to_i16(s).to_le_bytes());
+    }
     let mut bytes = Vec::with_capacity(HEADER_BYTES + payload.len());
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&pcm.sample_rate.to_le_bytes());
@@ -260,14 +241,22 @@ mod tests {
         cache.put(&k, &line(1_000)).unwrap();
         let path = cache.path(&k);
         let good = std::fs::read(&path).unwrap();
+        assert!(cache.contains(&k));
         for cut in [0, 3, HEADER_BYTES - 1, HEADER_BYTES, good.len() - 1] {
             std::fs::write(&path, &good[..cut]).unwrap();
             assert_eq!(cache.get(&k), None, "cut at {cut}");
+            assert!(!cache.contains(&k), "cut at {cut}");
         }
         let mut flipped = good.clone();
         flipped[HEADER_BYTES + 100] ^= 0x40;
         std::fs::write(&path, &flipped).unwrap();
         assert_eq!(cache.get(&k), None);
+        assert!(!cache.contains(&k));
+        // What a power loss can leave of an unsynced entry: its length, with zeros for samples.
+        let mut zeroed = good.clone();
+        zeroed[HEADER_BYTES..].fill(0);
+        std::fs::write(&path, &zeroed).unwrap();
+        assert!(!cache.contains(&k));
         std::fs::write(&path, b"not an entry at all, just some text").unwrap();
         assert_eq!(cache.get(&k), None);
         std::fs::remove_file(&path).unwrap();
