@@ -57,6 +57,8 @@ struct Api {
     set_parameter: unsafe extern "C" fn(c_int, c_int, c_int) -> c_int,
     sample_rate: u32,
     version: String,
+    /// The voice selected last, which a line in the same voice need not select again.
+    current: Option<String>,
     /// Keeps the code above mapped.
     _library: Library,
 }
@@ -119,7 +121,7 @@ fn load() -> Result<Api, String> {
         } else {
             CStr::from_ptr(version_ptr).to_string_lossy().split_whitespace().next().unwrap_or("unknown").to_string()
         };
-        Ok(Api { synth, set_voice_by_name, set_voice_by_properties, set_parameter, sample_rate: rate as u32, version, _library: library })
+        Ok(Api { synth, set_voice_by_name, set_voice_by_properties, set_parameter, sample_rate: rate as u32, version, current: None, _library: library })
     }
 }
 
@@ -136,15 +138,14 @@ pub fn version() -> Result<String, String> {
 /// Says `text` with `voice` at espeak-ng's own rate (words per minute), pitch (0-99) and
 /// amplitude (0-200) settings; returns the samples and their rate.
 pub fn synthesize(voice: &str, (wpm, pitch, amplitude): (u32, u32, u32), text: &str) -> Result<(Vec<i16>, u32), String> {
-    let api = api()?.lock().map_err(|_| poisoned())?;
-    let voice_name = c_voice(voice)?;
+    let mut api = api()?.lock().map_err(|_| poisoned())?;
     // A NUL would end the text early; it carries nothing a listener would hear.
     let text = CString::new(text.replace('\0', " ")).expect("NUL bytes were replaced");
     SAMPLES.lock().map_err(|_| poisoned())?.clear();
     // SAFETY: the library was initialized in synchronous mode, so `espeak_Synth` returns only
     // after its last callback; the lock above keeps other threads of this process out.
     let status = unsafe {
-        select(&api, &voice_name)?;
+        select(&mut api, voice)?;
         for (parameter, value) in [(PARAMETER_RATE, wpm), (PARAMETER_VOLUME, amplitude), (PARAMETER_PITCH, pitch)] {
             (api.set_parameter)(parameter, value as c_int, 0);
         }
@@ -171,41 +172,39 @@ pub fn synthesize(voice: &str, (wpm, pitch, amplitude): (u32, u32, u32), text: &
 /// last language's dictionary and phoneme tables loaded, and reloads them only for another
 /// language.
 pub fn preload(voice: &str) -> Result<(), String> {
-    let api = api()?.lock().map_err(|_| poisoned())?;
+    let mut api = api()?.lock().map_err(|_| poisoned())?;
     // SAFETY: as in `synthesize`.
-    unsafe { select(&api, &c_voice(voice)?) }
-}
-
-fn c_voice(voice: &str) -> Result<CString, String> {
-    CString::new(voice).map_err(|_| format!("voice name `{voice}` holds a NUL byte"))
+    unsafe { select(&mut api, voice) }
 }
 
 /// Selects a voice as the program does: by a voice file's name ("en-us+f3"), else by language.
+/// Selecting the voice already selected is skipped: it would only reread the voice's file.
 ///
 /// # Safety
 /// The library must be initialized and no other thread may be using it.
-unsafe fn select(api: &Api, voice: &CStr) -> Result<(), String> {
-    unsafe {
-        if (api.set_voice_by_name)(voice.as_ptr()) == EE_OK {
-            return Ok(());
-        }
-        let selector = VoiceSelector {
-            name: std::ptr::null(),
-            languages: voice.as_ptr(),
-            identifier: std::ptr::null(),
-            gender: 0,
-            age: 0,
-            variant: 0,
-            xx1: 0,
-            score: 0,
-            spare: std::ptr::null_mut(),
-        };
-        if (api.set_voice_by_properties)(&selector) == EE_OK {
-            Ok(())
-        } else {
-            Err(format!("espeak-ng has no voice `{}`", voice.to_string_lossy()))
-        }
+unsafe fn select(api: &mut Api, voice: &str) -> Result<(), String> {
+    if api.current.as_deref() == Some(voice) {
+        return Ok(());
     }
+    let name = CString::new(voice).map_err(|_| format!("voice name `{voice}` holds a NUL byte"))?;
+    let selected = unsafe {
+        (api.set_voice_by_name)(name.as_ptr()) == EE_OK || {
+            let selector = VoiceSelector {
+                name: std::ptr::null(),
+                languages: name.as_ptr(),
+                identifier: std::ptr::null(),
+                gender: 0,
+                age: 0,
+                variant: 0,
+                xx1: 0,
+                score: 0,
+                spare: std::ptr::null_mut(),
+            };
+            (api.set_voice_by_properties)(&selector) == EE_OK
+        }
+    };
+    api.current = selected.then(|| voice.to_string());
+    if selected { Ok(()) } else { Err(format!("espeak-ng has no voice `{voice}`")) }
 }
 
 fn poisoned() -> String {

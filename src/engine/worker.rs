@@ -61,8 +61,9 @@ pub fn serve(engine: &str, input: impl Read, mut output: impl Write) -> i32 {
         // the forks to share; the forks' samples stay identical to the program's (tests check).
         // Loading a voice here, not in each fork, loads the language's dictionary and phoneme
         // tables once for all the forks to share (espeak-ng reloads them only for another
-        // language). Only once: espeak-ng 1.51 crashes after a few hundred voice changes in one
-        // process, and this way no process changes voice more than twice.
+        // language), and the forks for lines in that voice (the first line's is usually the
+        // narrator's) select nothing at all. Only once: espeak-ng 1.51 crashes after a few
+        // hundred voice changes in one process, and this way no process changes voice twice.
         if !preloaded {
             let _ = libespeak::preload(&voice);
             preloaded = true;
