@@ -32,7 +32,9 @@ pub type Settings = (u32, u32, u32);
 /// (only espeak-ng has one today). Returns the process's exit code.
 pub fn serve(engine: &str, input: impl Read, mut output: impl Write) -> i32 {
     let ready = match engine {
-        super::espeak::NAME => libespeak::version(),
+        // Only where each line can have its own fork (see `isolated`).
+        super::espeak::NAME if cfg!(target_os = "linux") => libespeak::version(),
+        super::espeak::NAME => Err("library engines run only on Linux here".to_string()),
         _ => Err(format!("no library engine `{engine}`")),
     };
     let version = match ready {
@@ -57,8 +59,6 @@ pub fn serve(engine: &str, input: impl Read, mut output: impl Write) -> i32 {
             }
         };
         let (voice, settings, text) = request;
-        // Loading the voice here, not in the fork, loads its language's dictionary once for all
-        // the forks to share; the forks' samples stay identical to the program's (tests check).
         // Loading a voice here, not in each fork, loads the language's dictionary and phoneme
         // tables once for all the forks to share (espeak-ng reloads them only for another
         // language), and the forks for lines in that voice (the first line's is usually the
@@ -137,7 +137,7 @@ mod isolated {
     }
 }
 
-/// Elsewhere lines share the worker's state; the engine then prefers the program, which does not.
+/// Elsewhere lines would share the worker's state, so `serve` refuses and engines run as programs.
 #[cfg(not(target_os = "linux"))]
 mod isolated {
     pub use super::answer;
@@ -381,6 +381,13 @@ mod tests {
         let Some(Reply::Refused(reason)) = read_reply(&mut reader) else { panic!("no refusal") };
         assert_eq!(reason, "no voice `x`");
         assert!(read_reply(&mut reader).is_none());
+    }
+
+    #[test]
+    fn a_worker_for_an_engine_without_a_library_says_so() {
+        let mut output = Vec::new();
+        assert_eq!(serve("flite", &b""[..], &mut output), 1);
+        assert_eq!(String::from_utf8(output).unwrap(), "err no library engine `flite`\n");
     }
 
     #[test]
