@@ -217,6 +217,12 @@ struct Job {
 /// Silence between the pieces of one long line, where a sentence ended.
 const PIECE_GAP_MS: u32 = 120;
 
+/// The share of the neighbouring pauses a line's manifest times include on each side (see
+/// [`widen_into_pauses`]). Engines and the trim leave a line's first and last sounds right at its
+/// edges; a speech recognizer given a one-word line cut exactly there mishears it ("There" came
+/// back as "air"), and a caption shown exactly at the onset looks late.
+const LINE_MARGIN_MS: u32 = 100;
+
 /// Where a line's audio ended up.
 #[derive(Debug, Clone)]
 enum Outcome {
@@ -313,7 +319,7 @@ fn poisoned() -> Error {
 }
 
 /// Bump when assembly changes what it writes for the same input, so old chapters are redone.
-const ASSEMBLY_VERSION: &str = "1";
+const ASSEMBLY_VERSION: &str = "2";
 
 /// The chapters of an earlier render whose files are all still there, by fingerprint.
 fn previous_chapters(manifest: &Path, dir: &Path) -> HashMap<String, ChapterRecord> {
@@ -635,6 +641,7 @@ impl Assembly<'_> {
             records.push(self.line(i, pieces, &mut writer, &mut resampler)?);
         }
         writer.write(&Pcm::silence(self.opts.pauses.chapter_edge_ms, rate))?;
+        widen_into_pauses(&mut records, writer.position_s(), f64::from(LINE_MARGIN_MS) / 1000.0);
         let parts = writer.finish()?;
         let file_name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         Ok(ChapterRecord {
@@ -692,6 +699,26 @@ impl Assembly<'_> {
     }
 }
 
+/// Widens each voiced line's manifest times by up to `margin_s` of the pause on either side, as
+/// subtitle cues do: a caption appears a moment before the voice and lingers a moment after it,
+/// and audio cut from `start_s..end_s` keeps its onset and release, with a little quiet before the
+/// first sound instead of starting mid-breath. A line never takes more than half of the pause it
+/// shares with a neighbour (or a silent failed line, which keeps its zero length), so lines stay
+/// in order and never overlap, and nothing is taken past the file's ends (`0..total_s`).
+fn widen_into_pauses(records: &mut [LineRecord], total_s: f64, margin_s: f64) {
+    let bounds: Vec<(f64, f64)> = records.iter().map(|r| (r.start_s, r.end_s)).collect();
+    for (i, r) in records.iter_mut().enumerate() {
+        if r.error.is_some() || r.end_s <= r.start_s {
+            continue;
+        }
+        let prev_end = if i == 0 { 0.0 } else { bounds[i - 1].1 };
+        let next_start = bounds.get(i + 1).map_or(total_s, |b| b.0);
+        // Both neighbours compute the same midpoint, so they meet there at most.
+        r.start_s = (r.start_s - margin_s).max((prev_end + r.start_s) / 2.0);
+        r.end_s = (r.end_s + margin_s).min((r.end_s + next_start) / 2.0);
+    }
+}
+
 /// Every line left silent in the files: failed synthesis, or cached audio that could not be read.
 fn failures(chapters: &[ChapterRecord]) -> Vec<Failure> {
     chapters
@@ -716,6 +743,59 @@ fn write_manifest(path: &Path, report: &RenderReport) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(start_s: f64, end_s: f64, error: Option<&str>) -> LineRecord {
+        LineRecord {
+            line: 1,
+            chapter: 1,
+            scene: 1,
+            paragraph: 1,
+            kind: Kind::Narration,
+            speaker: None,
+            voice: VoiceRecord { engine: "e".into(), voice: "v".into(), rate: 1.0, pitch: 1.0, volume: 1.0 },
+            text: "Tea".into(),
+            span: [0, 3],
+            start_s,
+            end_s,
+            error: error.map(str::to_string),
+        }
+    }
+
+    fn times(records: &[LineRecord]) -> Vec<(f64, f64)> {
+        records.iter().map(|r| (r.start_s, r.end_s)).collect()
+    }
+
+    #[test]
+    fn lines_take_a_margin_of_a_long_pause() {
+        let mut records = vec![record(0.4, 1.0, None), record(1.55, 2.0, None)];
+        widen_into_pauses(&mut records, 2.4, 0.1);
+        let t = times(&records);
+        assert!((t[0].0 - 0.3).abs() < 1e-9 && (t[0].1 - 1.1).abs() < 1e-9, "{t:?}");
+        assert!((t[1].0 - 1.45).abs() < 1e-9 && (t[1].1 - 2.1).abs() < 1e-9, "{t:?}");
+    }
+
+    #[test]
+    fn lines_split_a_short_pause_and_never_overlap() {
+        // 120 ms between the lines: each takes 60 ms, and they meet without overlapping.
+        let mut records = vec![record(0.0, 1.0, None), record(1.12, 1.5, None)];
+        widen_into_pauses(&mut records, 1.5, 0.1);
+        let t = times(&records);
+        assert_eq!(t[0].1, t[1].0, "{t:?}");
+        assert!((t[0].1 - 1.06).abs() < 1e-9, "{t:?}");
+        // Nothing before the file's start or after its end.
+        assert_eq!(t[0].0, 0.0);
+        assert_eq!(t[1].1, 1.5);
+    }
+
+    #[test]
+    fn failed_lines_stay_empty_and_bound_their_neighbours() {
+        let mut records = vec![record(0.4, 1.0, None), record(1.04, 1.04, Some("no audio")), record(1.6, 2.0, None)];
+        widen_into_pauses(&mut records, 2.5, 0.1);
+        let t = times(&records);
+        assert_eq!(t[1], (1.04, 1.04), "a failed line takes no time");
+        assert!((t[0].1 - 1.02).abs() < 1e-9, "{t:?}");
+        assert!(t[2].0 >= t[1].1 && (t[2].0 - 1.5).abs() < 1e-9, "{t:?}");
+    }
 
     #[test]
     fn slugs() {
