@@ -270,7 +270,7 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     let gains = if prints.iter().all(|f| previous.contains_key(f)) {
         Vec::new()
     } else {
-        measure_voices(&jobs, &synth.outcomes, &voices, &cache)?
+        measure_voices(&jobs, &synth.outcomes, &voices, &cache, opts.jobs)?
     };
     let ctx = Assembly { gains: &gains, ..draft };
     let slots: Vec<Option<ChapterRecord>> = prints.iter().map(|f| previous.get(f).cloned()).collect();
@@ -280,6 +280,8 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     let work: Vec<_> = outs.into_iter().zip(prints).collect();
     // Chapters are assembled side by side, each streamed by one thread; the manifest is rewritten
     // after each one, so an interrupted render keeps what it finished.
+    // Fewer chapters than jobs (a short story, a preview): the spare cores work inside them.
+    let per_chapter = (opts.jobs / opts.jobs.clamp(1, work.len().max(1))).max(1);
     let worker = || -> Result<()> {
         loop {
             let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -287,7 +289,8 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
             if done.lock().map_err(|_| poisoned())?.0[n].is_some() {
                 continue;
             }
-            let chapter = ChapterRecord { fingerprint: fingerprint.clone(), ..ctx.chapter(n + 1, title, path, lines)? };
+            let chapter =
+                ChapterRecord { fingerprint: fingerprint.clone(), ..ctx.chapter(n + 1, title, path, lines, per_chapter)? };
             let mut guard = done.lock().map_err(|_| poisoned())?;
             let (slots, report) = &mut *guard;
             slots[n] = Some(chapter);
@@ -546,18 +549,69 @@ fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> st
 const LOUDNESS_SAMPLE_S: f64 = 120.0;
 
 /// One gain per voice (indexed like `voices`), matching every voice to the same loudness.
-fn measure_voices(jobs: &[Job], outcomes: &[Outcome], voices: &[VoiceChoice], cache: &Cache) -> Result<Vec<f32>> {
-    let mut meters: Vec<VoiceLoudness> = voices.iter().map(|_| VoiceLoudness::new()).collect();
+fn measure_voices(jobs: &[Job], outcomes: &[Outcome], voices: &[VoiceChoice], cache: &Cache, threads: usize) -> Result<Vec<f32>> {
+    // Each voice's lines in script order; the voices are measured side by side.
+    let mut keys: Vec<Vec<&CacheKey>> = vec![Vec::new(); voices.len()];
     for (_, outcome) in jobs.iter().zip(outcomes) {
-        let Outcome::Audio { voice, key } = outcome else { continue };
-        if meters[*voice].measured_s() >= LOUDNESS_SAMPLE_S {
-            continue;
-        }
-        if let Some(pcm) = cache.get(key) {
-            meters[*voice].add(&pcm.trim_silence(audio::TRIM_THRESHOLD_DBFS, audio::TRIM_KEEP_MS))?;
+        if let Outcome::Audio { voice, key } = outcome {
+            keys[*voice].push(key);
         }
     }
-    Ok(meters.iter().map(|m| m.gain(DEFAULT_TARGET_LUFS)).collect())
+    parallel_map(&keys, threads, || (), |keys, ()| {
+        let mut meter = VoiceLoudness::new();
+        for key in keys {
+            if meter.measured_s() >= LOUDNESS_SAMPLE_S {
+                break;
+            }
+            if let Some(pcm) = cache.get(key) {
+                meter.add(&pcm.trim_silence(audio::TRIM_THRESHOLD_DBFS, audio::TRIM_KEEP_MS))?;
+            }
+        }
+        Ok(meter.gain(DEFAULT_TARGET_LUFS))
+    })
+    .into_iter()
+    .collect()
+}
+
+/// A piece of a line ready to write, or why it has no audio, with the voice that rendered it.
+type Piece = (Option<usize>, std::result::Result<Pcm, String>);
+
+/// Lines made ready before writing, per thread.
+const LINES_PER_THREAD: usize = 4;
+
+/// `f` over `items` on up to `threads` scoped threads, each with its own working state from
+/// `state` (a resampler); the results come back in the items' order, so the output never
+/// depends on the scheduling.
+fn parallel_map<T: Sync, S, R: Send>(
+    items: &[T],
+    threads: usize,
+    state: impl Fn() -> S + Sync,
+    f: impl Fn(&T, &mut S) -> R + Sync,
+) -> Vec<R> {
+    let threads = threads.clamp(1, items.len().max(1));
+    if threads == 1 {
+        let mut state = state();
+        return items.iter().map(|item| f(item, &mut state)).collect();
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<R>>> = items.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut state = state();
+                loop {
+                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(item) = items.get(n) else { return };
+                    let result = f(item, &mut state);
+                    if let Ok(mut slot) = slots[n].lock() {
+                        *slot = Some(result);
+                    }
+                }
+            });
+        }
+    });
+    // A thread that panicked re-raises here when the scope ends, so every slot was filled.
+    slots.into_iter().map(|slot| slot.into_inner().ok().flatten().expect("every item was mapped")).collect()
 }
 
 /// The files to write: (title, path, line indexes).
@@ -627,18 +681,25 @@ impl Assembly<'_> {
     }
 
     /// Streams one file: each voiced line of `lines` with the pause before it.
-    fn chapter(&self, index: usize, title: &str, path: &Path, lines: &[usize]) -> Result<ChapterRecord> {
+    fn chapter(&self, index: usize, title: &str, path: &Path, lines: &[usize], threads: usize) -> Result<ChapterRecord> {
         let rate = self.opts.sample_rate;
         let mut writer = ChapterWriter::create(path, rate)?;
-        let mut resampler = Resampler::new(rate);
         let mut records = Vec::new();
         let mut prev: Option<&Line> = None;
-        for &i in lines {
-            let Some(pieces) = self.by_line.get(&i) else { continue };
-            let line = &self.script.lines[i];
-            writer.write(&Pcm::silence(self.opts.pauses.before(prev, line), rate))?;
-            prev = Some(line);
-            records.push(self.line(i, pieces, &mut writer, &mut resampler)?);
+        let voiced: Vec<(usize, &Vec<usize>)> =
+            lines.iter().filter_map(|&i| self.by_line.get(&i).map(|pieces| (i, pieces))).collect();
+        // Lines are made ready a window at a time, on `threads` threads, and written in order:
+        // a chapter uses every core its share allows, and holds only a window of lines.
+        for window in voiced.chunks(LINES_PER_THREAD * threads) {
+            let ready = parallel_map(window, threads, || Resampler::new(rate), |&(_, pieces), resampler| {
+                pieces.iter().map(|&j| self.piece(j, resampler)).collect::<Result<Vec<_>>>()
+            });
+            for (&(i, pieces), audio) in window.iter().zip(ready) {
+                let line = &self.script.lines[i];
+                writer.write(&Pcm::silence(self.opts.pauses.before(prev, line), rate))?;
+                prev = Some(line);
+                records.push(self.line(i, pieces, audio?, &mut writer)?);
+            }
         }
         writer.write(&Pcm::silence(self.opts.pauses.chapter_edge_ms, rate))?;
         widen_into_pauses(&mut records, writer.position_s(), f64::from(LINE_MARGIN_MS) / 1000.0);
@@ -655,27 +716,40 @@ impl Assembly<'_> {
         })
     }
 
+    /// One piece of a line made ready to write (`Err` when it has no audio: a failed synthesis,
+    /// or cached audio that cannot be read); `Err` of the outer result only for a resampling
+    /// failure, which stops the chapter.
+    /// Also the voice that rendered it, unless synthesis failed.
+    fn piece(&self, j: usize, resampler: &mut Resampler) -> Result<Piece> {
+        let (voice, key) = match &self.outcomes[j] {
+            Outcome::Audio { voice, key } => (*voice, key),
+            Outcome::Failed(e) => return Ok((None, Err(e.clone()))),
+        };
+        let Some(pcm) = self.cache.get(key) else {
+            return Ok((Some(voice), Err("its cached audio could not be read".to_string())));
+        };
+        Ok((Some(voice), Ok(audio::finish_line(audio::prepare_line(&pcm, resampler)?, self.gains[voice]))))
+    }
+
     /// Writes the pieces of one line; a piece that has no audio leaves a gap and an error.
-    fn line(&self, i: usize, pieces: &[usize], writer: &mut ChapterWriter, resampler: &mut Resampler) -> Result<LineRecord> {
+    fn line(
+        &self,
+        i: usize,
+        pieces: &[usize],
+        audio: Vec<Piece>,
+        writer: &mut ChapterWriter,
+    ) -> Result<LineRecord> {
         let rate = self.opts.sample_rate;
         let start = writer.position();
         let mut error = None;
         let mut voice = self.jobs[pieces[0]].voice;
-        for (n, &j) in pieces.iter().enumerate() {
+        for (n, (piece_voice, piece)) in audio.into_iter().enumerate() {
             if n > 0 {
                 writer.write(&Pcm::silence(PIECE_GAP_MS, rate))?;
             }
-            let audio = match &self.outcomes[j] {
-                Outcome::Audio { voice: v, key } => {
-                    voice = *v;
-                    self.cache.get(key).ok_or_else(|| "its cached audio could not be read".to_string())
-                }
-                Outcome::Failed(e) => Err(e.clone()),
-            };
-            match audio {
-                Ok(pcm) => {
-                    writer.write(&audio::finish_line(audio::prepare_line(&pcm, resampler)?, self.gains[voice]))?;
-                }
+            voice = piece_voice.unwrap_or(voice);
+            match piece {
+                Ok(pcm) => writer.write(&pcm).map(drop)?,
                 Err(e) => error = error.or(Some(e)),
             }
         }

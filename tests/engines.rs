@@ -279,3 +279,13 @@ fn every_espeak_variant_changes_the_voice() {
         assert!(plain != varied, "{accent}+f3 sounds exactly like {accent}");
     }
 }
+
+#[test]
+fn espeak_lists_the_same_voices_through_its_library_and_its_program() {
+    let Some(library) = espeak_library_or_skip() else { return };
+    let program = engine::espeak::Espeak::new(EngineConfig::default()).expect("espeak-ng");
+    assert_eq!(library.version(), program.version());
+    let (from_library, from_program) = (library.voices(), program.voices());
+    assert!(from_library.len() > 100, "{} voices", from_library.len());
+    assert_eq!(from_library, from_program);
+}

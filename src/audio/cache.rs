@@ -109,7 +109,7 @@ impl Cache {
     /// Whether a whole, undamaged entry is stored under `key`: it is read and checked in full,
     /// so an entry damaged by a crash or power loss counts as missing and is rendered again.
     pub fn contains(&self, key: &CacheKey) -> bool {
-        std::fs::read(self.path(key)).is_ok_and(|bytes| decode(&bytes).is_some())
+        std::fs::read(self.path(key)).is_ok_and(|bytes| checked(&bytes).is_some())
     }
 
     /// Stores `pcm` under `key`, replacing any entry atomically.
@@ -156,7 +156,8 @@ fn encode(pcm: &Pcm) -> Vec<u8> {
     bytes
 }
 
-fn decode(bytes: &[u8]) -> Option<Pcm> {
+/// The rate and samples of a whole, undamaged entry.
+fn checked(bytes: &[u8]) -> Option<(u32, &[u8])> {
     let (header, payload) = bytes.split_at_checked(HEADER_BYTES)?;
     if &header[..4] != MAGIC {
         return None;
@@ -164,11 +165,12 @@ fn decode(bytes: &[u8]) -> Option<Pcm> {
     let rate = u32::from_le_bytes(header[4..8].try_into().ok()?);
     let count = u64::from_le_bytes(header[8..16].try_into().ok()?);
     let complete = u64::try_from(payload.len()).ok()? == count.checked_mul(2)?;
-    if rate == 0 || !complete || header[16..20] != checksum(payload) {
-        return None;
-    }
-    let ints: Vec<i16> =
-        payload.chunks_exact(2).map(|pair| i16::from_le_bytes([pair[0], pair[1]])).collect();
+    (rate != 0 && complete && header[16..20] == checksum(payload)).then_some((rate, payload))
+}
+
+fn decode(bytes: &[u8]) -> Option<Pcm> {
+    let (rate, payload) = checked(bytes)?;
+    let ints: Vec<i16> = payload.chunks_exact(2).map(|pair| i16::from_le_bytes([pair[0], pair[1]])).collect();
     Some(Pcm::from_i16(&ints, rate))
 }
 

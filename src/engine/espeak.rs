@@ -7,6 +7,7 @@
 //! over the library), so they share cache entries.
 
 use super::process::{self, Tool};
+use super::libespeak::{self, ListedVoice};
 use super::worker::Pool;
 use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, wav};
 use crate::audio::Pcm;
@@ -89,13 +90,34 @@ impl Espeak {
     /// Listed once per process: ~800 accent x variant combinations, checked on every line.
     fn catalogue(&self) -> &[VoiceInfo] {
         self.voices.get_or_init(|| {
-            let accents = parse_accents(&self.query(&["--voices=en"]));
-            let mut variants = parse_variants(&self.query(&["--voices=variant"]));
+            let (english, mut variants) = self.listings();
+            let accents = accents(&english);
             if variants.is_empty() {
                 variants = FALLBACK_VARIANTS.iter().map(|&(v, g)| (v.to_string(), g)).collect();
             }
             catalogue::best_first(catalogue_voices(&accents, &variants))
         })
+    }
+
+    /// The English voices and the variants, from the library when renders may use it (it answers
+    /// in microseconds), else from three short runs of the program side by side (the version is
+    /// wanted next, for cache keys): most of the time a fully cached render takes.
+    fn listings(&self) -> (Vec<ListedVoice>, Vec<(String, Gender)>) {
+        if self.config.worker.is_some()
+            && let (Ok(english), Ok(variant_list), Ok(version)) =
+                (libespeak::list_voices("en"), libespeak::list_voices("variant"), libespeak::version())
+        {
+            self.version.get_or_init(|| version);
+            return (english, variants(&variant_list));
+        }
+        let (english, variant_list, version) = std::thread::scope(|s| {
+            let english = s.spawn(|| self.query(&["--voices=en"]));
+            let version = s.spawn(|| self.query(&["--version"]));
+            let variant_list = self.query(&["--voices=variant"]);
+            (english.join().unwrap_or_default(), variant_list, version.join().unwrap_or_default())
+        });
+        self.version.get_or_init(|| parse_version(&version));
+        (parse_listing(&english), variants(&parse_listing(&variant_list)))
     }
 
     /// espeak-ng quietly ignores an unknown variant, so check the catalogue first; when it could
@@ -169,41 +191,46 @@ pub struct Accent {
     pub language: String,
 }
 
-/// The English accents from `espeak-ng --voices=en`, leaving out MBROLA voices (they need the
-/// separate mbrola program and its databases).
-pub fn parse_accents(listing: &str) -> Vec<Accent> {
-    let mut accents: Vec<Accent> = listing
+/// The voices in an `espeak-ng --voices=...` listing, as the library lists them.
+pub fn parse_listing(listing: &str) -> Vec<ListedVoice> {
+    listing
         .lines()
         .skip(1)
         .filter_map(|line| {
             let cols: Vec<&str> = line.split_whitespace().collect();
-            let (language, file) = (*cols.get(1)?, *cols.get(4)?);
-            if !language.starts_with("en") || file.starts_with("mb/") {
-                return None;
-            }
-            let file_name = file.rsplit('/').next().unwrap_or(file);
-            let id = if file_name.eq_ignore_ascii_case(language) { language } else { file_name };
-            Some(Accent { id: id.to_string(), language: language.to_string() })
+            let (language, age_gender, file) = (*cols.get(1)?, *cols.get(2)?, *cols.get(4)?);
+            // The other languages come in parentheses; anything else is the rest of a file name
+            // with a space in it ("!v/Mr serious").
+            let rest: Vec<&str> = cols[5..].iter().copied().take_while(|c| !c.starts_with('(')).collect();
+            let file = std::iter::once(file).chain(rest).collect::<Vec<_>>().join(" ");
+            Some(ListedVoice { language: language.to_string(), file, female: age_gender.ends_with("/F") })
+        })
+        .collect()
+}
+
+/// The English accents, leaving out MBROLA voices (they need the separate mbrola program and its
+/// databases).
+pub fn accents(listed: &[ListedVoice]) -> Vec<Accent> {
+    let mut accents: Vec<Accent> = listed
+        .iter()
+        .filter(|v| v.language.starts_with("en") && !v.file.starts_with("mb/"))
+        .map(|v| {
+            let file_name = v.file.rsplit('/').next().unwrap_or(&v.file);
+            let id = if file_name.eq_ignore_ascii_case(&v.language) { &v.language } else { file_name };
+            Accent { id: id.to_string(), language: v.language.clone() }
         })
         .collect();
     accents.dedup();
     accents
 }
 
-/// Variant file names and genders from `espeak-ng --voices=variant`.
-pub fn parse_variants(listing: &str) -> Vec<(String, Gender)> {
-    listing
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.split_whitespace().collect();
-            // A file name with a space ("Mr serious") cannot be named in `-v`; skip it.
-            if cols.len() != 5 {
-                return None;
-            }
-            let name = cols[4].strip_prefix("!v/")?;
-            let gender = if cols[2].ends_with("/F") { Gender::Female } else { Gender::Male };
-            Some((name.to_string(), gender))
+/// Variant names and genders. A name with a space ("Mr serious") cannot be named in `-v`.
+pub fn variants(listed: &[ListedVoice]) -> Vec<(String, Gender)> {
+    listed
+        .iter()
+        .filter_map(|v| {
+            let name = v.file.strip_prefix("!v/").filter(|n| !n.contains(' '))?;
+            Some((name.to_string(), if v.female { Gender::Female } else { Gender::Male }))
         })
         .collect()
 }
@@ -269,12 +296,15 @@ mod tests {
                   3  en-uk           --/M      english-mb-en1     mb/mb-en1            (en-gb 3)(en 2)\n \
                   5  en-gb-x-rp      --/M      English_(Received_Pronunciation) gmw/en-GB-x-rp       (en-gb 4)(en 5)\n";
         let accent = |id: &str, language: &str| Accent { id: id.to_string(), language: language.to_string() };
-        assert_eq!(parse_accents(en), [accent("en", "en-gb"), accent("en-gb-x-rp", "en-gb-x-rp")]);
+        assert_eq!(accents(&parse_listing(en)), [accent("en", "en-gb"), accent("en-gb-x-rp", "en-gb-x-rp")]);
         let variants = "Pty Language       Age/Gender VoiceName          File                 Other Languages\n \
                         5  variant         --/M      Mr_Serious         !v/Mr serious\n \
                         5  variant         70/F      female1            !v/f1\n \
                         5  variant         --/M      klatt              !v/klatt\n";
-        assert_eq!(parse_variants(variants), [("f1".to_string(), Gender::Female), ("klatt".to_string(), Gender::Male)]);
+        assert_eq!(
+            super::variants(&parse_listing(variants)),
+            [("f1".to_string(), Gender::Female), ("klatt".to_string(), Gender::Male)]
+        );
         assert_eq!(parse_version("eSpeak NG text-to-speech: 1.51  Data at: /usr/lib"), "1.51");
     }
 

@@ -55,6 +55,7 @@ struct Api {
     set_voice_by_name: unsafe extern "C" fn(*const c_char) -> c_int,
     set_voice_by_properties: unsafe extern "C" fn(*const VoiceSelector) -> c_int,
     set_parameter: unsafe extern "C" fn(c_int, c_int, c_int) -> c_int,
+    list_voices: unsafe extern "C" fn(*const VoiceSelector) -> *const *const VoiceSelector,
     sample_rate: u32,
     version: String,
     /// The voice selected last, which a line in the same voice need not select again.
@@ -108,6 +109,7 @@ fn load() -> Result<Api, String> {
         let set_voice_by_properties = *library
             .get(b"espeak_SetVoiceByProperties\0")
             .map_err(|_| symbol("espeak_SetVoiceByProperties"))?;
+        let list_voices = *library.get(b"espeak_ListVoices\0").map_err(|_| symbol("espeak_ListVoices"))?;
         let set_parameter = *library.get(b"espeak_SetParameter\0").map_err(|_| symbol("espeak_SetParameter"))?;
 
         let rate = initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, std::ptr::null(), INITIALIZE_DONT_EXIT);
@@ -121,7 +123,7 @@ fn load() -> Result<Api, String> {
         } else {
             CStr::from_ptr(version_ptr).to_string_lossy().split_whitespace().next().unwrap_or("unknown").to_string()
         };
-        Ok(Api { synth, set_voice_by_name, set_voice_by_properties, set_parameter, sample_rate: rate as u32, version, current: None, _library: library })
+        Ok(Api { synth, set_voice_by_name, set_voice_by_properties, list_voices, set_parameter, sample_rate: rate as u32, version, current: None, _library: library })
     }
 }
 
@@ -133,6 +135,53 @@ pub fn available() -> Result<(), String> {
 /// The library's version ("1.51"), as `espeak-ng --version` reports it.
 pub fn version() -> Result<String, String> {
     Ok(api()?.lock().map_err(|_| poisoned())?.version.clone())
+}
+
+/// A voice as espeak-ng lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedVoice {
+    /// Its first language ("en-gb"; "variant" for a variant).
+    pub language: String,
+    /// Its file within the voices folder ("gmw/en", "!v/f1").
+    pub file: String,
+    pub female: bool,
+}
+
+/// The voices for `language` ("en", or "variant" for the variants), as `espeak-ng
+/// --voices=LANGUAGE` lists them, without starting the program.
+pub fn list_voices(language: &str) -> Result<Vec<ListedVoice>, String> {
+    let api = api()?.lock().map_err(|_| poisoned())?;
+    let language = CString::new(language).map_err(|_| "a language holds a NUL byte".to_string())?;
+    let spec = VoiceSelector {
+        name: std::ptr::null(),
+        languages: language.as_ptr(),
+        identifier: std::ptr::null(),
+        gender: 0,
+        age: 0,
+        variant: 0,
+        xx1: 0,
+        score: 0,
+        spare: std::ptr::null_mut(),
+    };
+    let mut voices = Vec::new();
+    // SAFETY: espeak-ng returns a null-terminated array of voices that stays valid until the next
+    // call, which the lock holds off; each voice's `languages` is a list of (priority byte,
+    // NUL-terminated language) ending with a zero byte, and `identifier` a C string.
+    unsafe {
+        let mut entry = (api.list_voices)(&spec);
+        while !entry.is_null() && !(*entry).is_null() {
+            let voice = &**entry;
+            if !voice.languages.is_null() && !voice.identifier.is_null() && *voice.languages != 0 {
+                voices.push(ListedVoice {
+                    language: CStr::from_ptr(voice.languages.add(1)).to_string_lossy().into_owned(),
+                    file: CStr::from_ptr(voice.identifier).to_string_lossy().into_owned(),
+                    female: voice.gender == 2,
+                });
+            }
+            entry = entry.add(1);
+        }
+    }
+    Ok(voices)
 }
 
 /// Says `text` with `voice` at espeak-ng's own rate (words per minute), pitch (0-99) and
