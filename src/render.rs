@@ -576,8 +576,8 @@ fn measure_voices(jobs: &[Job], outcomes: &[Outcome], voices: &[VoiceChoice], ca
 /// A piece of a line ready to write, or why it has no audio, with the voice that rendered it.
 type Piece = (Option<usize>, std::result::Result<Pcm, String>);
 
-/// Lines made ready before writing, per thread.
-const LINES_PER_THREAD: usize = 4;
+/// Pieces of lines made ready before writing, per thread.
+const PIECES_PER_THREAD: usize = 4;
 
 /// `f` over `items` on up to `threads` scoped threads, each with its own working state from
 /// `state` (a resampler); the results come back in the items' order, so the output never
@@ -688,17 +688,39 @@ impl Assembly<'_> {
         let mut prev: Option<&Line> = None;
         let voiced: Vec<(usize, &Vec<usize>)> =
             lines.iter().filter_map(|&i| self.by_line.get(&i).map(|pieces| (i, pieces))).collect();
-        // Lines are made ready a window at a time, on `threads` threads, and written in order:
-        // a chapter uses every core its share allows, and holds only a window of lines.
-        for window in voiced.chunks(LINES_PER_THREAD * threads) {
-            let ready = parallel_map(window, threads, || Resampler::new(rate), |&(_, pieces), resampler| {
-                pieces.iter().map(|&j| self.piece(j, resampler)).collect::<Result<Vec<_>>>()
+        // Every piece of every line, in order: (line, piece number).
+        let pieces: Vec<(usize, usize)> =
+            voiced.iter().enumerate().flat_map(|(k, (_, p))| (0..p.len()).map(move |n| (k, n))).collect();
+        // Pieces are made ready a window at a time, on `threads` threads, and written in order:
+        // a chapter uses every core its share allows, and holds only a window of pieces however
+        // long its lines (a letter read as one line runs to minutes).
+        let mut open: Option<OpenLine> = None;
+        for window in pieces.chunks(PIECES_PER_THREAD * threads) {
+            let ready = parallel_map(window, threads, || Resampler::new(rate), |&(k, n), resampler| {
+                self.piece(voiced[k].1[n], resampler)
             });
-            for (&(i, pieces), audio) in window.iter().zip(ready) {
-                let line = &self.script.lines[i];
-                writer.write(&Pcm::silence(self.opts.pauses.before(prev, line), rate))?;
-                prev = Some(line);
-                records.push(self.line(i, pieces, audio?, &mut writer)?);
+            for (&(k, n), piece) in window.iter().zip(ready) {
+                let (i, line_pieces) = voiced[k];
+                if n == 0 {
+                    let line = &self.script.lines[i];
+                    writer.write(&Pcm::silence(self.opts.pauses.before(prev, line), rate))?;
+                    prev = Some(line);
+                    let voice = self.jobs[line_pieces[0]].voice;
+                    open = Some(OpenLine { i, start: writer.position(), voice, error: None });
+                } else {
+                    writer.write(&Pcm::silence(PIECE_GAP_MS, rate))?;
+                }
+                let line = open.as_mut().expect("a line's first piece opens it");
+                let (voice, audio) = piece?;
+                line.voice = voice.unwrap_or(line.voice);
+                match audio {
+                    Ok(pcm) => writer.write(&pcm).map(drop)?,
+                    Err(e) => line.error = line.error.take().or(Some(e)),
+                }
+                if n + 1 == line_pieces.len() {
+                    let line = open.take().expect("the line is open");
+                    records.push(self.record(line, line_pieces, writer.position()));
+                }
             }
         }
         writer.write(&Pcm::silence(self.opts.pauses.chapter_edge_ms, rate))?;
@@ -731,46 +753,36 @@ impl Assembly<'_> {
         Ok((Some(voice), Ok(audio::finish_line(audio::prepare_line(&pcm, resampler)?, self.gains[voice]))))
     }
 
-    /// Writes the pieces of one line; a piece that has no audio leaves a gap and an error.
-    fn line(
-        &self,
-        i: usize,
-        pieces: &[usize],
-        audio: Vec<Piece>,
-        writer: &mut ChapterWriter,
-    ) -> Result<LineRecord> {
+    /// The manifest record of a line whose pieces were written up to `end`; a piece that had no
+    /// audio left a gap and an error.
+    fn record(&self, open: OpenLine, pieces: &[usize], end: u64) -> LineRecord {
         let rate = self.opts.sample_rate;
-        let start = writer.position();
-        let mut error = None;
-        let mut voice = self.jobs[pieces[0]].voice;
-        for (n, (piece_voice, piece)) in audio.into_iter().enumerate() {
-            if n > 0 {
-                writer.write(&Pcm::silence(PIECE_GAP_MS, rate))?;
-            }
-            voice = piece_voice.unwrap_or(voice);
-            match piece {
-                Ok(pcm) => writer.write(&pcm).map(drop)?,
-                Err(e) => error = error.or(Some(e)),
-            }
-        }
-        let span = crate::audio::wav::Span { start, end: writer.position() };
-        let line = &self.script.lines[i];
+        let span = crate::audio::wav::Span { start: open.start, end };
+        let line = &self.script.lines[open.i];
         let spoken: Vec<&str> = pieces.iter().map(|&j| self.jobs[j].spoken.as_str()).collect();
-        Ok(LineRecord {
-            line: i + 1,
+        LineRecord {
+            line: open.i + 1,
             chapter: line.chapter,
             scene: line.scene,
             paragraph: line.paragraph,
             kind: line.kind,
             speaker: line.speaker.clone(),
-            voice: self.voices[voice].manifest(),
+            voice: self.voices[open.voice].manifest(),
             text: spoken.join(" "),
             span: [line.span.start, line.span.end],
             start_s: span.start_s(rate),
             end_s: span.end_s(rate),
-            error,
-        })
+            error: open.error,
+        }
     }
+}
+
+/// A line being written: where it started, the voice that speaks it, its first error.
+struct OpenLine {
+    i: usize,
+    start: u64,
+    voice: usize,
+    error: Option<String>,
 }
 
 /// Widens each voiced line's manifest times by up to `margin_s` of the pause on either side, as
