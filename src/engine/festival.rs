@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub const NAME: &str = "festival";
@@ -139,7 +139,7 @@ struct Worker {
     child: Child,
     stdin: ChildStdin,
     stdout: Receiver<String>,
-    stderr: Arc<Mutex<Vec<u8>>>,
+    stderr: process::Stderr,
     dir: tempfile::TempDir,
     served: u64,
 }
@@ -168,14 +168,12 @@ impl Worker {
         let wav = self.dir.path().join(format!("line-{}.wav", self.served));
         let marker = format!("{MARKER}{}", self.served);
         let script = line_script(voice, prosody, text, &wav, &marker);
-        if let Ok(mut e) = self.stderr.lock() {
-            e.clear();
-        }
+        self.stderr.clear();
         if self.stdin.write_all(script.as_bytes()).and_then(|()| self.stdin.flush()).is_err() {
-            return Err(Failure::Dead(self.stderr_tail()));
+            return Err(Failure::Dead(self.stderr.tail()));
         }
         self.wait_for(&marker, timeout)?;
-        let bytes = std::fs::read(&wav).map_err(|_| Failure::NoFile(self.stderr_tail()));
+        let bytes = std::fs::read(&wav).map_err(|_| Failure::NoFile(self.stderr.tail()));
         let _ = std::fs::remove_file(&wav);
         bytes
     }
@@ -188,16 +186,11 @@ impl Worker {
                 Ok(line) if line.contains(marker) => return Ok(()),
                 Ok(_) => {}
                 Err(RecvTimeoutError::Timeout) => return Err(Failure::TimedOut),
-                Err(RecvTimeoutError::Disconnected) => return Err(Failure::Dead(self.stderr_tail())),
+                Err(RecvTimeoutError::Disconnected) => return Err(Failure::Dead(self.stderr.tail())),
             }
         }
     }
 
-    fn stderr_tail(&self) -> String {
-        // stderr is read on its own thread; give it a moment to catch up with a dying process.
-        std::thread::sleep(Duration::from_millis(20));
-        self.stderr.lock().map(|e| process::tail(&e)).unwrap_or_default()
-    }
 }
 
 impl Drop for Worker {

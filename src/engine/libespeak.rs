@@ -25,9 +25,10 @@ const LIBRARY_NAMES: &[&str] = if cfg!(target_os = "macos") {
 const AUDIO_OUTPUT_SYNCHRONOUS: c_int = 2;
 const INITIALIZE_DONT_EXIT: c_int = 0x8000;
 const POS_CHARACTER: c_int = 1;
-/// What the `espeak-ng` program passes: detect the encoding, accept `[[phonemes]]`, and end
-/// with a sentence's pause, so both produce the same samples.
-const SYNTH_FLAGS: c_uint = 0x0000 | 0x0100 | 0x1000;
+/// What the `espeak-ng` program passes, so both produce the same samples: espeakCHARS_AUTO (0:
+/// detect the encoding), espeakPHONEMES (accept `[[phonemes]]`) and espeakENDPAUSE (end with a
+/// sentence's pause).
+const SYNTH_FLAGS: c_uint = 0x0100 | 0x1000;
 const PARAMETER_RATE: c_int = 1;
 const PARAMETER_VOLUME: c_int = 2;
 const PARAMETER_PITCH: c_int = 3;
@@ -45,6 +46,23 @@ struct VoiceSelector {
     xx1: u8,
     score: c_int,
     spare: *mut c_void,
+}
+
+impl VoiceSelector {
+    /// A selector that asks for a language (or a voice named like one) and nothing else.
+    fn language(languages: &CStr) -> VoiceSelector {
+        VoiceSelector {
+            name: std::ptr::null(),
+            languages: languages.as_ptr(),
+            identifier: std::ptr::null(),
+            gender: 0,
+            age: 0,
+            variant: 0,
+            xx1: 0,
+            score: 0,
+            spare: std::ptr::null_mut(),
+        }
+    }
 }
 
 type SynthCallback = unsafe extern "C" fn(*mut c_short, c_int, *mut c_void) -> c_int;
@@ -152,17 +170,7 @@ pub struct ListedVoice {
 pub fn list_voices(language: &str) -> Result<Vec<ListedVoice>, String> {
     let api = api()?.lock().map_err(|_| poisoned())?;
     let language = CString::new(language).map_err(|_| "a language holds a NUL byte".to_string())?;
-    let spec = VoiceSelector {
-        name: std::ptr::null(),
-        languages: language.as_ptr(),
-        identifier: std::ptr::null(),
-        gender: 0,
-        age: 0,
-        variant: 0,
-        xx1: 0,
-        score: 0,
-        spare: std::ptr::null_mut(),
-    };
+    let spec = VoiceSelector::language(&language);
     let mut voices = Vec::new();
     // SAFETY: espeak-ng returns a null-terminated array of voices that stays valid until the next
     // call, which the lock holds off; each voice's `languages` is a list of (priority byte,
@@ -237,20 +245,8 @@ unsafe fn select(api: &mut Api, voice: &str) -> Result<(), String> {
     }
     let name = CString::new(voice).map_err(|_| format!("voice name `{voice}` holds a NUL byte"))?;
     let selected = unsafe {
-        (api.set_voice_by_name)(name.as_ptr()) == EE_OK || {
-            let selector = VoiceSelector {
-                name: std::ptr::null(),
-                languages: name.as_ptr(),
-                identifier: std::ptr::null(),
-                gender: 0,
-                age: 0,
-                variant: 0,
-                xx1: 0,
-                score: 0,
-                spare: std::ptr::null_mut(),
-            };
-            (api.set_voice_by_properties)(&selector) == EE_OK
-        }
+        (api.set_voice_by_name)(name.as_ptr()) == EE_OK
+            || (api.set_voice_by_properties)(&VoiceSelector::language(&name)) == EE_OK
     };
     api.current = selected.then(|| voice.to_string());
     if selected { Ok(()) } else { Err(format!("espeak-ng has no voice `{voice}`")) }

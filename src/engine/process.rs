@@ -131,9 +131,28 @@ pub fn timed_out(engine: &str, timeout: Duration) -> EngineError {
     EngineError::TimedOut { engine: engine.to_string(), secs: timeout.as_secs().max(1) }
 }
 
-/// Collects everything a long-lived process writes to stderr, on a thread of its own, so a
-/// failure can quote it.
-pub fn collect(mut stderr: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
+/// Everything a long-lived process has written to stderr, collected on a thread of its own so
+/// a failure can quote it.
+pub struct Stderr(Arc<Mutex<Vec<u8>>>);
+
+impl Stderr {
+    /// Forgets what was written so far (before a new line, whose errors alone matter).
+    pub fn clear(&self) {
+        if let Ok(mut e) = self.0.lock() {
+            e.clear();
+        }
+    }
+
+    /// The last lines written, after a moment for the reading thread to catch up with a dying
+    /// process.
+    pub fn tail(&self) -> String {
+        std::thread::sleep(Duration::from_millis(20));
+        self.0.lock().map(|e| tail(&e)).unwrap_or_default()
+    }
+}
+
+/// Starts collecting a long-lived process's stderr.
+pub fn collect(mut stderr: impl Read + Send + 'static) -> Stderr {
     let buffer = Arc::new(Mutex::new(Vec::new()));
     let sink = Arc::clone(&buffer);
     std::thread::spawn(move || {
@@ -144,7 +163,7 @@ pub fn collect(mut stderr: impl Read + Send + 'static) -> Arc<Mutex<Vec<u8>>> {
             }
         }
     });
-    buffer
+    Stderr(buffer)
 }
 
 /// Idle long-lived engine processes, kept for the next line: at most one per core, since no more

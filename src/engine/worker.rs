@@ -19,7 +19,6 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The hidden command line that starts a worker.
@@ -240,7 +239,7 @@ struct Worker {
     child: Child,
     stdin: ChildStdin,
     replies: Receiver<Reply>,
-    stderr: Arc<Mutex<Vec<u8>>>,
+    stderr: process::Stderr,
 }
 
 impl Worker {
@@ -270,7 +269,7 @@ impl Worker {
             Err(RecvTimeoutError::Disconnected) => Err(EngineError::Crashed {
                 engine: tool.engine.to_string(),
                 status: "the worker process did not start".to_string(),
-                stderr: worker.stderr_tail(),
+                stderr: worker.stderr.tail(),
             }),
         }
     }
@@ -283,20 +282,15 @@ impl Worker {
             .and_then(|()| self.stdin.write_all(text.as_bytes()))
             .and_then(|()| self.stdin.flush());
         if sent.is_err() {
-            return Err(Failure::Dead(self.stderr_tail()));
+            return Err(Failure::Dead(self.stderr.tail()));
         }
         match self.replies.recv_timeout(timeout) {
             Ok(reply) => Ok(reply),
             Err(RecvTimeoutError::Timeout) => Err(Failure::TimedOut),
-            Err(RecvTimeoutError::Disconnected) => Err(Failure::Dead(self.stderr_tail())),
+            Err(RecvTimeoutError::Disconnected) => Err(Failure::Dead(self.stderr.tail())),
         }
     }
 
-    fn stderr_tail(&self) -> String {
-        // stderr is read on its own thread; give it a moment to catch up with a dying process.
-        std::thread::sleep(Duration::from_millis(20));
-        self.stderr.lock().map(|e| process::tail(&e)).unwrap_or_default()
-    }
 }
 
 impl Drop for Worker {
