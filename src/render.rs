@@ -322,7 +322,7 @@ fn poisoned() -> Error {
 }
 
 /// Bump when assembly changes what it writes for the same input, so old chapters are redone.
-const ASSEMBLY_VERSION: &str = "2";
+const ASSEMBLY_VERSION: &str = "3";
 
 /// The chapters of an earlier render whose files are all still there, by fingerprint.
 fn previous_chapters(manifest: &Path, dir: &Path) -> HashMap<String, ChapterRecord> {

@@ -179,14 +179,16 @@ pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
     let attack = ((ATTACK_MS / 1000.0 * rate) as usize).max(1);
     let release = (RELEASE_MS / 1000.0 * rate).max(1.0);
     // The gain leaves 1 only around the samples over the ceiling: from two attack windows before
-    // one (the running minimum, then the smoothing) to the end of its release (within 0.001 of
-    // 1 after ln(1000) time constants, where `with_release` snaps to 1) and the smoothing after
-    // that. Elsewhere it is exactly 1, so only these spans are computed; each starts and ends
-    // on gain 1, as the whole line would.
-    let tail = (release * 1000f32.ln()).ceil() as usize + 2;
+    // one (the running minimum, then the smoothing) to two after it and the end of its release
+    // (within RELEASE_END of 1 after ln(1 / RELEASE_END) time constants, where `with_release`
+    // snaps to 1). Elsewhere it is exactly 1, so only these spans are computed; each starts and
+    // ends on gain 1, as the whole line would.
+    let tail = (release * (1.0 / RELEASE_END).ln()).ceil() as usize + 2;
     for span in spans(&hot, 2 * attack + 1, 2 * attack + tail + 1, envelope.len()) {
-        let needed: Vec<f32> = envelope[span.clone()].iter().map(|&peak| (ceiling / peak).min(1.0)).collect();
-        let gain = box_smooth(&with_release(&running_min(&needed, attack), release), attack);
+        let first = hot.partition_point(|&h| h < span.start);
+        let last = hot.partition_point(|&h| h < span.end);
+        let local: Vec<usize> = hot[first..last].iter().map(|h| h - span.start).collect();
+        let gain = gain_curve(&envelope[span.clone()], &local, ceiling, attack, release);
         for (sample, g) in pcm.samples[span].iter_mut().zip(gain) {
             // Audio away from the peaks stays bit-identical.
             if g < 1.0 - 1e-6 {
@@ -194,6 +196,35 @@ pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
             }
         }
     }
+}
+
+/// Where the gain has recovered to within this of 1, the release ends (0.01 dB: inaudible).
+const RELEASE_END: f32 = 0.001;
+
+/// The limiter's gain over `envelope`, whose samples at the sorted indexes `hot` (and only
+/// those) are over `ceiling`: the gain each of them needs, held for `attack` samples on either
+/// side (a running minimum), averaged over the same radius so it moves smoothly, then let back
+/// up towards 1 by [`with_release`]. Every step only ever lowers the minimum around a hot
+/// sample, so each one ends at or under its need.
+///
+/// Only the ones around hot samples are computed: the gain is exactly 1 wherever no hot sample
+/// is within `attack`, and the average of ones is one, so the running minimum is taken from the
+/// hot samples alone and the average only over the stretches within `2 * attack` of them.
+fn gain_curve(envelope: &[f32], hot: &[usize], ceiling: f32, attack: usize, release: f32) -> Vec<f32> {
+    let mut gain = vec![1.0f32; envelope.len()];
+    for &h in hot {
+        let needed = (ceiling / envelope[h]).min(1.0);
+        let window = h.saturating_sub(attack)..(h + attack + 1).min(gain.len());
+        for g in &mut gain[window] {
+            *g = g.min(needed);
+        }
+    }
+    for stretch in spans(hot, 2 * attack, 2 * attack, gain.len()) {
+        let smoothed = box_smooth(&gain[stretch.clone()], attack);
+        gain[stretch].copy_from_slice(&smoothed);
+    }
+    with_release(&mut gain, release);
+    gain
 }
 
 /// The largest magnitude in `samples` (infinite if any is; NaN is skipped), over eight lanes the
@@ -299,53 +330,39 @@ fn sinc(t: f32) -> f32 {
     x.sin() / x
 }
 
-/// The smallest value within `radius` samples on either side (and never above 1).
-fn running_min(values: &[f32], radius: usize) -> Vec<f32> {
-    let negated: Vec<f32> = values.iter().map(|v| -v).collect();
-    sliding_max(&negated, radius, radius).into_iter().map(|v| (-v).min(1.0)).collect()
-}
-
-/// The largest value from `before` samples before each index to `after` samples after it, in
-/// linear time and without branches (van Herk and Gil-Werman): cut the values into blocks as
-/// long as the window, and keep each block's running maximum from its start and from its end.
-/// A window then spans at most two blocks, and its maximum is the end-wards maximum at its
-/// first index with the start-wards maximum at its last.
-fn sliding_max(values: &[f32], before: usize, after: usize) -> Vec<f32> {
-    let width = before + after + 1;
-    // Padding makes every window whole, the ones at the edges too.
-    let mut padded = vec![f32::MIN; before];
-    padded.extend_from_slice(values);
-    padded.resize(padded.len() + after, f32::MIN);
-    let mut from_start = padded.clone();
-    let mut from_end = padded;
-    for block in from_start.chunks_mut(width) {
-        for i in 1..block.len() {
-            block[i] = block[i].max(block[i - 1]);
-        }
-    }
-    for block in from_end.chunks_mut(width) {
-        for i in (0..block.len().saturating_sub(1)).rev() {
-            block[i] = block[i].max(block[i + 1]);
-        }
-    }
-    (0..values.len()).map(|i| from_end[i].max(from_start[i + width - 1])).collect()
-}
-
 /// Lets the gain rise back towards 1 no faster than an exponential with `release` samples'
 /// time constant, but fall at once: it never exceeds its input, so the limit still holds.
-fn with_release(gain: &[f32], release: f32) -> Vec<f32> {
-    let step = 1.0 - (-1.0 / release).exp();
-    let mut current = 1.0f32;
-    gain.iter()
-        .map(|&g| {
-            current = g.min(current + (1.0 - current) * step);
-            // An exponential never arrives; the last 0.01 dB is inaudible, so end the release.
-            if current > 0.999 && g >= 1.0 {
-                current = 1.0;
+/// Computed as the depth under 1, which recovers by a constant factor per sample; where the
+/// input is 1 that is a power series, done eight samples at a time.
+fn with_release(gain: &mut [f32], release: f32) {
+    const LANES: usize = 8;
+    let factor = (-1.0 / release).exp();
+    let powers: [f32; LANES] = std::array::from_fn(|k| factor.powi(k as i32 + 1));
+    let mut depth = 0.0f32;
+    for block in gain.chunks_mut(LANES) {
+        if block.len() == LANES && block.iter().all(|&g| g >= 1.0) {
+            if depth == 0.0 {
+                continue;
             }
-            current
-        })
-        .collect()
+            for (g, power) in block.iter_mut().zip(&powers) {
+                let d = depth * power;
+                *g = if d < RELEASE_END { 1.0 } else { 1.0 - d };
+            }
+            depth *= powers[LANES - 1];
+            if depth < RELEASE_END {
+                depth = 0.0;
+            }
+            continue;
+        }
+        for g in block {
+            let mut d = (depth * factor).max(1.0 - *g);
+            if *g >= 1.0 && d < RELEASE_END {
+                d = 0.0;
+            }
+            *g = 1.0 - d;
+            depth = d;
+        }
+    }
 }
 
 /// Centered moving average over `radius` samples on either side. Averaging a running minimum of
@@ -371,21 +388,43 @@ fn box_smooth(values: &[f32], radius: usize) -> Vec<f32> {
 mod tests {
     use super::*;
 
+    /// The limiter's gain computed the plain way, over every sample of the line: the smallest
+    /// need within `attack`, averaged over `attack` (edges repeated), then the release.
+    fn plain_gain(needed: &[f32], attack: usize, release: f32) -> Vec<f32> {
+        let held: Vec<f32> = (0..needed.len())
+            .map(|i| needed[i.saturating_sub(attack)..(i + attack + 1).min(needed.len())].iter().fold(1.0f32, |m, &v| m.min(v)))
+            .collect();
+        let at = |i: isize| f64::from(held[i.clamp(0, held.len() as isize - 1) as usize]);
+        let mut gain: Vec<f32> = (0..held.len() as isize)
+            .map(|n| ((n - attack as isize..=n + attack as isize).map(at).sum::<f64>() / (2 * attack + 1) as f64) as f32)
+            .collect();
+        with_release(&mut gain, release);
+        gain
+    }
+
     #[test]
-    fn sliding_windows_match_a_plain_scan() {
-        let values: Vec<f32> = (0..200).map(|i| ((i * 37) % 101) as f32 / 100.0).collect();
-        for (before, after) in [(0, 0), (3, 3), (7, 8), (50, 1), (0, 9), (300, 300)] {
-            let fast = sliding_max(&values, before, after);
-            for (i, v) in fast.iter().enumerate() {
-                let w = &values[i.saturating_sub(before)..(i + after + 1).min(values.len())];
-                assert_eq!(*v, w.iter().copied().fold(f32::MIN, f32::max));
+    fn release_follows_the_plain_recurrence() {
+        // Dips of every depth and spacing, some within a release of each other, one at the end.
+        let mut input = vec![1.0f32; 20_000];
+        for (at, depth, len) in [(3, 0.5, 10), (900, 0.9, 1), (1_000, 0.2, 300), (9_000, 0.999, 5), (19_990, 0.4, 10)] {
+            input[at..at + len].iter_mut().for_each(|g| *g = depth);
+        }
+        let release = 1_920.0;
+        let mut fast = input.clone();
+        with_release(&mut fast, release);
+        let step = 1.0 - (-1.0 / release).exp();
+        let mut current = 1.0f32;
+        for (i, (&g, &f)) in input.iter().zip(&fast).enumerate() {
+            current = g.min(current + (1.0 - current) * step);
+            if current > 1.0 - RELEASE_END && g >= 1.0 {
+                current = 1.0;
             }
+            // Rounding may move the end of a release by a sample: a step of RELEASE_END there.
+            let tolerance = if current == 1.0 || f == 1.0 { RELEASE_END * 1.01 } else { 1e-5 };
+            assert!((current - f).abs() <= tolerance, "sample {i}: {current} vs {f}");
+            assert!(f <= g, "sample {i}: the release rose over its input");
         }
-        let mins = running_min(&values, 5);
-        for (i, v) in mins.iter().enumerate() {
-            let w = &values[i.saturating_sub(5)..(i + 6).min(values.len())];
-            assert_eq!(*v, w.iter().copied().fold(1.0, f32::min));
-        }
+        assert_eq!(fast[15_000], 1.0, "the release ends");
     }
 
     fn sine(amplitude: f32, seconds: f32) -> Pcm {
@@ -536,7 +575,7 @@ mod tests {
         let needed: Vec<f32> = envelope.iter().map(|&peak| (ceiling / peak).min(1.0)).collect();
         let attack = (ATTACK_MS / 1000.0 * 24_000.0) as usize;
         let release = RELEASE_MS / 1000.0 * 24_000.0;
-        let gain = box_smooth(&with_release(&running_min(&needed, attack), release), attack);
+        let gain = plain_gain(&needed, attack, release);
         let mut whole = pcm.clone();
         for (sample, g) in whole.samples.iter_mut().zip(gain) {
             if g < 1.0 - 1e-6 {
