@@ -481,7 +481,11 @@ fn run_tasks(tasks: Vec<Task>, cache: &Cache, jobs: usize, bar: &indicatif::Prog
         let mut engine_slots: HashMap<&'static str, Arc<Semaphore>> = HashMap::new();
         let mut set = tokio::task::JoinSet::new();
         let mut results = vec![TaskResult::Failed("not run".into()); tasks.len()];
-        for (i, task) in tasks.into_iter().enumerate() {
+        // A voice's lines one after another: engines that set a voice up once (a process, a
+        // voice server) then render many lines in it.
+        let mut tasks: Vec<(usize, Task)> = tasks.into_iter().enumerate().collect();
+        tasks.sort_by(|(_, a), (_, b)| (a.voice.engine.name(), &a.voice.voice).cmp(&(b.voice.engine.name(), &b.voice.voice)));
+        for (i, task) in tasks {
             let name = task.voice.engine.name();
             let limit = task.voice.engine.max_parallel().unwrap_or(jobs).clamp(1, jobs);
             let engine_slot = engine_slots.entry(name).or_insert_with(|| Arc::new(Semaphore::new(limit))).clone();
@@ -527,7 +531,7 @@ fn run_task(task: &Task, cache: &Cache) -> TaskResult {
 fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> std::result::Result<(), String> {
     let mut last = String::new();
     for _attempt in 0..2 {
-        let result = voice.engine.synthesize(&voice.voice, voice.prosody, spoken).and_then(|pcm| {
+        let result = voice.engine.synthesize_16(&voice.voice, voice.prosody, spoken).and_then(|pcm| {
             if pcm.samples.is_empty() || pcm.rms() < 1e-4 {
                 Err(EngineError::NoAudio { engine: voice.engine.name().to_string() })
             } else {
@@ -750,7 +754,7 @@ impl Assembly<'_> {
         let Some(pcm) = self.cache.get(key) else {
             return Ok((Some(voice), Err("its cached audio could not be read".to_string())));
         };
-        Ok((Some(voice), Ok(audio::finish_line(audio::prepare_line(&pcm, resampler)?, self.gains[voice]))))
+        Ok((Some(voice), Ok(audio::finish_line(audio::prepare_line(pcm, resampler)?, self.gains[voice]))))
     }
 
     /// The manifest record of a line whose pieces were written up to `end`; a piece that had no

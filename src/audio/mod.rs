@@ -27,7 +27,7 @@
 //!
 //! let mut resampler = Resampler::new(24_000);
 //! let mut chapter = ChapterWriter::create(dir.path().join("01-one.wav"), 24_000).unwrap();
-//! let line = finish_line(prepare_line(&engine_out, &mut resampler).unwrap(), gain);
+//! let line = finish_line(prepare_line(engine_out, &mut resampler).unwrap(), gain);
 //! let span = chapter.write(&line).unwrap();
 //! chapter.write(&Pcm::silence(400, 24_000)).unwrap();
 //! let parts = chapter.finish().unwrap();
@@ -80,14 +80,44 @@ impl Pcm {
     }
 }
 
+/// Mono 16-bit audio, as engines make it and the cache keeps it: a line goes from its engine to
+/// the cache without a conversion, and becomes [`Pcm`] only when a chapter is assembled.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Pcm16 {
+    pub samples: Vec<i16>,
+    pub sample_rate: u32,
+}
+
+impl Pcm16 {
+    /// Root mean square level relative to full scale, 0 for silence.
+    pub fn rms(&self) -> f32 {
+        if self.samples.is_empty() {
+            return 0.0;
+        }
+        // Squares summed exactly in integers: each is at most 2^30, so 2^34 of them fit.
+        let sum: u64 = self.samples.iter().map(|&s| (i32::from(s) * i32::from(s)) as u64).sum();
+        ((sum as f64 / self.samples.len() as f64).sqrt() / 32768.0) as f32
+    }
+
+    pub fn to_pcm(&self) -> Pcm {
+        Pcm::from_i16(&self.samples, self.sample_rate)
+    }
+}
+
+impl From<&Pcm> for Pcm16 {
+    fn from(pcm: &Pcm) -> Pcm16 {
+        Pcm16 { samples: pcm.samples.iter().map(|&s| to_i16(s)).collect(), sample_rate: pcm.sample_rate }
+    }
+}
+
 /// One sample as 16-bit. Full scale is 32768 as in [`Pcm::from_i16`], so 16-bit audio survives a
 /// round trip exactly; louder samples clamp and non-finite ones become silence.
+/// Branch-free, so conversions of whole lines vectorize.
+#[inline]
 pub fn to_i16(sample: f32) -> i16 {
-    if !sample.is_finite() {
-        return 0;
-    }
+    let finite = if sample.is_finite() { sample } else { 0.0 };
     // Half away from zero, then truncation: what `round` does, without its library call.
-    let scaled = (sample * 32768.0).clamp(-32768.0, 32767.0);
+    let scaled = (finite * 32768.0).clamp(-32768.0, 32767.0);
     (scaled + 0.5f32.copysign(scaled)) as i16
 }
 
@@ -99,8 +129,8 @@ pub const TRIM_KEEP_MS: u32 = 10;
 pub const FADE_MS: u32 = 5;
 
 /// Engine output in the book's format: trimmed and at the book's rate.
-pub fn prepare_line(engine_out: &Pcm, resampler: &mut resample::Resampler) -> Result<Pcm> {
-    resampler.convert(&engine_out.trim_silence(TRIM_THRESHOLD_DBFS, TRIM_KEEP_MS))
+pub fn prepare_line(engine_out: Pcm, resampler: &mut resample::Resampler) -> Result<Pcm> {
+    resampler.convert(engine_out.into_trimmed(TRIM_THRESHOLD_DBFS, TRIM_KEEP_MS))
 }
 
 /// A prepared line made ready to write: its voice's gain, the true-peak limit, and fades.
@@ -126,6 +156,38 @@ mod tests {
     }
 
     #[test]
+    fn samples_become_16_bit_rounded_clamped_and_finite() {
+        let cases = [
+            (0.0, 0),
+            (0.5 / 32768.0, 1),
+            (-0.5 / 32768.0, -1),
+            (0.49 / 32768.0, 0),
+            (1.0, 32_767),
+            (-1.0, -32_768),
+            (3.0, 32_767),
+            (-3.0, -32_768),
+            (f32::NAN, 0),
+            (f32::INFINITY, 0),
+            (f32::NEG_INFINITY, 0),
+        ];
+        for (sample, expected) in cases {
+            assert_eq!(to_i16(sample), expected, "{sample}");
+        }
+    }
+
+    #[test]
+    fn sixteen_bit_audio_round_trips_and_measures_alike() {
+        let samples: Vec<i16> = vec![0, 1, -1, 12_345, -32_768, 32_767, -7];
+        let pcm16 = Pcm16 { samples: samples.clone(), sample_rate: 22_050 };
+        let pcm = pcm16.to_pcm();
+        assert_eq!(Pcm16::from(&pcm), pcm16);
+        assert!((pcm16.rms() - pcm.rms()).abs() < 1e-6, "{} vs {}", pcm16.rms(), pcm.rms());
+        let full = Pcm16 { samples: vec![i16::MIN; 1 << 16], sample_rate: 8_000 };
+        assert_eq!(full.rms(), 1.0);
+        assert_eq!(Pcm16::default().rms(), 0.0);
+    }
+
+    #[test]
     fn two_voices_from_different_engines_end_matched_in_one_file() {
         let dir = tempfile::tempdir().unwrap();
         // A quiet 16 kHz engine and a loud 22.05 kHz one, 12 dB apart and both needing gain.
@@ -144,7 +206,7 @@ mod tests {
         let mut writer = wav::ChapterWriter::create(&path, 24_000).unwrap();
         let mut spans = Vec::new();
         for (line, gain) in [(&quiet, gains[0]), (&loud, gains[1])] {
-            let ready = finish_line(prepare_line(line, &mut resampler).unwrap(), gain);
+            let ready = finish_line(prepare_line(line.clone(), &mut resampler).unwrap(), gain);
             spans.push(writer.write(&ready).unwrap());
             writer.write(&Pcm::silence(500, 24_000)).unwrap();
         }

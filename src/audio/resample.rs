@@ -39,13 +39,13 @@ impl Resampler {
 
     /// `pcm` at the target rate, with `ceil(len * target / source)` samples. Audio already at the
     /// target rate is returned unchanged.
-    pub fn convert(&mut self, pcm: &Pcm) -> Result<Pcm> {
+    pub fn convert(&mut self, pcm: Pcm) -> Result<Pcm> {
         let (from, to) = (pcm.sample_rate, self.target);
         if from == 0 || to == 0 {
             return Err(AudioError::InvalidRate { rate: from.min(to) });
         }
         if from == to {
-            return Ok(pcm.clone());
+            return Ok(pcm);
         }
         if pcm.samples.is_empty() {
             return Ok(Pcm::new(Vec::new(), to));
@@ -75,7 +75,7 @@ impl Resampler {
 
 /// `pcm` at `target` Hz. Builds a resampler each call; keep a [`Resampler`] for many lines.
 pub fn resample(pcm: &Pcm, target: u32) -> Result<Pcm> {
-    Resampler::new(target).convert(pcm)
+    Resampler::new(target).convert(pcm.clone())
 }
 
 fn resample_error(from: u32, to: u32, error: impl std::fmt::Display) -> AudioError {
@@ -161,10 +161,10 @@ mod tests {
     #[test]
     fn short_and_empty_lines() {
         let mut resampler = Resampler::new(24_000);
-        let empty = resampler.convert(&Pcm::new(Vec::new(), 16_000)).unwrap();
+        let empty = resampler.convert(Pcm::new(Vec::new(), 16_000)).unwrap();
         assert!(empty.samples.is_empty());
         assert_eq!(empty.sample_rate, 24_000);
-        let short = resampler.convert(&Pcm::new(vec![0.1; 10], 16_000)).unwrap();
+        let short = resampler.convert(Pcm::new(vec![0.1; 10], 16_000)).unwrap();
         assert_eq!(short.samples.len(), 15);
     }
 
@@ -172,8 +172,8 @@ mod tests {
     fn reused_resampler_gives_same_result() {
         let mut resampler = Resampler::new(24_000);
         let input = sine(300.0, 0.3, 22_050, 0.3);
-        let first = resampler.convert(&input).unwrap();
-        let second = resampler.convert(&input).unwrap();
+        let first = resampler.convert(input.clone()).unwrap();
+        let second = resampler.convert(input.clone()).unwrap();
         assert_eq!(first, second);
     }
 

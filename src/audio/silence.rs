@@ -22,16 +22,27 @@ impl Pcm {
     /// each side so soft consonants and breaths at the edges survive. All-quiet input becomes
     /// empty: the caller's pauses decide the spacing, not the engine's padding.
     pub fn trim_silence(&self, threshold_dbfs: f32, keep_ms: u32) -> Pcm {
+        Pcm::new(self.samples[self.untrimmed(threshold_dbfs, keep_ms)].to_vec(), self.sample_rate)
+    }
+
+    /// [`Pcm::trim_silence`] in place, without a copy of the samples kept.
+    pub fn into_trimmed(mut self, threshold_dbfs: f32, keep_ms: u32) -> Pcm {
+        let kept = self.untrimmed(threshold_dbfs, keep_ms);
+        self.samples.truncate(kept.end);
+        self.samples.drain(..kept.start);
+        self
+    }
+
+    /// The samples trimming keeps.
+    fn untrimmed(&self, threshold_dbfs: f32, keep_ms: u32) -> std::ops::Range<usize> {
         let threshold = dbfs_to_amplitude(threshold_dbfs);
         let loud = |s: &f32| s.abs() > threshold;
         let Some(first) = self.samples.iter().position(loud) else {
-            return Pcm::new(Vec::new(), self.sample_rate);
+            return 0..0;
         };
         let last = self.samples.iter().rposition(loud).unwrap_or(first);
         let keep = ms_to_samples(keep_ms, self.sample_rate);
-        let start = first.saturating_sub(keep);
-        let end = (last + 1 + keep).min(self.samples.len());
-        Pcm::new(self.samples[start..end].to_vec(), self.sample_rate)
+        first.saturating_sub(keep)..(last + 1 + keep).min(self.samples.len())
     }
 
     /// Ramps the first and last `ms` milliseconds from and to zero, so that a line starting or

@@ -194,8 +194,13 @@ impl ChapterWriter {
         let part = self.parts.last_mut().expect("a part is open while writing");
         let writer = self.writer.as_mut().expect("a part is open while writing");
         let mut ints = writer.get_i16_writer(samples.len() as u32);
-        for &sample in samples {
-            ints.write_sample(super::to_i16(sample));
+        // Converted a block at a time, which vectorizes, then copied into the writer's buffer.
+        let mut block = [0i16; 1024];
+        for chunk in samples.chunks(block.len()) {
+            for (int, &sample) in block.iter_mut().zip(chunk) {
+                *int = super::to_i16(sample);
+            }
+            block[..chunk.len()].iter().for_each(|&int| ints.write_sample(int));
         }
         ints.flush().map_err(|e| wav_error(&part.temp, e))?;
         part.samples += samples.len() as u64;

@@ -10,7 +10,7 @@ use super::process::{self, Tool};
 use super::libespeak::{self, ListedVoice};
 use super::worker::Pool;
 use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, wav};
-use crate::audio::Pcm;
+use crate::audio::{Pcm, Pcm16};
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -142,19 +142,30 @@ impl super::Engine for Espeak {
     }
 
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {
+        self.synthesize_16(voice, prosody, text).map(|pcm| pcm.to_pcm())
+    }
+
+    fn synthesize_16(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm16, EngineError> {
         if !self.knows(voice) {
             return Err(EngineError::UnknownVoice { engine: NAME.to_string(), voice: voice.to_string() });
         }
-        if let Some(pool) = self.pool() {
-            return super::non_empty(NAME, pool.synthesize(voice, prosody_values(prosody), text)?);
+        let pcm = match self.pool() {
+            Some(pool) => pool.synthesize(voice, prosody_values(prosody), text)?,
+            None => {
+                let mut command = Command::new(&self.binary);
+                command.args(command_args(voice, prosody));
+                // The text goes on stdin, where espeak-ng never reads options.
+                let output = process::run(command, text.as_bytes(), TOOL, self.config.timeout)?;
+                let pcm = wav::parse(&output.stdout)
+                    .map_err(|e| EngineError::BadOutput { engine: NAME.to_string(), detail: e.to_string() })?;
+                // The program writes 16-bit samples, so this is exact.
+                Pcm16::from(&pcm)
+            }
+        };
+        if pcm.samples.is_empty() || pcm.sample_rate == 0 {
+            return Err(EngineError::NoAudio { engine: NAME.to_string() });
         }
-        let mut command = Command::new(&self.binary);
-        command.args(command_args(voice, prosody));
-        // The text goes on stdin, where espeak-ng never reads options.
-        let output = process::run(command, text.as_bytes(), TOOL, self.config.timeout)?;
-        let pcm = wav::parse(&output.stdout)
-            .map_err(|e| EngineError::BadOutput { engine: NAME.to_string(), detail: e.to_string() })?;
-        super::non_empty(NAME, pcm)
+        Ok(pcm)
     }
 }
 

@@ -15,7 +15,7 @@ pub mod say;
 pub mod wav;
 pub mod worker;
 
-use crate::audio::Pcm;
+use crate::audio::{Pcm, Pcm16};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
@@ -115,6 +115,11 @@ pub trait Engine: Send + Sync {
     fn voices(&self) -> Vec<VoiceInfo>;
     /// Renders one line. Blocking: callers run it on a blocking thread.
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError>;
+    /// Renders one line as 16-bit audio, the form the cache keeps: engines that make 16-bit
+    /// audio give it as it is, without a round trip through floating point.
+    fn synthesize_16(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm16, EngineError> {
+        self.synthesize(voice, prosody, text).map(|pcm| Pcm16::from(&pcm))
+    }
     /// How many lines it may render at once in this process (`None`: as many as there are workers).
     fn max_parallel(&self) -> Option<usize> {
         None

@@ -14,7 +14,7 @@
 
 use super::process::{self, Idle, Tool};
 use super::{EngineError, libespeak};
-use crate::audio::Pcm;
+use crate::audio::Pcm16;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -43,13 +43,19 @@ pub fn serve(engine: &str, input: impl Read, mut output: impl Write) -> i32 {
             return 1;
         }
     };
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_NAME reads a NUL-terminated name of at most 16 bytes.
+    unsafe {
+        // Named apart from the render that started it, in `top` and in profiles.
+        libc::prctl(libc::PR_SET_NAME, c"engine-worker".as_ptr());
+    }
     if writeln!(output, "ready {version}").and_then(|()| output.flush()).is_err() {
         return 1;
     }
     let mut input = BufReader::new(input);
-    let mut preloaded = false;
+    let mut server: Option<isolated::VoiceServer> = None;
     loop {
-        let request = match read_request(&mut input) {
+        let (voice, settings, text) = match read_request(&mut input) {
             Ok(Some(request)) => request,
             Ok(None) => return 0,
             Err(reason) => {
@@ -57,18 +63,25 @@ pub fn serve(engine: &str, input: impl Read, mut output: impl Write) -> i32 {
                 return 1;
             }
         };
-        let (voice, settings, text) = request;
-        // Loading a voice here, not in each fork, loads the language's dictionary and phoneme
-        // tables once for all the forks to share (espeak-ng reloads them only for another
-        // language), and the forks for lines in that voice (the first line's is usually the
-        // narrator's) select nothing at all. Only once: espeak-ng 1.51 crashes after a few
-        // hundred voice changes in one process, and this way no process changes voice twice.
-        if !preloaded {
-            let _ = libespeak::preload(&voice);
-            preloaded = true;
+        if server.as_ref().is_none_or(|s| s.voice() != voice) {
+            // One voice's process at a time: the previous one ends before the next starts.
+            drop(server.take());
+            match isolated::VoiceServer::start(&voice, &mut output) {
+                Ok(started) => server = Some(started),
+                Err(e) => {
+                    let _ = writeln!(output, "err cannot start a process for voice `{voice}`: {}", one_line(&e.to_string()));
+                    return 1;
+                }
+            }
         }
-        if isolated::answer(&mut output, &voice, settings, &text).and_then(|()| output.flush()).is_err() {
-            return 1;
+        let Some(current) = server.as_mut() else { return 1 };
+        if let Err(e) = current.answer(settings, &text) {
+            // The voice's process is gone; this line fails and the next one starts it again.
+            server = None;
+            let reply = writeln!(output, "err espeak-ng's process for voice `{voice}` ended: {}", one_line(&e.to_string()));
+            if reply.and_then(|()| output.flush()).is_err() {
+                return 1;
+            }
         }
     }
 }
@@ -86,33 +99,132 @@ fn answer(output: &mut impl Write, voice: &str, settings: Settings, text: &str) 
 /// espeak-ng carries state from one line to the next (pitch flutter phase, echo buffers), so in
 /// one long-lived process a line's samples would depend on the lines rendered before it: renders
 /// would differ run to run and a resumed render would not match an uninterrupted one. Each line
-/// is therefore rendered in a fork of the worker taken right after the library loaded, exactly
-/// the state a fresh `espeak-ng` program is in. A fork costs a fraction of a millisecond, where
-/// starting the program costs about ten; and a line that crashes the library takes down only its
-/// fork, which the worker reports as a failed line.
+/// is therefore rendered in a fork, exactly in the state a fresh `espeak-ng` program is in once
+/// it has selected the line's voice:
+/// - the worker loads the library and never selects a voice;
+/// - for a voice, it forks a voice server, which selects that voice once (loading its language's
+///   dictionary and phoneme tables) and then serves that voice's lines, each in a fork of its
+///   own. Selecting a voice costs up to a millisecond, more for another language, which the
+///   forks of a line never pay; renders send a voice's lines together, so a worker changes
+///   voice server a few times per book, not per line.
+///
+/// A fork costs a fraction of a millisecond, where starting the program costs about ten; a line
+/// that crashes the library takes down only its fork, which is reported as a failed line; and no
+/// process selects more than one voice (espeak-ng 1.51 crashes after a few hundred voice
+/// changes in one process).
 #[cfg(target_os = "linux")]
 mod isolated {
     use super::Settings;
-    use std::io::Write;
+    use std::fs::File;
+    use std::io::{BufReader, Read, Write};
+    use std::os::fd::{FromRawFd, OwnedFd};
 
-    pub fn answer(output: &mut impl Write, voice: &str, settings: Settings, text: &str) -> std::io::Result<()> {
-        // Anything buffered would be written twice, by the fork and by us.
+    /// A process that has selected one voice and renders its lines, replying on the worker's
+    /// output; it acknowledges each line on a pipe of its own once the reply is written.
+    pub struct VoiceServer {
+        voice: String,
+        pid: libc::pid_t,
+        requests: File,
+        acks: File,
+    }
+
+    impl VoiceServer {
+        pub fn start(voice: &str, output: &mut impl Write) -> std::io::Result<VoiceServer> {
+            let (request_read, request_write) = pipe()?;
+            let (ack_read, ack_write) = pipe()?;
+            // Anything buffered would be written twice, by the fork and by us.
+            output.flush()?;
+            let parent = std::process::id() as libc::pid_t;
+            // SAFETY: the worker is single-threaded (only the main thread runs while it serves),
+            // so the fork's copy of the process is consistent; the fork leaves through `_exit`.
+            match unsafe { libc::fork() } {
+                -1 => Err(std::io::Error::last_os_error()),
+                0 => {
+                    drop((request_write, ack_read));
+                    die_with(parent);
+                    let _ = crate::engine::libespeak::preload(voice);
+                    serve_voice(BufReader::new(request_read), ack_write, output)
+                }
+                pid => Ok(VoiceServer { voice: voice.to_string(), pid, requests: request_write, acks: ack_read }),
+            }
+        }
+
+        pub fn voice(&self) -> &str {
+            &self.voice
+        }
+
+        /// Has one line of this voice rendered; the reply is on the worker's output when this
+        /// returns `Ok`. `Err` means the voice server died.
+        pub fn answer(&mut self, (wpm, pitch, amplitude): Settings, text: &str) -> std::io::Result<()> {
+            write!(self.requests, "{}\t{wpm}\t{pitch}\t{amplitude}\t{}\n", self.voice, text.len())?;
+            self.requests.write_all(text.as_bytes())?;
+            let mut ack = [0u8; 1];
+            self.acks.read_exact(&mut ack)
+        }
+    }
+
+    impl Drop for VoiceServer {
+        fn drop(&mut self) {
+            // It is idle (every line it was sent is acknowledged): nothing is lost by killing it.
+            // SAFETY: `pid` is our own child, not yet waited for.
+            unsafe {
+                libc::kill(self.pid, libc::SIGKILL);
+                libc::waitpid(self.pid, std::ptr::null_mut(), 0);
+            }
+        }
+    }
+
+    /// The voice server's loop: each request rendered in a fork, then acknowledged.
+    fn serve_voice(mut requests: BufReader<File>, mut acks: File, output: &mut impl Write) -> ! {
+        loop {
+            let Ok(Some((voice, settings, text))) = super::read_request(&mut requests) else {
+                // SAFETY: leaving the fork without running the worker's destructors.
+                unsafe { libc::_exit(0) }
+            };
+            let served = answer(output, &voice, settings, &text).and_then(|()| output.flush());
+            if served.and_then(|()| acks.write_all(b"k")).is_err() {
+                // SAFETY: as above.
+                unsafe { libc::_exit(1) }
+            }
+        }
+    }
+
+    /// A pipe's (read, write) ends, closed in any program started from here.
+    fn pipe() -> std::io::Result<(File, File)> {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` is a valid array of two descriptors for pipe2 to fill.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } == -1 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: both descriptors were just opened and belong to nothing else.
+        Ok(unsafe { (File::from(OwnedFd::from_raw_fd(fds[0])), File::from(OwnedFd::from_raw_fd(fds[1]))) })
+    }
+
+    /// In a fork: be killed when `parent` dies (a hung line gets the worker killed, and its
+    /// forks go with it), or leave now if it already has.
+    fn die_with(parent: libc::pid_t) {
+        // SAFETY: prctl and getppid have no memory-safety preconditions; `_exit` leaves the fork.
+        unsafe {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+        }
+    }
+
+    /// Renders one line in a fork of this process and writes its reply.
+    fn answer(output: &mut impl Write, voice: &str, settings: Settings, text: &str) -> std::io::Result<()> {
         output.flush()?;
         let parent = std::process::id() as libc::pid_t;
-        // SAFETY: the worker is single-threaded (only the main thread runs while it serves), so
-        // the fork's copy of the process is consistent; the fork leaves through `_exit`, running
-        // no destructors or exit handlers that belong to the worker.
+        // SAFETY: as in `VoiceServer::start`.
         match unsafe { libc::fork() } {
             -1 => Err(std::io::Error::last_os_error()),
-            0 => unsafe {
-                // Die with the worker: when a hung line gets the worker killed, this goes too.
-                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
-                if libc::getppid() != parent {
-                    libc::_exit(1);
-                }
+            0 => {
+                die_with(parent);
                 let written = super::answer(output, voice, settings, text).and_then(|()| output.flush());
-                libc::_exit(if written.is_ok() { 0 } else { 1 })
-            },
+                // SAFETY: leaving the fork without running the server's destructors.
+                unsafe { libc::_exit(if written.is_ok() { 0 } else { 1 }) }
+            }
             child => {
                 let mut status = 0;
                 // SAFETY: `child` is our own child process and `status` a valid out-pointer.
@@ -139,7 +251,24 @@ mod isolated {
 /// Elsewhere lines would share the worker's state, so `serve` refuses and engines run as programs.
 #[cfg(not(target_os = "linux"))]
 mod isolated {
-    pub use super::answer;
+    use super::Settings;
+    use std::io::Write;
+
+    pub struct VoiceServer(String);
+
+    impl VoiceServer {
+        pub fn start(voice: &str, _output: &mut impl Write) -> std::io::Result<VoiceServer> {
+            Err(std::io::Error::other(format!("voice servers for `{voice}` run only on Linux")))
+        }
+
+        pub fn voice(&self) -> &str {
+            &self.0
+        }
+
+        pub fn answer(&mut self, _settings: Settings, _text: &str) -> std::io::Result<()> {
+            Err(std::io::Error::other("voice servers run only on Linux"))
+        }
+    }
 }
 
 fn one_line(text: &str) -> String {
@@ -148,8 +277,14 @@ fn one_line(text: &str) -> String {
 
 fn write_samples(output: &mut impl Write, rate: u32, samples: &[i16]) -> std::io::Result<()> {
     writeln!(output, "ok {rate} {}", samples.len())?;
-    let bytes: Vec<u8> = samples.iter().flat_map(|s| s.to_le_bytes()).collect();
-    output.write_all(&bytes)
+    let mut bytes = [0u8; 8192];
+    for chunk in samples.chunks(bytes.len() / 2) {
+        for (pair, sample) in bytes.chunks_exact_mut(2).zip(chunk) {
+            pair.copy_from_slice(&sample.to_le_bytes());
+        }
+        output.write_all(&bytes[..2 * chunk.len()])?;
+    }
+    Ok(())
 }
 
 type Request = (String, Settings, String);
@@ -174,7 +309,7 @@ fn read_request(input: &mut impl BufRead) -> Result<Option<Request>, String> {
 
 /// What a worker sends back for one line.
 enum Reply {
-    Audio(Pcm),
+    Audio(Pcm16),
     Refused(String),
 }
 
@@ -197,7 +332,7 @@ impl Pool {
     }
 
     /// Renders one line on an idle worker, or a new one.
-    pub fn synthesize(&self, voice: &str, settings: Settings, text: &str) -> Result<Pcm, EngineError> {
+    pub fn synthesize(&self, voice: &str, settings: Settings, text: &str) -> Result<Pcm16, EngineError> {
         let mut worker = match self.idle.take() {
             Some(worker) => worker,
             None => Worker::start(&self.program, self.tool, self.timeout)?.0,
@@ -340,10 +475,13 @@ fn read_reply(stdout: &mut impl BufRead) -> Option<Reply> {
         "ok" => {
             let rate: u32 = fields.next()?.parse().ok()?;
             let count: usize = fields.next()?.parse().ok()?;
-            let mut bytes = vec![0u8; count.checked_mul(2)?];
-            stdout.read_exact(&mut bytes).ok()?;
-            let samples: Vec<i16> = bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
-            Some(Reply::Audio(Pcm::from_i16(&samples, rate)))
+            let mut bytes = Vec::with_capacity(count.checked_mul(2)?);
+            stdout.take(2 * count as u64).read_to_end(&mut bytes).ok()?;
+            if bytes.len() != 2 * count {
+                return None;
+            }
+            let samples = bytes.chunks_exact(2).map(|b| i16::from_le_bytes([b[0], b[1]])).collect();
+            Some(Reply::Audio(Pcm16 { samples, sample_rate: rate }))
         }
         _ => None,
     }
@@ -371,7 +509,7 @@ mod tests {
         bytes.extend_from_slice(b"err no voice `x`\n");
         let mut reader = bytes.as_slice();
         let Some(Reply::Audio(pcm)) = read_reply(&mut reader) else { panic!("no audio") };
-        assert_eq!(pcm, Pcm::from_i16(&[1, -2, i16::MAX], 22_050));
+        assert_eq!(pcm, Pcm16 { samples: vec![1, -2, i16::MAX], sample_rate: 22_050 });
         let Some(Reply::Refused(reason)) = read_reply(&mut reader) else { panic!("no refusal") };
         assert_eq!(reason, "no voice `x`");
         assert!(read_reply(&mut reader).is_none());
