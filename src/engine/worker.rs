@@ -155,9 +155,8 @@ mod isolated {
 
         /// Has one line of this voice rendered; the reply is on the worker's output when this
         /// returns `Ok`. `Err` means the voice server died.
-        pub fn answer(&mut self, (wpm, pitch, amplitude): Settings, text: &str) -> std::io::Result<()> {
-            write!(self.requests, "{}\t{wpm}\t{pitch}\t{amplitude}\t{}\n", self.voice, text.len())?;
-            self.requests.write_all(text.as_bytes())?;
+        pub fn answer(&mut self, settings: Settings, text: &str) -> std::io::Result<()> {
+            super::write_request(&mut self.requests, &self.voice, settings, text)?;
             let mut ack = [0u8; 1];
             self.acks.read_exact(&mut ack)
         }
@@ -289,6 +288,13 @@ fn write_samples(output: &mut impl Write, rate: u32, samples: &[i16]) -> std::io
 
 type Request = (String, Settings, String);
 
+fn write_request(output: &mut impl Write, voice: &str, (wpm, pitch, amplitude): Settings, text: &str) -> std::io::Result<()> {
+    // One write: the header and the text reach the reader together.
+    let mut frame = format!("{voice}\t{wpm}\t{pitch}\t{amplitude}\t{}\n", text.len()).into_bytes();
+    frame.extend_from_slice(text.as_bytes());
+    output.write_all(&frame)
+}
+
 fn read_request(input: &mut impl BufRead) -> Result<Option<Request>, String> {
     let mut header = String::new();
     if input.read_line(&mut header).map_err(|e| e.to_string())? == 0 {
@@ -409,13 +415,8 @@ impl Worker {
         }
     }
 
-    fn render(&mut self, voice: &str, (wpm, pitch, amplitude): Settings, text: &str, timeout: Duration) -> Result<Reply, Failure> {
-        let header = format!("{voice}\t{wpm}\t{pitch}\t{amplitude}\t{}\n", text.len());
-        let sent = self
-            .stdin
-            .write_all(header.as_bytes())
-            .and_then(|()| self.stdin.write_all(text.as_bytes()))
-            .and_then(|()| self.stdin.flush());
+    fn render(&mut self, voice: &str, settings: Settings, text: &str, timeout: Duration) -> Result<Reply, Failure> {
+        let sent = write_request(&mut self.stdin, voice, settings, text).and_then(|()| self.stdin.flush());
         if sent.is_err() {
             return Err(Failure::Dead(self.stderr.tail()));
         }
@@ -494,8 +495,10 @@ mod tests {
     #[test]
     fn requests_round_trip() {
         let text = "Tea?\nNo — \"coffee\", thanks.\t";
-        let frame = format!("en-us+f3\t175\t50\t100\t{}\n{text}", text.len());
-        let mut input = frame.as_bytes();
+        let mut frame = Vec::new();
+        write_request(&mut frame, "en-us+f3", (175, 50, 100), text).unwrap();
+        assert_eq!(frame, format!("en-us+f3\t175\t50\t100\t{}\n{text}", text.len()).into_bytes());
+        let mut input = frame.as_slice();
         let request = read_request(&mut input).unwrap().unwrap();
         assert_eq!(request, ("en-us+f3".to_string(), (175, 50, 100), text.to_string()));
         assert_eq!(read_request(&mut input).unwrap(), None);
