@@ -11,7 +11,9 @@ Usage:
 3. Speaks every manifest line again DIRECTLY through its engine's own command line, with the
    voice and the prosody flags the Rust code uses (src/engine/{espeak,flite,festival}.rs), one WAV
    per line, and scores each with the same listener: the "direct" WER, overall and per voice.
-   Voices of the `embedded` engine have no command line of their own: they are skipped (and
+   Voices of the `embedded` engine have no command line of their own: they speak through
+   `audiobook voices --engine embedded --sample TEXT`, straight from the engine, when their
+   prosody is the default; otherwise they are skipped (and
    said so), and the comparison covers only the lines that have a direct rendition.
 4. Prints both figures, their difference, the per-voice table side by side and the render's lost
    lines. Exits 1 if a target is missed: render WER more than 0.05 above direct, or any lost
@@ -137,6 +139,17 @@ def run(cmd, stdin=b""):
     return r.stdout
 
 
+def slug(name):  # render.rs slug
+    s = ""
+    for c in name.lower():
+        if c.isascii() and c.isalnum():
+            s += c
+        elif s and not s.endswith("-"):
+            s += "-"
+    s = s.rstrip("-")[:48].rstrip("-")
+    return s or "chapter"
+
+
 def speak_direct(items, out_dir):
     """items: [(id, voice dict, text)]. Writes out_dir/<id>.wav for each it can; returns
     {id: path or None} and a list of notes."""
@@ -158,6 +171,16 @@ def speak_direct(items, out_dir):
                 done[lid] = path
             elif eng == "festival":
                 festival_batches.setdefault(voice, []).append((lid, v, text, path))
+            elif eng == "embedded" and all(v.get(k, 1.0) == 1.0 for k in ("rate", "pitch", "volume")):
+                # The embedded voice lives inside the binary: `voices --sample` speaks a text with
+                # each of its voices, straight from the engine, into ./output/voices/.
+                work = os.path.join(out_dir, f"{lid:04d}-embedded")
+                os.makedirs(work, exist_ok=True)
+                subprocess.run([BINARY, "voices", "--engine", "embedded", "--sample", text], cwd=work,
+                               capture_output=True, timeout=TIMEOUT_S, check=True)
+                shutil.move(os.path.join(work, "output", "voices", f"embedded-{slug(voice)}.wav"), path)
+                shutil.rmtree(work, ignore_errors=True)
+                done[lid] = path
             else:
                 done[lid] = None
         except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
@@ -305,6 +328,11 @@ def main():
         gap = None if r_cmp is None or d_cmp is None else r_cmp - d_cmp
         print(f"render - direct:                  {'' if gap is None else f'{gap:+.3f}'}   (target <= {MAX_WER_GAP:+.2f})")
         print(f"render lost lines (WER >= 0.9):   {lost}   (target {MAX_LOST})")
+        lost_lines = [ln for ln in lines if ln["r_err"] / ln["ref"] >= 0.9]
+        for ln in lost_lines:
+            direct_lost = ln["d_err"] is not None and ln["d_err"] / ln["ref"] >= 0.9
+            how = "no direct rendition" if ln["d_err"] is None else ("lost directly too" if direct_lost else "render only")
+            print(f"  line {ln['line']:>3} {voice_label(ln['voice']):<32} {ln['text'][:30]!r:<34} heard {ln['r_heard'][:24]!r:<26} {how}")
         print()
         w = max([len(k) for k in per_voice] + [5])
         print(f"{'voice':<{w}}  lines  render  direct    diff  lost")
