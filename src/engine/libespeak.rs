@@ -103,11 +103,32 @@ fn api() -> Result<&'static Mutex<Api>, String> {
     API.get_or_init(|| load().map(Mutex::new)).as_ref().map_err(Clone::clone)
 }
 
+/// Opens the library with every symbol bound now, on Unix: lines are rendered in forks of the
+/// process that loaded it, and a lazily bound symbol would be looked up again in every fork,
+/// through the thirty-odd libraries espeak-ng pulls in (its audio output's), for half a
+/// millisecond a line.
+///
+/// # Safety
+/// As [`Library::new`].
+unsafe fn open(name: &str) -> Result<Library, libloading::Error> {
+    #[cfg(unix)]
+    {
+        use libloading::os::unix::{Library as Unix, RTLD_LOCAL, RTLD_NOW};
+        // SAFETY: as the caller's.
+        unsafe { Unix::open(Some(name), RTLD_NOW | RTLD_LOCAL) }.map(Library::from)
+    }
+    #[cfg(not(unix))]
+    // SAFETY: as the caller's.
+    unsafe {
+        Library::new(name)
+    }
+}
+
 fn load() -> Result<Api, String> {
     let library = LIBRARY_NAMES
         .iter()
         // SAFETY: loading espeak-ng runs no initializers with preconditions of ours.
-        .find_map(|name| unsafe { Library::new(*name) }.ok())
+        .find_map(|name| unsafe { open(name) }.ok())
         .ok_or_else(|| format!("no espeak-ng library found (looked for {})", LIBRARY_NAMES.join(", ")))?;
     // SAFETY: the signatures are those of speak_lib.h; each symbol is checked to exist.
     unsafe {
