@@ -170,11 +170,15 @@ pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
     if loudest(&pcm.samples) * bound <= ceiling {
         return;
     }
-    let envelope = peak_envelope(&pcm.samples, &phases, ceiling / bound);
-    let hot: Vec<usize> = (0..envelope.len()).filter(|&i| envelope[i] > ceiling).collect();
-    if hot.is_empty() {
+    // Each sample over the ceiling, with the gain it needs to come under it.
+    let needs: Vec<(usize, f32)> = hot_peaks(&pcm.samples, &phases, ceiling / bound, ceiling)
+        .into_iter()
+        .map(|(i, peak)| (i, (ceiling / peak).min(1.0)))
+        .collect();
+    if needs.is_empty() {
         return;
     }
+    let hot: Vec<usize> = needs.iter().map(|&(i, _)| i).collect();
     let rate = pcm.sample_rate.max(1) as f32;
     let attack = ((ATTACK_MS / 1000.0 * rate) as usize).max(1);
     let release = (RELEASE_MS / 1000.0 * rate).max(1.0);
@@ -184,11 +188,11 @@ pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
     // snaps to 1). Elsewhere it is exactly 1, so only these spans are computed; each starts and
     // ends on gain 1, as the whole line would.
     let tail = (release * (1.0 / RELEASE_END).ln()).ceil() as usize + 2;
-    for span in spans(&hot, 2 * attack + 1, 2 * attack + tail + 1, envelope.len()) {
+    for span in spans(&hot, 2 * attack + 1, 2 * attack + tail + 1, pcm.samples.len()) {
         let first = hot.partition_point(|&h| h < span.start);
         let last = hot.partition_point(|&h| h < span.end);
-        let local: Vec<usize> = hot[first..last].iter().map(|h| h - span.start).collect();
-        let gain = gain_curve(&envelope[span.clone()], &local, ceiling, attack, release);
+        let local: Vec<(usize, f32)> = needs[first..last].iter().map(|&(h, need)| (h - span.start, need)).collect();
+        let gain = gain_curve(span.len(), &local, attack, release);
         for (sample, g) in pcm.samples[span].iter_mut().zip(gain) {
             // Audio away from the peaks stays bit-identical.
             if g < 1.0 - 1e-6 {
@@ -201,25 +205,25 @@ pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
 /// Where the gain has recovered to within this of 1, the release ends (0.01 dB: inaudible).
 const RELEASE_END: f32 = 0.001;
 
-/// The limiter's gain over `envelope`, whose samples at the sorted indexes `hot` (and only
-/// those) are over `ceiling`: the gain each of them needs, held for `attack` samples on either
-/// side (a running minimum), averaged over the same radius so it moves smoothly, then let back
-/// up towards 1 by [`with_release`]. Every step only ever lowers the minimum around a hot
-/// sample, so each one ends at or under its need.
+/// The limiter's gain over `len` samples, given the samples over the ceiling (sorted) and the
+/// gain each needs: that need held for `attack` samples on either side (a running minimum),
+/// averaged over the same radius so it moves smoothly, then let back up towards 1 by
+/// [`with_release`]. Every step only ever lowers the minimum around a hot sample, so each one
+/// ends at or under its need.
 ///
 /// Only the ones around hot samples are computed: the gain is exactly 1 wherever no hot sample
 /// is within `attack`, and the average of ones is one, so the running minimum is taken from the
 /// hot samples alone and the average only over the stretches within `2 * attack` of them.
-fn gain_curve(envelope: &[f32], hot: &[usize], ceiling: f32, attack: usize, release: f32) -> Vec<f32> {
-    let mut gain = vec![1.0f32; envelope.len()];
-    for &h in hot {
-        let needed = (ceiling / envelope[h]).min(1.0);
-        let window = h.saturating_sub(attack)..(h + attack + 1).min(gain.len());
+fn gain_curve(len: usize, needs: &[(usize, f32)], attack: usize, release: f32) -> Vec<f32> {
+    let mut gain = vec![1.0f32; len];
+    for &(h, needed) in needs {
+        let window = h.saturating_sub(attack)..(h + attack + 1).min(len);
         for g in &mut gain[window] {
             *g = g.min(needed);
         }
     }
-    for stretch in spans(hot, 2 * attack, 2 * attack, gain.len()) {
+    let hot: Vec<usize> = needs.iter().map(|&(h, _)| h).collect();
+    for stretch in spans(&hot, 2 * attack, 2 * attack, len) {
         let smoothed = box_smooth(&gain[stretch.clone()], attack);
         gain[stretch].copy_from_slice(&smoothed);
     }
@@ -256,21 +260,20 @@ fn spans(points: &[usize], before: usize, after: usize, len: usize) -> Vec<std::
     spans
 }
 
-/// For each sample, the largest magnitude of the waveform from it to the next sample, using a
-/// 4x windowed-sinc interpolation (as true-peak meters do). Non-finite samples count as loud.
-/// Where every sample the filter reaches is at most `quiet`, the waveform cannot pass the
-/// ceiling and the sample itself stands in for the peak.
-fn peak_envelope(samples: &[f32], phases: &[Taps], quiet: f32) -> Vec<f32> {
-    let mut envelope: Vec<f32> = samples.iter().map(|s| if s.is_finite() { s.abs() } else { f32::MAX }).collect();
+/// The samples where the waveform from it to the next sample rises over `ceiling`, with that
+/// peak, found with a 4x windowed-sinc interpolation as true-peak meters do. Non-finite samples
+/// count as loud. Where every sample the filter reaches is at most `quiet` (the ceiling over the
+/// filter's gain), the waveform cannot pass the ceiling: only runs of loud blocks are
+/// interpolated, each with the neighbours the filter reaches (zeros past the line's ends).
+fn hot_peaks(samples: &[f32], phases: &[Taps], quiet: f32, ceiling: f32) -> Vec<(usize, f32)> {
+    let magnitude = |s: f32| if s.is_finite() { s.abs() } else { f32::MAX };
     // The filter reaches HALF_TAPS - 1 samples back and HALF_TAPS ahead: never beyond the blocks
     // of 2 * HALF_TAPS on either side of a sample's own, so their maximum bounds what it sees.
     let block = 2 * HALF_TAPS;
-    let blocks: Vec<f32> = envelope.chunks(block).map(loudest).collect();
+    let blocks: Vec<f32> =
+        samples.chunks(block).map(|chunk| chunk.iter().fold(0.0f32, |m, &s| m.max(magnitude(s)))).collect();
     let loud = |b: usize| blocks[b.saturating_sub(1)..(b + 2).min(blocks.len())].iter().any(|&m| m > quiet);
-    // Zeros around the line, so every sample has a whole filter's worth of neighbours.
-    let mut padded = vec![0.0f32; HALF_TAPS - 1];
-    padded.extend_from_slice(samples);
-    padded.resize(padded.len() + HALF_TAPS, 0.0);
+    let mut hot = Vec::new();
     let mut b = 0;
     while b < blocks.len() {
         if !loud(b) {
@@ -282,25 +285,33 @@ fn peak_envelope(samples: &[f32], phases: &[Taps], quiet: f32) -> Vec<f32> {
             b += 1;
         }
         let run = first * block..(b * block).min(samples.len());
-        interpolated_peaks(&padded, run, phases, &mut envelope);
+        // The run with HALF_TAPS - 1 samples before it and HALF_TAPS after, zeros past the ends.
+        let before = run.start.min(HALF_TAPS - 1);
+        let after = (samples.len() - run.end).min(HALF_TAPS);
+        let mut padded = vec![0.0f32; HALF_TAPS - 1 - before];
+        padded.extend_from_slice(&samples[run.start - before..run.end + after]);
+        padded.resize(run.len() + 2 * HALF_TAPS - 1, 0.0);
+        let mut envelope: Vec<f32> = samples[run.clone()].iter().map(|&s| magnitude(s)).collect();
+        interpolated_peaks(&padded, phases, &mut envelope);
+        hot.extend(envelope.iter().enumerate().filter(|&(_, &peak)| peak > ceiling).map(|(i, &peak)| (run.start + i, peak)));
     }
-    envelope
+    hot
 }
 
-/// Raises `envelope` over `run` to the magnitude of the waveform between samples. Each phase is
-/// computed as one pass per tap over the whole run, which the compiler vectorizes.
-fn interpolated_peaks(padded: &[f32], run: std::ops::Range<usize>, phases: &[Taps], envelope: &mut [f32]) {
-    let mut values = vec![0.0f32; run.len()];
+/// Raises `envelope` (one value per sample of a run) to the magnitude of the waveform between
+/// samples, where `padded[n + k]` is sample n's k-th neighbour from HALF_TAPS - 1 before it.
+/// Each phase is computed as one pass per tap over the whole run, which the compiler vectorizes.
+fn interpolated_peaks(padded: &[f32], phases: &[Taps], envelope: &mut [f32]) {
+    let len = envelope.len();
+    let mut values = vec![0.0f32; len];
     for taps in phases {
         values.fill(0.0);
         for (k, &c) in taps.iter().enumerate() {
-            // `padded[n + k]` is sample n's k-th neighbour, from HALF_TAPS - 1 before it.
-            let neighbours = &padded[run.start + k..run.start + k + run.len()];
-            for (v, &x) in values.iter_mut().zip(neighbours) {
+            for (v, &x) in values.iter_mut().zip(&padded[k..k + len]) {
                 *v += c * x;
             }
         }
-        for (peak, v) in envelope[run.clone()].iter_mut().zip(&values) {
+        for (peak, v) in envelope.iter_mut().zip(&values) {
             let v = v.abs();
             *peak = if v.is_finite() { peak.max(v) } else { f32::MAX };
         }
@@ -387,6 +398,20 @@ fn box_smooth(values: &[f32], radius: usize) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each sample's true peak to the next sample, computed the plain way: every sample, every
+    /// phase, every tap, with zeros past the ends.
+    fn plain_envelope(samples: &[f32]) -> Vec<f32> {
+        let at = |i: isize| if i < 0 || i >= samples.len() as isize { 0.0 } else { samples[i as usize] };
+        (0..samples.len() as isize)
+            .map(|n| {
+                interpolation_phases().iter().fold(samples[n as usize].abs(), |peak, taps| {
+                    let v: f32 = taps.iter().enumerate().map(|(k, &c)| c * at(n + k as isize - (HALF_TAPS as isize - 1))).sum();
+                    peak.max(v.abs())
+                })
+            })
+            .collect()
+    }
 
     /// The limiter's gain computed the plain way, over every sample of the line: the smallest
     /// need within `attack`, averaged over `attack` (edges repeated), then the release.
@@ -571,7 +596,7 @@ mod tests {
 
         // The same gain computed over every sample of the line.
         let ceiling = db_to_gain(DEFAULT_CEILING_DBTP - MARGIN_DB);
-        let envelope = peak_envelope(&pcm.samples, &interpolation_phases(), 0.0);
+        let envelope = plain_envelope(&pcm.samples);
         let needed: Vec<f32> = envelope.iter().map(|&peak| (ceiling / peak).min(1.0)).collect();
         let attack = (ATTACK_MS / 1000.0 * 24_000.0) as usize;
         let release = RELEASE_MS / 1000.0 * 24_000.0;

@@ -200,7 +200,10 @@ impl ChapterWriter {
             for (int, &sample) in block.iter_mut().zip(chunk) {
                 *int = super::to_i16(sample);
             }
-            block[..chunk.len()].iter().for_each(|&int| ints.write_sample(int));
+            for &int in &block[..chunk.len()] {
+                // SAFETY: the writer was made for `samples.len()` samples, and each is written once.
+                unsafe { ints.write_sample_unchecked(int) };
+            }
         }
         ints.flush().map_err(|e| wav_error(&part.temp, e))?;
         part.samples += samples.len() as u64;
