@@ -289,3 +289,61 @@ fn espeak_lists_the_same_voices_through_its_library_and_its_program() {
     assert!(from_library.len() > 100, "{} voices", from_library.len());
     assert_eq!(from_library, from_program);
 }
+
+/// The worker's child processes (its voice servers), from /proc.
+#[cfg(target_os = "linux")]
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            // The parent is the fourth field of /proc/PID/stat, after the name in parentheses.
+            let stat = std::fs::read_to_string(format!("/proc/{child}/stat")).unwrap_or_default();
+            let after_name = stat.rsplit_once(')').map(|(_, rest)| rest).unwrap_or("");
+            after_name.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()) == Some(pid)
+        })
+        .collect()
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_espeak_worker_whose_voice_process_dies_fails_that_line_and_recovers() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    if espeak_library_or_skip().is_none() {
+        return;
+    }
+    let mut worker = std::process::Command::new(env!("CARGO_BIN_EXE_audiobook"))
+        .args(["__engine-worker", "espeak-ng"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("the worker starts");
+    let mut input = worker.stdin.take().expect("stdin");
+    let mut output = BufReader::new(worker.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    output.read_line(&mut line).expect("greeting");
+    assert!(line.starts_with("ready "), "{line}");
+    let mut say = |text: &str| -> String {
+        write!(input, "en-us\t175\t50\t100\t{}\n{text}", text.len()).expect("request");
+        input.flush().expect("request");
+        let mut header = String::new();
+        output.read_line(&mut header).expect("reply");
+        if let Some(count) = header.strip_prefix("ok ").and_then(|rest| rest.split_whitespace().nth(1)) {
+            let mut samples = vec![0u8; 2 * count.parse::<usize>().expect("a count")];
+            output.read_exact(&mut samples).expect("samples");
+        }
+        header
+    };
+    assert!(say("Hello there.").starts_with("ok "));
+    let servers = children_of(worker.id());
+    assert_eq!(servers.len(), 1, "one voice server: {servers:?}");
+    // SAFETY: kill has no memory-safety preconditions; the pid is the worker's idle child.
+    unsafe { libc::kill(servers[0] as libc::pid_t, libc::SIGKILL) };
+    std::thread::sleep(Duration::from_millis(100));
+    let failed = say("Tea?");
+    assert!(failed.starts_with("err ") && failed.contains("ended"), "{failed}");
+    // The next line starts a new voice server.
+    assert!(say("Hello again.").starts_with("ok "));
+    drop(input);
+    assert!(worker.wait().expect("the worker exits").success());
+}
