@@ -211,7 +211,7 @@ const RELEASE_END: f32 = 0.001;
 /// [`with_release`]. Every step only ever lowers the minimum around a hot sample, so each one
 /// ends at or under its need.
 ///
-/// Only the ones around hot samples are computed: the gain is exactly 1 wherever no hot sample
+/// Only the gains near hot samples take work: the gain is exactly 1 wherever no hot sample
 /// is within `attack`, and the average of ones is one, so the running minimum is taken from the
 /// hot samples alone and the average only over the stretches within `2 * attack` of them.
 fn gain_curve(len: usize, needs: &[(usize, f32)], attack: usize, release: f32) -> Vec<f32> {
