@@ -178,7 +178,6 @@ pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
     if needs.is_empty() {
         return;
     }
-    let hot: Vec<usize> = needs.iter().map(|&(i, _)| i).collect();
     let rate = pcm.sample_rate.max(1) as f32;
     let attack = ((ATTACK_MS / 1000.0 * rate) as usize).max(1);
     let release = (RELEASE_MS / 1000.0 * rate).max(1.0);
@@ -188,9 +187,10 @@ pub fn limit_true_peak(pcm: &mut Pcm, ceiling_dbtp: f32) {
     // snaps to 1). Elsewhere it is exactly 1, so only these spans are computed; each starts and
     // ends on gain 1, as the whole line would.
     let tail = (release * (1.0 / RELEASE_END).ln()).ceil() as usize + 2;
-    for span in spans(&hot, 2 * attack + 1, 2 * attack + tail + 1, pcm.samples.len()) {
-        let first = hot.partition_point(|&h| h < span.start);
-        let last = hot.partition_point(|&h| h < span.end);
+    let hot = needs.iter().map(|&(i, _)| i);
+    for span in spans(hot, 2 * attack + 1, 2 * attack + tail + 1, pcm.samples.len()) {
+        let first = needs.partition_point(|&(h, _)| h < span.start);
+        let last = needs.partition_point(|&(h, _)| h < span.end);
         let local: Vec<(usize, f32)> = needs[first..last].iter().map(|&(h, need)| (h - span.start, need)).collect();
         let gain = gain_curve(span.len(), &local, attack, release);
         for (sample, g) in pcm.samples[span].iter_mut().zip(gain) {
@@ -222,8 +222,7 @@ fn gain_curve(len: usize, needs: &[(usize, f32)], attack: usize, release: f32) -
             *g = g.min(needed);
         }
     }
-    let hot: Vec<usize> = needs.iter().map(|&(h, _)| h).collect();
-    for stretch in spans(&hot, 2 * attack, 2 * attack, len) {
+    for stretch in spans(needs.iter().map(|&(h, _)| h), 2 * attack, 2 * attack, len) {
         let smoothed = box_smooth(&gain[stretch.clone()], attack);
         gain[stretch].copy_from_slice(&smoothed);
     }
@@ -248,9 +247,9 @@ fn loudest(samples: &[f32]) -> f32 {
 
 /// The ranges covering `before` samples before to `after` samples after each of the sorted
 /// `points`, merged where they touch, within `0..len`.
-fn spans(points: &[usize], before: usize, after: usize, len: usize) -> Vec<std::ops::Range<usize>> {
+fn spans(points: impl IntoIterator<Item = usize>, before: usize, after: usize, len: usize) -> Vec<std::ops::Range<usize>> {
     let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
-    for &p in points {
+    for p in points {
         let (start, end) = (p.saturating_sub(before), (p + after + 1).min(len));
         match spans.last_mut() {
             Some(last) if start <= last.end => last.end = last.end.max(end),
@@ -614,8 +613,8 @@ mod tests {
 
     #[test]
     fn spans_merge_where_they_touch() {
-        assert_eq!(spans(&[10, 12, 30], 2, 3, 100), vec![8..16, 28..34]);
-        assert_eq!(spans(&[0, 99], 5, 5, 100), vec![0..6, 94..100]);
-        assert_eq!(spans(&[], 5, 5, 100), vec![]);
+        assert_eq!(spans([10, 12, 30], 2, 3, 100), vec![8..16, 28..34]);
+        assert_eq!(spans([0, 99], 5, 5, 100), vec![0..6, 94..100]);
+        assert_eq!(spans([], 5, 5, 100), vec![]);
     }
 }

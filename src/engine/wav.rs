@@ -119,8 +119,7 @@ pub fn encode_i16(pcm: &Pcm) -> Vec<u8> {
     out.extend_from_slice(b"data");
     out.extend_from_slice(&data_len.to_le_bytes());
     for &s in &pcm.samples {
-        let v = (s.clamp(-1.0, 1.0) * 32767.0).round() as i16;
-        out.extend_from_slice(&v.to_le_bytes());
+        out.extend_from_slice(&crate::audio::to_i16(s).to_le_bytes());
     }
     out
 }
