@@ -103,19 +103,29 @@ fn api() -> Result<&'static Mutex<Api>, String> {
     API.get_or_init(|| load().map(Mutex::new)).as_ref().map_err(Clone::clone)
 }
 
-/// Opens the library with every symbol bound now, on Unix: lines are rendered in forks of the
-/// process that loaded it, and a lazily bound symbol would be looked up again in every fork,
+/// Whether this process renders lines in forks: see [`bind_now_for_forks`].
+static BIND_NOW: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Makes this process open the library with every symbol bound at once, for a process that will
+/// render lines in forks of itself: a lazily bound symbol would be looked up again in every fork,
 /// through the thirty-odd libraries espeak-ng pulls in (its audio output's), for half a
-/// millisecond a line.
+/// millisecond a line. A process that only lists voices binds lazily, which spares it those
+/// lookups altogether. Call before anything else here.
+pub fn bind_now_for_forks() {
+    BIND_NOW.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Opens the library; see [`bind_now_for_forks`].
 ///
 /// # Safety
 /// As [`Library::new`].
 unsafe fn open(name: &str) -> Result<Library, libloading::Error> {
     #[cfg(unix)]
     {
-        use libloading::os::unix::{Library as Unix, RTLD_LOCAL, RTLD_NOW};
+        use libloading::os::unix::{Library as Unix, RTLD_LAZY, RTLD_LOCAL, RTLD_NOW};
+        let binding = if BIND_NOW.load(std::sync::atomic::Ordering::Relaxed) { RTLD_NOW } else { RTLD_LAZY };
         // SAFETY: as the caller's.
-        unsafe { Unix::open(Some(name), RTLD_NOW | RTLD_LOCAL) }.map(Library::from)
+        unsafe { Unix::open(Some(name), binding | RTLD_LOCAL) }.map(Library::from)
     }
     #[cfg(not(unix))]
     // SAFETY: as the caller's.

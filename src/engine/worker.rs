@@ -32,7 +32,10 @@ pub type Settings = (u32, u32, u32);
 pub fn serve(engine: &str, input: impl Read, mut output: impl Write) -> i32 {
     let ready = match engine {
         // Only where each line can have its own fork (see `isolated`).
-        super::espeak::NAME if cfg!(target_os = "linux") => libespeak::version(),
+        super::espeak::NAME if cfg!(target_os = "linux") => {
+            libespeak::bind_now_for_forks();
+            libespeak::version()
+        }
         super::espeak::NAME => Err("library engines run only on Linux here".to_string()),
         _ => Err(format!("no library engine `{engine}`")),
     };
