@@ -26,6 +26,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod load;
+mod parallel;
 pub mod plan;
 pub mod progress;
 pub mod render;

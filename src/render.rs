@@ -16,6 +16,7 @@ use crate::audio::wav::ChapterWriter;
 use crate::audio::{self, Pcm};
 use crate::engine::{Engine, EngineError, Prosody};
 use crate::error::{Error, Result};
+use crate::parallel;
 use crate::plan::{self, Pauses, Pronunciations};
 use crate::progress::{self, Display};
 use crate::script::{Kind, Line, Script};
@@ -24,6 +25,7 @@ use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 /// A voice as the render uses it: an engine, one of its voices, and prosody.
@@ -265,14 +267,25 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     for (j, job) in jobs.iter().enumerate() {
         by_line.entry(job.line).or_default().push(j);
     }
-    let draft = Assembly { script, by_line: &by_line, jobs: &jobs, outcomes: &synth.outcomes, voices: &voices, gains: &[], cache: &cache, opts };
+    let repaired = AtomicUsize::new(0);
+    let draft = Assembly {
+        script,
+        by_line: &by_line,
+        jobs: &jobs,
+        outcomes: &synth.outcomes,
+        voices: &voices,
+        gains: &[],
+        cache: &cache,
+        opts,
+        repaired: &repaired,
+    };
     let outs = outputs(script, opts);
     let prints: Vec<String> = outs.iter().map(|(t, p, l)| draft.fingerprint(t, p, l, &voice_ids)).collect();
     // Loudness is measured only when some chapter must be written again.
     let gains = if prints.iter().all(|f| previous.contains_key(f)) {
         Vec::new()
     } else {
-        measure_voices(&jobs, &synth.outcomes, &voices, &cache, opts.jobs)?
+        measure_voices(&draft, opts.jobs)?
     };
     let ctx = Assembly { gains: &gains, ..draft };
     let slots: Vec<Option<ChapterRecord>> = prints.iter().map(|f| previous.get(f).cloned()).collect();
@@ -312,6 +325,9 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     report.chapters = slots.into_iter().flatten().collect();
     report.audio_s = report.chapters.iter().map(|c| c.duration_s).sum();
     report.failures = failures(&report.chapters);
+    let repaired = repaired.into_inner();
+    report.synthesized += repaired;
+    report.cache_hits = report.cache_hits.saturating_sub(repaired);
     report.wall_s = started.elapsed().as_secs_f64();
     if opts.selection == Selection::Chapters {
         write_manifest(&manifest_path, &report)?;
@@ -324,7 +340,7 @@ fn poisoned() -> Error {
 }
 
 /// Bump when assembly changes what it writes for the same input, so old chapters are redone.
-const ASSEMBLY_VERSION: &str = "3";
+const ASSEMBLY_VERSION: &str = "4";
 
 /// The chapters of an earlier render whose files are all still there, by fingerprint.
 fn previous_chapters(manifest: &Path, dir: &Path) -> HashMap<String, ChapterRecord> {
@@ -483,10 +499,7 @@ fn run_tasks(tasks: Vec<Task>, cache: &Cache, jobs: usize, bar: &indicatif::Prog
         let mut engine_slots: HashMap<&'static str, Arc<Semaphore>> = HashMap::new();
         let mut set = tokio::task::JoinSet::new();
         let mut results = vec![TaskResult::Failed("not run".into()); tasks.len()];
-        // A voice's lines one after another: engines that set a voice up once (a process, a
-        // voice server) then render many lines in it.
-        let mut tasks: Vec<(usize, Task)> = tasks.into_iter().enumerate().collect();
-        tasks.sort_by(|(_, a), (_, b)| (a.voice.engine.name(), &a.voice.voice).cmp(&(b.voice.engine.name(), &b.voice.voice)));
+        let tasks = in_working_order(tasks);
         for (i, task) in tasks {
             let name = task.voice.engine.name();
             let limit = task.voice.engine.max_parallel().unwrap_or(jobs).clamp(1, jobs);
@@ -508,6 +521,33 @@ fn run_tasks(tasks: Vec<Task>, cache: &Cache, jobs: usize, bar: &indicatif::Prog
         }
         Ok(results)
     })
+}
+
+/// The order tasks are started in, each with its index in `tasks`:
+/// - a voice's lines one after another, since engines set a voice up once (a process, a voice
+///   server) and then render many lines in it;
+/// - the voices with the most text first, and in each voice the longest lines first, so the last
+///   tasks are short and the jobs finish together instead of one waiting on a long paragraph.
+fn in_working_order(tasks: Vec<Task>) -> Vec<(usize, Task)> {
+    let mut text_per_voice: HashMap<(&'static str, &str), usize> = HashMap::new();
+    for task in &tasks {
+        *text_per_voice.entry((task.voice.engine.name(), task.voice.voice.as_str())).or_default() += task.spoken.len();
+    }
+    let mut order: Vec<(usize, usize, usize)> = tasks
+        .iter()
+        .enumerate()
+        .map(|(i, task)| (text_per_voice[&(task.voice.engine.name(), task.voice.voice.as_str())], task.spoken.len(), i))
+        .collect();
+    // Ties between voices of equal size are broken by name, so the order never depends on hashing.
+    order.sort_by(|a, b| {
+        let (ta, tb) = (&tasks[a.2], &tasks[b.2]);
+        b.0.cmp(&a.0)
+            .then_with(|| (ta.voice.engine.name(), &ta.voice.voice).cmp(&(tb.voice.engine.name(), &tb.voice.voice)))
+            .then(b.1.cmp(&a.1))
+            .then(a.2.cmp(&b.2))
+    });
+    let mut slots: Vec<Option<Task>> = tasks.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|(_, _, i)| slots[i].take().map(|t| (i, t))).collect()
 }
 
 fn record(done: std::result::Result<(usize, TaskResult), tokio::task::JoinError>, results: &mut [TaskResult], bar: &indicatif::ProgressBar) {
@@ -551,74 +591,67 @@ fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> st
     Err(last)
 }
 
-/// Speech measured per voice for its loudness: enough to be representative, bounded in time.
-const LOUDNESS_SAMPLE_S: f64 = 120.0;
+/// Speech measured per voice for its loudness, in characters of spoken text: about two minutes,
+/// enough to be representative, and bounded however long the book.
+const LOUDNESS_SAMPLE_CHARS: usize = 1_800;
+/// Text measured by one meter, about 20 s of speech. A voice's sample is measured in parts side
+/// by side, so the narrator, who speaks most of a book, does not keep the other cores waiting.
+const LOUDNESS_PART_CHARS: usize = 300;
+
+/// Lines of one voice measured by one meter.
+struct LoudnessPart {
+    voice: usize,
+    jobs: Vec<usize>,
+    chars: usize,
+}
 
 /// One gain per voice (indexed like `voices`), matching every voice to the same loudness.
-fn measure_voices(jobs: &[Job], outcomes: &[Outcome], voices: &[VoiceChoice], cache: &Cache, threads: usize) -> Result<Vec<f32>> {
-    // Each voice's lines in script order; the voices are measured side by side.
-    let mut keys: Vec<Vec<&CacheKey>> = vec![Vec::new(); voices.len()];
-    for (_, outcome) in jobs.iter().zip(outcomes) {
-        if let Outcome::Audio { voice, key } = outcome {
-            keys[*voice].push(key);
+/// What is measured depends only on the script and the cast, never on `threads`.
+fn measure_voices(ctx: &Assembly, threads: usize) -> Result<Vec<f32>> {
+    // Each voice's first lines in script order, cut into parts.
+    let voices = ctx.voices;
+    let mut parts: Vec<LoudnessPart> = Vec::new();
+    let mut sampled = vec![0usize; voices.len()];
+    let mut open: Vec<Option<usize>> = vec![None; voices.len()];
+    for (j, (job, outcome)) in ctx.jobs.iter().zip(ctx.outcomes).enumerate() {
+        let Outcome::Audio { voice, .. } = outcome else { continue };
+        if sampled[*voice] >= LOUDNESS_SAMPLE_CHARS {
+            continue;
         }
-    }
-    parallel_map(&keys, threads, || (), |keys, ()| {
-        let mut meter = VoiceLoudness::new();
-        for key in keys {
-            if meter.measured_s() >= LOUDNESS_SAMPLE_S {
-                break;
+        let part = match open[*voice] {
+            Some(part) if parts[part].chars < LOUDNESS_PART_CHARS => part,
+            _ => {
+                parts.push(LoudnessPart { voice: *voice, jobs: Vec::new(), chars: 0 });
+                open[*voice] = Some(parts.len() - 1);
+                parts.len() - 1
             }
-            if let Some(pcm) = cache.get(key) {
+        };
+        let chars = job.spoken.chars().count();
+        parts[part].jobs.push(j);
+        parts[part].chars += chars;
+        sampled[*voice] += chars;
+    }
+    let measured = parallel::map(&parts, threads, || (), |part, ()| -> Result<VoiceLoudness> {
+        let mut meter = VoiceLoudness::new();
+        for &j in &part.jobs {
+            if let Some(pcm) = ctx.audio(j) {
                 meter.add(&pcm.trim_silence(audio::TRIM_THRESHOLD_DBFS, audio::TRIM_KEEP_MS))?;
             }
         }
-        Ok(meter.gain(DEFAULT_TARGET_LUFS))
-    })
-    .into_iter()
-    .collect()
+        Ok(meter)
+    });
+    let mut per_voice: Vec<Vec<VoiceLoudness>> = voices.iter().map(|_| Vec::new()).collect();
+    for (part, meter) in parts.iter().zip(measured) {
+        per_voice[part.voice].push(meter?);
+    }
+    Ok(per_voice.into_iter().map(|meters| VoiceLoudness::combine(meters).gain(DEFAULT_TARGET_LUFS)).collect())
 }
 
 /// A piece of a line ready to write, or why it has no audio, with the voice that rendered it.
 type Piece = (Option<usize>, std::result::Result<Pcm, String>);
 
-/// Pieces of lines made ready before writing, per thread.
+/// Pieces of lines made ready ahead of the writer, per thread.
 const PIECES_PER_THREAD: usize = 4;
-
-/// `f` over `items` on up to `threads` scoped threads, each with its own working state from
-/// `state` (a resampler); the results come back in the items' order, so the output never
-/// depends on the scheduling.
-fn parallel_map<T: Sync, S, R: Send>(
-    items: &[T],
-    threads: usize,
-    state: impl Fn() -> S + Sync,
-    f: impl Fn(&T, &mut S) -> R + Sync,
-) -> Vec<R> {
-    let threads = threads.clamp(1, items.len().max(1));
-    if threads == 1 {
-        let mut state = state();
-        return items.iter().map(|item| f(item, &mut state)).collect();
-    }
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let slots: Vec<std::sync::Mutex<Option<R>>> = items.iter().map(|_| std::sync::Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                let mut state = state();
-                loop {
-                    let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(item) = items.get(n) else { return };
-                    let result = f(item, &mut state);
-                    if let Ok(mut slot) = slots[n].lock() {
-                        *slot = Some(result);
-                    }
-                }
-            });
-        }
-    });
-    // A thread that panicked re-raises here when the scope ends, so every slot was filled.
-    slots.into_iter().map(|slot| slot.into_inner().ok().flatten().expect("every item was mapped")).collect()
-}
 
 /// The files to write: (title, path, line indexes).
 fn outputs(script: &Script, opts: &RenderOptions) -> Vec<(String, PathBuf, Vec<usize>)> {
@@ -663,6 +696,8 @@ struct Assembly<'a> {
     gains: &'a [f32],
     cache: &'a Cache,
     opts: &'a RenderOptions,
+    /// Lines spoken again because their entry was damaged.
+    repaired: &'a AtomicUsize,
 }
 
 impl Assembly<'_> {
@@ -697,38 +732,35 @@ impl Assembly<'_> {
         // Every piece of every line, in order: (line, piece number).
         let pieces: Vec<(usize, usize)> =
             voiced.iter().enumerate().flat_map(|(k, (_, p))| (0..p.len()).map(move |n| (k, n))).collect();
-        // Pieces are made ready a window at a time, on `threads` threads, and written in order:
-        // a chapter uses every core its share allows, and holds only a window of pieces however
+        // Pieces are made ready on `threads` threads and written in order as they come: a
+        // chapter uses every core its share allows, and holds only a few pieces at a time however
         // long its lines (a letter read as one line runs to minutes).
         let mut open: Option<OpenLine> = None;
-        for window in pieces.chunks(PIECES_PER_THREAD * threads) {
-            let ready = parallel_map(window, threads, || Resampler::new(rate), |&(k, n), resampler| {
-                self.piece(voiced[k].1[n], resampler)
-            });
-            for (&(k, n), piece) in window.iter().zip(ready) {
-                let (i, line_pieces) = voiced[k];
-                if n == 0 {
-                    let line = &self.script.lines[i];
-                    writer.write(&Pcm::silence(self.opts.pauses.before(prev, line), rate))?;
-                    prev = Some(line);
-                    let voice = self.jobs[line_pieces[0]].voice;
-                    open = Some(OpenLine { i, start: writer.position(), voice, error: None });
-                } else {
-                    writer.write(&Pcm::silence(PIECE_GAP_MS, rate))?;
-                }
-                let line = open.as_mut().expect("a line's first piece opens it");
-                let (voice, audio) = piece?;
-                line.voice = voice.unwrap_or(line.voice);
-                match audio {
-                    Ok(pcm) => writer.write(&pcm).map(drop)?,
-                    Err(e) => line.error = line.error.take().or(Some(e)),
-                }
-                if n + 1 == line_pieces.len() {
-                    let line = open.take().expect("the line is open");
-                    records.push(self.record(line, line_pieces, writer.position()));
-                }
+        let prepare = |&(k, n): &(usize, usize), resampler: &mut Resampler| self.piece(voiced[k].1[n], resampler);
+        parallel::for_each_in_order(&pieces, threads, PIECES_PER_THREAD * threads, || Resampler::new(rate), prepare, |&(k, n), piece| {
+            let (i, line_pieces) = voiced[k];
+            if n == 0 {
+                let line = &self.script.lines[i];
+                writer.write(&Pcm::silence(self.opts.pauses.before(prev, line), rate))?;
+                prev = Some(line);
+                let voice = self.jobs[line_pieces[0]].voice;
+                open = Some(OpenLine { i, start: writer.position(), voice, error: None });
+            } else {
+                writer.write(&Pcm::silence(PIECE_GAP_MS, rate))?;
             }
-        }
+            let line = open.as_mut().expect("a line's first piece opens it");
+            let (voice, audio) = piece?;
+            line.voice = voice.unwrap_or(line.voice);
+            match audio {
+                Ok(pcm) => writer.write(&pcm).map(drop)?,
+                Err(e) => line.error = line.error.take().or(Some(e)),
+            }
+            if n + 1 == line_pieces.len() {
+                let line = open.take().expect("the line is open");
+                records.push(self.record(line, line_pieces, writer.position()));
+            }
+            Ok::<(), Error>(())
+        })?;
         writer.write(&Pcm::silence(self.opts.pauses.chapter_edge_ms, rate))?;
         widen_into_pauses(&mut records, writer.position_s(), f64::from(LINE_MARGIN_MS) / 1000.0);
         let parts = writer.finish()?;
@@ -744,17 +776,29 @@ impl Assembly<'_> {
         })
     }
 
+    /// Job `j`'s audio from the cache. An entry found damaged as it is read is spoken again, so
+    /// damage a crash left inside an entry costs a re-render, never a silent line.
+    fn audio(&self, j: usize) -> Option<Pcm> {
+        let Outcome::Audio { voice, key } = &self.outcomes[j] else { return None };
+        if let Some(pcm) = self.cache.get(key) {
+            return Some(pcm);
+        }
+        speak(&self.voices[*voice], &self.jobs[j].spoken, key, self.cache).ok()?;
+        self.repaired.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.cache.get(key)
+    }
+
     /// One piece of a line made ready to write (`Err` when it has no audio: a failed synthesis,
     /// or cached audio that cannot be read); `Err` of the outer result only for a resampling
     /// failure, which stops the chapter.
     /// Also the voice that rendered it, unless synthesis failed.
     fn piece(&self, j: usize, resampler: &mut Resampler) -> Result<Piece> {
-        let (voice, key) = match &self.outcomes[j] {
-            Outcome::Audio { voice, key } => (*voice, key),
+        let voice = match &self.outcomes[j] {
+            Outcome::Audio { voice, .. } => *voice,
             Outcome::Failed(e) => return Ok((None, Err(e.clone()))),
         };
-        let Some(pcm) = self.cache.get(key) else {
-            return Ok((Some(voice), Err("its cached audio could not be read".to_string())));
+        let Some(pcm) = self.audio(j) else {
+            return Ok((Some(voice), Err("its cached audio could not be read, nor spoken again".to_string())));
         };
         Ok((Some(voice), Ok(audio::finish_line(audio::prepare_line(pcm, resampler)?, self.gains[voice]))))
     }

@@ -221,26 +221,42 @@ fn voices_of_very_different_level_come_out_matched() {
 
 #[test]
 fn a_damaged_cache_entry_is_rendered_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let script = fake::script(DIALOGUE, &["Ann", "Bob"]);
-    let opts = fake::options(dir.path());
-    render::render(DIALOGUE, &script, &two_speakers(&Fake::new().arc(), "ann"), &opts).unwrap();
+    // A truncated copy or a full disk leaves an entry too short; a power loss can leave one of the
+    // right length with zeros for samples, which only reading it shows.
+    let truncate = |bytes: &[u8]| bytes[..bytes.len() / 2].to_vec();
+    let zero = |bytes: &[u8]| {
+        let mut zeroed = bytes.to_vec();
+        zeroed[20..].fill(0);
+        zeroed
+    };
+    for (damage, how) in [(&truncate as &dyn Fn(&[u8]) -> Vec<u8>, "truncated"), (&zero, "zeroed")] {
+        let dir = tempfile::tempdir().unwrap();
+        let script = fake::script(DIALOGUE, &["Ann", "Bob"]);
+        let opts = fake::options(dir.path());
+        render::render(DIALOGUE, &script, &two_speakers(&Fake::new().arc(), "ann"), &opts).unwrap();
+        let wav = opts.out_dir.join(fake::manifest(&opts.out_dir)["chapters"][0]["file"].as_str().unwrap());
+        let first = std::fs::read(&wav).unwrap();
 
-    // Damage one narration line's entry as a truncated copy or a bad disk block would.
-    let records = fake::manifest_lines(&fake::manifest(&opts.out_dir));
-    let victim = records.iter().find(|r| r["kind"] == "narration").unwrap();
-    let key = CacheKey::new(fake::NAME, "1.0", "n", Prosody::default(), victim["text"].as_str().unwrap());
-    let entry: PathBuf = opts.cache_dir.join(&key.as_str()[..2]).join(key.as_str());
-    let bytes = std::fs::read(&entry).expect("the entry is where the cache keeps it");
-    std::fs::write(&entry, &bytes[..bytes.len() / 2]).unwrap();
+        let records = fake::manifest_lines(&fake::manifest(&opts.out_dir));
+        let victim = records.iter().find(|r| r["kind"] == "narration").unwrap();
+        let key = CacheKey::new(fake::NAME, "1.0", "n", Prosody::default(), victim["text"].as_str().unwrap());
+        let entry: PathBuf = opts.cache_dir.join(&key.as_str()[..2]).join(key.as_str());
+        let bytes = std::fs::read(&entry).expect("the entry is where the cache keeps it");
+        std::fs::write(&entry, damage(&bytes)).unwrap();
+        // The chapter must be written again for its lines to be read at all.
+        std::fs::remove_file(&wav).unwrap();
 
-    let engine = Fake::new().arc();
-    let again = render::render(DIALOGUE, &script, &two_speakers(&engine, "ann"), &opts).unwrap();
-    let after = fake::manifest_lines(&fake::manifest(&opts.out_dir));
-    let errors: Vec<&serde_json::Value> = after.iter().filter(|r| r.get("error").is_some()).collect();
-    assert!(errors.is_empty() || !again.failures.is_empty(), "a silent line must at least be reported: {errors:?}");
-    assert!(errors.is_empty(), "the damaged line is silent: {errors:?}");
-    assert_eq!(again.synthesized, 1, "the damaged entry is a miss and is rendered again");
+        let engine = Fake::new().arc();
+        let again = render::render(DIALOGUE, &script, &two_speakers(&engine, "ann"), &opts).unwrap();
+        let after = fake::manifest_lines(&fake::manifest(&opts.out_dir));
+        let errors: Vec<&serde_json::Value> = after.iter().filter(|r| r.get("error").is_some()).collect();
+        assert!(errors.is_empty(), "{how}: the damaged line is silent: {errors:?}");
+        assert_eq!(again.synthesized, 1, "{how}: the damaged entry is rendered again, and only it");
+        assert_eq!(again.cache_hits + 1, records.len(), "{how}: every other line comes from the cache");
+        assert_eq!(std::fs::read(&entry).unwrap(), bytes, "{how}: the entry is whole again");
+        let second = std::fs::read(&wav).unwrap();
+        assert!(first == second, "{how}: the chapter differs from the one before the damage");
+    }
 }
 
 #[test]

@@ -6,10 +6,12 @@
 //! directory grows huge. Entries hold the engine's own output (before resampling) as 16-bit
 //! samples: half the size of `f32`, and no finer than the chapter files. Entries are written to
 //! a unique temporary file and renamed into place, so a reader sees a whole entry or none.
-//! They are not synced: every entry carries a checksum of its samples and is checked whenever it
-//! is read, so one damaged by a power loss (or a truncated copy, a full disk) reads as a miss and
-//! is rendered again. Syncing each of a novel's ten thousand entries would cost more than it
-//! saves.
+//! They are not synced: every entry carries its length and a checksum of its samples. Looking an
+//! entry up ([`Cache::contains`]) checks its header and length, which catches what a crash, a
+//! full disk or a truncated copy leaves; reading it ([`Cache::get`]) checks the samples too, so
+//! damage inside an entry of the right length (a power loss can leave zeros) reads as a miss and
+//! the render speaks that line again. A render that rewrites nothing reads no audio at all.
+//! Syncing each of a novel's ten thousand entries would cost more than it saves.
 //!
 //! ```
 //! use audiobook::audio::{Pcm, Pcm16, cache::{Cache, CacheKey}};
@@ -26,7 +28,7 @@ use super::{AudioError, Pcm, Pcm16, Result};
 use crate::engine::Prosody;
 use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -106,10 +108,20 @@ impl Cache {
         decode(&std::fs::read(self.path(key)).ok()?)
     }
 
-    /// Whether a whole, undamaged entry is stored under `key`: it is read and checked in full,
-    /// so an entry damaged by a crash or power loss counts as missing and is rendered again.
+    /// Whether an entry of the right shape is stored under `key`: its header is whole and its
+    /// length is the one the header gives. Only the header is read; the samples are checked by
+    /// [`Cache::get`], when they are needed.
     pub fn contains(&self, key: &CacheKey) -> bool {
-        std::fs::read(self.path(key)).is_ok_and(|bytes| checked(&bytes).is_some())
+        let shape = || -> std::io::Result<bool> {
+            let mut file = File::open(self.path(key))?;
+            let mut header = [0u8; HEADER_BYTES];
+            file.read_exact(&mut header)?;
+            let length = file.metadata()?.len();
+            Ok(parse_header(&header).is_some_and(|(_, count)| {
+                count.checked_mul(2).and_then(|n| n.checked_add(HEADER_BYTES as u64)) == Some(length)
+            }))
+        };
+        shape().unwrap_or(false)
     }
 
     /// Stores `pcm` under `key`, replacing any entry atomically.
@@ -155,16 +167,22 @@ fn encode(pcm: &Pcm16) -> Vec<u8> {
     bytes
 }
 
+/// The rate and sample count an entry's header gives, if it is an entry's header.
+fn parse_header(header: &[u8]) -> Option<(u32, u64)> {
+    if header.get(..4)? != MAGIC {
+        return None;
+    }
+    let rate = u32::from_le_bytes(header.get(4..8)?.try_into().ok()?);
+    let count = u64::from_le_bytes(header.get(8..16)?.try_into().ok()?);
+    (rate != 0).then_some((rate, count))
+}
+
 /// The rate and samples of a whole, undamaged entry.
 fn checked(bytes: &[u8]) -> Option<(u32, &[u8])> {
     let (header, payload) = bytes.split_at_checked(HEADER_BYTES)?;
-    if &header[..4] != MAGIC {
-        return None;
-    }
-    let rate = u32::from_le_bytes(header[4..8].try_into().ok()?);
-    let count = u64::from_le_bytes(header[8..16].try_into().ok()?);
+    let (rate, count) = parse_header(header)?;
     let complete = u64::try_from(payload.len()).ok()? == count.checked_mul(2)?;
-    (rate != 0 && complete && header[16..20] == checksum(payload)).then_some((rate, payload))
+    (complete && header[16..20] == checksum(payload)).then_some((rate, payload))
 }
 
 fn decode(bytes: &[u8]) -> Option<Pcm> {
@@ -248,15 +266,26 @@ mod tests {
             assert_eq!(cache.get(&k), None, "cut at {cut}");
             assert!(!cache.contains(&k), "cut at {cut}");
         }
+        // Damage inside an entry of the right length: it looks whole, and reads as a miss.
         let mut flipped = good.clone();
         flipped[HEADER_BYTES + 100] ^= 0x40;
         std::fs::write(&path, &flipped).unwrap();
+        assert!(cache.contains(&k));
         assert_eq!(cache.get(&k), None);
-        assert!(!cache.contains(&k));
         // What a power loss can leave of an unsynced entry: its length, with zeros for samples.
         let mut zeroed = good.clone();
         zeroed[HEADER_BYTES..].fill(0);
         std::fs::write(&path, &zeroed).unwrap();
+        assert!(cache.contains(&k));
+        assert_eq!(cache.get(&k), None);
+        // A header that claims more or fewer samples than the entry holds.
+        let mut longer = good.clone();
+        longer.extend_from_slice(&[0, 0]);
+        std::fs::write(&path, &longer).unwrap();
+        assert!(!cache.contains(&k));
+        let mut bad_magic = good.clone();
+        bad_magic[0] = b'X';
+        std::fs::write(&path, &bad_magic).unwrap();
         assert!(!cache.contains(&k));
         std::fs::write(&path, b"not an entry at all, just some text").unwrap();
         assert_eq!(cache.get(&k), None);

@@ -50,6 +50,10 @@ impl Pcm {
 /// Gathers one voice's lines (all of them, or a representative sample) and gives the one gain
 /// that brings that voice to a target loudness.
 ///
+/// Parts of a voice can be measured apart, on several threads, and then [combined]
+/// (VoiceLoudness::combine): the result is the loudness of all their audio, as if measured in
+/// one go, except for the few 400 ms blocks that would have straddled two parts.
+///
 /// ```
 /// use audiobook::audio::{Pcm, loudness::VoiceLoudness};
 /// let mut voice = VoiceLoudness::new();
@@ -58,14 +62,16 @@ impl Pcm {
 /// ```
 #[derive(Default)]
 pub struct VoiceLoudness {
-    meter: Option<EbuR128>,
-    samples: u64,
+    /// One meter per part; lines are added to the last.
+    meters: Vec<EbuR128>,
+    seconds: f64,
 }
 
 impl std::fmt::Debug for VoiceLoudness {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VoiceLoudness")
             .field("measured_s", &self.measured_s())
+            .field("parts", &self.meters.len())
             .field("lufs", &self.loudness())
             .finish()
     }
@@ -76,7 +82,16 @@ impl VoiceLoudness {
         VoiceLoudness::default()
     }
 
-    /// Adds one line. All lines of a voice must have one rate (resample them first).
+    /// One voice's measurement from parts measured apart.
+    pub fn combine(parts: impl IntoIterator<Item = VoiceLoudness>) -> VoiceLoudness {
+        parts.into_iter().fold(VoiceLoudness::new(), |mut all, part| {
+            all.meters.extend(part.meters);
+            all.seconds += part.seconds;
+            all
+        })
+    }
+
+    /// Adds one line. All lines of a part must have one rate (resample them first).
     pub fn add(&mut self, pcm: &Pcm) -> Result<()> {
         let meter = self.meter_for(pcm.sample_rate)?;
         let result = if pcm.samples.iter().all(|s| s.is_finite()) {
@@ -87,21 +102,21 @@ impl VoiceLoudness {
             meter.add_frames_f32(&clean)
         };
         result.map_err(|e| meter_error(pcm.sample_rate, e))?;
-        self.samples += pcm.samples.len() as u64;
+        self.seconds += pcm.duration_s();
         Ok(())
     }
 
     /// Seconds of audio measured so far, to decide when a sample is representative.
     pub fn measured_s(&self) -> f64 {
-        match &self.meter {
-            Some(meter) => self.samples as f64 / f64::from(meter.rate()),
-            None => 0.0,
-        }
+        self.seconds
     }
 
     /// The voice's integrated loudness in LUFS, `None` while nothing audible was added.
     pub fn loudness(&self) -> Option<f64> {
-        let lufs = self.meter.as_ref()?.loudness_global().ok()?;
+        if self.meters.is_empty() {
+            return None;
+        }
+        let lufs = EbuR128::loudness_global_multiple(self.meters.iter()).ok()?;
         lufs.is_finite().then_some(lufs)
     }
 
@@ -121,15 +136,14 @@ impl VoiceLoudness {
     }
 
     fn meter_for(&mut self, rate: u32) -> Result<&mut EbuR128> {
-        if let Some(existing) = self.meter.as_ref().map(EbuR128::rate)
-            && existing != rate
-        {
-            return Err(AudioError::RateMismatch { expected: existing, found: rate });
+        match self.meters.last().map(EbuR128::rate) {
+            Some(existing) if existing != rate => {
+                return Err(AudioError::RateMismatch { expected: existing, found: rate });
+            }
+            Some(_) => {}
+            None => self.meters.push(new_meter(rate, Mode::I | Mode::HISTOGRAM)?),
         }
-        if self.meter.is_none() {
-            self.meter = Some(new_meter(rate, Mode::I | Mode::HISTOGRAM)?);
-        }
-        Ok(self.meter.as_mut().expect("meter was just set"))
+        Ok(self.meters.last_mut().expect("a meter is there"))
     }
 }
 
@@ -493,6 +507,36 @@ mod tests {
         let a = integrated_loudness(&lines[0].clone().with_gain(gain)).unwrap().unwrap();
         let b = integrated_loudness(&lines[1].clone().with_gain(gain)).unwrap().unwrap();
         assert!((a - b - 6.02).abs() < 0.1, "{a} {b}");
+    }
+
+    #[test]
+    fn parts_measured_apart_combine_to_the_whole() {
+        // Ten lines at four levels, measured in one go and in three parts.
+        let lines: Vec<Pcm> = (0..10).map(|i| sine([0.5, 0.3, 0.1, 0.05][i % 4], 1.3)).collect();
+        let mut whole = VoiceLoudness::new();
+        lines.iter().for_each(|line| whole.add(line).unwrap());
+        let parts = lines.chunks(4).map(|chunk| {
+            let mut part = VoiceLoudness::new();
+            chunk.iter().for_each(|line| part.add(line).unwrap());
+            part
+        });
+        let combined = VoiceLoudness::combine(parts);
+        let (a, b) = (whole.loudness().unwrap(), combined.loudness().unwrap());
+        assert!((a - b).abs() < 0.1, "{a} vs {b}");
+        assert!((whole.measured_s() - combined.measured_s()).abs() < 1e-9);
+        // The quietest part alone is far from the whole: combining really uses every part.
+        let mut quiet = VoiceLoudness::new();
+        quiet.add(&lines[3]).unwrap();
+        assert!((quiet.loudness().unwrap() - a).abs() > 3.0);
+        // Silent parts and no parts change nothing.
+        let silent = || {
+            let mut part = VoiceLoudness::new();
+            part.add(&Pcm::new(vec![0.0; 48_000], 24_000)).unwrap();
+            part
+        };
+        let with_silence = VoiceLoudness::combine([silent(), combined, silent(), VoiceLoudness::new()]);
+        assert!((with_silence.loudness().unwrap() - b).abs() < 1e-9);
+        assert_eq!(VoiceLoudness::combine([silent()]).loudness(), None);
     }
 
     #[test]
