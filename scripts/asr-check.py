@@ -16,7 +16,9 @@ Usage:
    prosody is the default; otherwise they are skipped (and
    said so), and the comparison covers only the lines that have a direct rendition.
 4. Prints both figures, their difference, the per-voice table side by side and the render's lost
-   lines. Exits 1 if a target is missed: render WER more than 0.05 above direct, or any lost
+   lines; each lost line's render and direct clips are also heard by a fresh listener, since the
+   shared one carries what it learnt of earlier lines into the next and may hear the same audio
+   differently after different lines. Exits 1 if a target is missed: render WER more than 0.05 above direct, or any lost
    line. Exits 2 if the check itself could not run.
 
 --keep DIR keeps the render (DIR/render), the direct WAVs (DIR/direct) and a per-line JSON
@@ -277,8 +279,10 @@ def main():
         if man.get("failures"):
             print(f"note: the render reports {len(man['failures'])} failed line(s)")
         ear = asr_wer.Listener()
-        for ln in lines:
-            ln["r_err"], ln["ref"], ln["r_heard"] = score(ear, ln.pop("pcm"), ln.pop("rate"), ln["text"])
+        clips = {}
+        for i, ln in enumerate(lines):
+            clips[i] = (ln.pop("pcm"), ln.pop("rate"))
+            ln["r_err"], ln["ref"], ln["r_heard"] = score(ear, *clips[i], ln["text"])
 
         # 3. each line straight from its engine
         direct, notes = speak_direct([(i, ln["voice"], ln["text"]) for i, ln in enumerate(lines)], direct_dir)
@@ -328,11 +332,19 @@ def main():
         gap = None if r_cmp is None or d_cmp is None else r_cmp - d_cmp
         print(f"render - direct:                  {'' if gap is None else f'{gap:+.3f}'}   (target <= {MAX_WER_GAP:+.2f})")
         print(f"render lost lines (WER >= 0.9):   {lost}   (target {MAX_LOST})")
-        lost_lines = [ln for ln in lines if ln["r_err"] / ln["ref"] >= 0.9]
-        for ln in lost_lines:
+        lost_lines = [(i, ln) for i, ln in enumerate(lines) if ln["r_err"] / ln["ref"] >= 0.9]
+        for i, ln in lost_lines:
             direct_lost = ln["d_err"] is not None and ln["d_err"] / ln["ref"] >= 0.9
             how = "no direct rendition" if ln["d_err"] is None else ("lost directly too" if direct_lost else "render only")
             print(f"  line {ln['line']:>3} {voice_label(ln['voice']):<32} {ln['text'][:30]!r:<34} heard {ln['r_heard'][:24]!r:<26} {how}")
+            # The listener carries what it learnt of earlier lines into the next one, so the same
+            # audio can be heard differently in another sequence. A fresh listener for both clips
+            # tells the audio apart from that history.
+            fresh_render = asr_wer.Listener().hear(*clips[i])
+            path = direct.get(i)
+            fresh_direct = asr_wer.Listener().hear(*asr_wer.read_wav(path)) if path else None
+            print(f"      a fresh listener hears the render as {fresh_render[:30]!r}"
+                  + ("" if fresh_direct is None else f", the direct rendition as {fresh_direct[:30]!r}"))
         print()
         w = max([len(k) for k in per_voice] + [5])
         print(f"{'voice':<{w}}  lines  render  direct    diff  lost")
