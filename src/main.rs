@@ -127,9 +127,10 @@ struct RenderArgs {
     /// Lines synthesized at once (default: the number of cores).
     #[arg(long, short)]
     jobs: Option<usize>,
-    /// The book's sample rate in Hz.
-    #[arg(long, default_value_t = render::DEFAULT_SAMPLE_RATE)]
-    sample_rate: u32,
+    /// The book's sample rate in Hz (default: 24000, or 22050 when the narrator's engine renders
+    /// at 22.05 kHz, as espeak-ng does)
+    #[arg(long)]
+    sample_rate: Option<u32>,
     /// Leave author's notes and disclaimers out of the audio.
     #[arg(long)]
     skip_notes: bool,

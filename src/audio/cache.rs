@@ -112,16 +112,23 @@ impl Cache {
     /// length is the one the header gives. Only the header is read; the samples are checked by
     /// [`Cache::get`], when they are needed.
     pub fn contains(&self, key: &CacheKey) -> bool {
-        let shape = || -> std::io::Result<bool> {
-            let mut file = File::open(self.path(key))?;
-            let mut header = [0u8; HEADER_BYTES];
-            file.read_exact(&mut header)?;
-            let length = file.metadata()?.len();
-            Ok(parse_header(&header).is_some_and(|(_, count)| {
-                count.checked_mul(2).and_then(|n| n.checked_add(HEADER_BYTES as u64)) == Some(length)
-            }))
-        };
-        shape().unwrap_or(false)
+        self.header(key).is_some()
+    }
+
+    /// The sample rate of the entry under `key`, if [`Cache::contains`] it.
+    pub fn rate(&self, key: &CacheKey) -> Option<u32> {
+        self.header(key).map(|(rate, _)| rate)
+    }
+
+    /// The rate and sample count of an entry of the right shape under `key`.
+    fn header(&self, key: &CacheKey) -> Option<(u32, u64)> {
+        let mut file = File::open(self.path(key)).ok()?;
+        let mut header = [0u8; HEADER_BYTES];
+        file.read_exact(&mut header).ok()?;
+        let length = file.metadata().ok()?.len();
+        let (rate, count) = parse_header(&header)?;
+        let expected = count.checked_mul(2)?.checked_add(HEADER_BYTES as u64)?;
+        (expected == length).then_some((rate, count))
     }
 
     /// Stores `pcm` under `key`, replacing any entry atomically.
@@ -261,6 +268,7 @@ mod tests {
         let path = cache.path(&k);
         let good = std::fs::read(&path).unwrap();
         assert!(cache.contains(&k));
+        assert_eq!(cache.rate(&k), Some(16_000));
         for cut in [0, 3, HEADER_BYTES - 1, HEADER_BYTES, good.len() - 1] {
             std::fs::write(&path, &good[..cut]).unwrap();
             assert_eq!(cache.get(&k), None, "cut at {cut}");
