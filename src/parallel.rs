@@ -60,54 +60,58 @@ pub fn for_each_in_order<T: Sync, S, R: Send, E>(
     let filled = Condvar::new();
     let room = Condvar::new();
     let next = AtomicUsize::new(0);
+    let stopper = || Stop { shared: &shared, filled: &filled, room: &room };
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
                 // A panic in `f` must not leave the consumer waiting for its result.
-                let _guard = StopOnPanic { shared: &shared, filled: &filled };
+                let stop = stopper();
                 let mut state = state();
                 loop {
                     let n = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(item) = items.get(n) else { return };
+                    let Some(item) = items.get(n) else { break };
                     {
                         let mut pipeline = lock(&shared);
                         while !pipeline.stop && n >= pipeline.consumed + ahead {
                             pipeline = room.wait(pipeline).unwrap_or_else(PoisonError::into_inner);
                         }
                         if pipeline.stop {
-                            return;
+                            break;
                         }
                     }
                     let result = f(item, &mut state);
                     lock(&shared).ready.insert(n, result);
                     filled.notify_one();
                 }
+                // Finished or told to stop: nothing for the others to hear.
+                std::mem::forget(stop);
             });
         }
-        let outcome = items.iter().enumerate().try_for_each(|(n, item)| {
+        // However the consumer ends (done, failed, or panicking in `consume`), the threads
+        // waiting for room are told to stop.
+        let _stop = stopper();
+        for (n, item) in items.iter().enumerate() {
             let result = {
                 let mut pipeline = lock(&shared);
                 loop {
                     if let Some(result) = pipeline.ready.remove(&n) {
-                        break result;
+                        break Some(result);
                     }
                     if pipeline.stop {
-                        // A thread panicked; the scope re-raises its panic as it ends.
-                        return Ok(());
+                        break None;
                     }
                     pipeline = filled.wait(pipeline).unwrap_or_else(PoisonError::into_inner);
                 }
             };
+            // A thread panicked making item `n`: nothing after it is consumed, and the scope
+            // re-raises the panic as it ends.
+            let Some(result) = result else { return Ok(()) };
             let consumed = consume(item, result);
-            let mut pipeline = lock(&shared);
-            pipeline.consumed = n + 1;
-            pipeline.stop |= consumed.is_err();
+            lock(&shared).consumed = n + 1;
             room.notify_all();
-            consumed
-        });
-        lock(&shared).stop = true;
-        room.notify_all();
-        outcome
+            consumed?;
+        }
+        Ok(())
     })
 }
 
@@ -121,17 +125,19 @@ struct Pipeline<R> {
     stop: bool,
 }
 
-struct StopOnPanic<'a, R> {
+/// Stops the work of [`for_each_in_order`] when dropped, and wakes every thread waiting, so none
+/// waits for a result or for room that will never come.
+struct Stop<'a, R> {
     shared: &'a Mutex<Pipeline<R>>,
     filled: &'a Condvar,
+    room: &'a Condvar,
 }
 
-impl<R> Drop for StopOnPanic<'_, R> {
+impl<R> Drop for Stop<'_, R> {
     fn drop(&mut self) {
-        if std::thread::panicking() {
-            lock(self.shared).stop = true;
-            self.filled.notify_all();
-        }
+        lock(self.shared).stop = true;
+        self.filled.notify_all();
+        self.room.notify_all();
     }
 }
 
@@ -207,15 +213,50 @@ mod tests {
         assert!(made.load(Ordering::SeqCst) < 40, "{} items were made", made.load(Ordering::SeqCst));
     }
 
-    #[test]
-    fn a_panicking_worker_panics_the_caller_instead_of_hanging() {
-        let items: Vec<usize> = (0..100).collect();
-        let outcome = std::panic::catch_unwind(|| {
-            for_each_in_order(&items, 2, 4, || (), |&n, ()| {
-                assert_ne!(n, 30, "item 30 cannot be made");
-                n
-            }, |_, _| Ok::<(), ()>(()))
+    /// Runs `body` on its own thread and fails the test if it has not ended within a minute.
+    fn ends<T: Send + 'static>(body: impl FnOnce() -> T + Send + 'static) -> T {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(body());
         });
-        assert!(outcome.is_err());
+        rx.recv_timeout(Duration::from_secs(60)).expect("the work hung")
+    }
+
+    #[test]
+    fn a_panicking_worker_panics_the_caller_with_nothing_after_its_item_consumed() {
+        let consumed = ends(|| {
+            let items: Vec<usize> = (0..100).collect();
+            let seen = Mutex::new(Vec::new());
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                for_each_in_order(&items, 2, 4, || (), |&n, ()| {
+                    if n == 30 {
+                        // Let the items after it be made first.
+                        std::thread::sleep(Duration::from_millis(20));
+                        panic!("item 30 cannot be made");
+                    }
+                    n
+                }, |&n, _| {
+                    lock(&seen).push(n);
+                    Ok::<(), ()>(())
+                })
+            }));
+            assert!(outcome.is_err(), "the panic reaches the caller");
+            seen.into_inner().unwrap()
+        });
+        assert_eq!(consumed, (0..30).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_panicking_consumer_panics_the_caller_instead_of_hanging() {
+        ends(|| {
+            let items: Vec<usize> = (0..1_000).collect();
+            let outcome = std::panic::catch_unwind(|| {
+                for_each_in_order(&items, 3, 4, || (), |&n, ()| n, |&n, _| {
+                    assert_ne!(n, 10, "item 10 cannot be consumed");
+                    Ok::<(), ()>(())
+                })
+            });
+            assert!(outcome.is_err());
+        });
     }
 }

@@ -22,10 +22,9 @@ use crate::progress::{self, Display};
 use crate::script::{Kind, Line, Script};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
 use std::time::Instant;
 
 /// A voice as the render uses it: an engine, one of its voices, and prosody.
@@ -275,7 +274,7 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     for (j, job) in jobs.iter().enumerate() {
         by_line.entry(job.line).or_default().push(j);
     }
-    let repaired = AtomicUsize::new(0);
+    let repaired = std::sync::Mutex::new(HashSet::new());
     let draft = Assembly {
         script,
         by_line: &by_line,
@@ -334,9 +333,11 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     report.chapters = slots.into_iter().flatten().collect();
     report.audio_s = report.chapters.iter().map(|c| c.duration_s).sum();
     report.failures = failures(&report.chapters);
-    let repaired = repaired.into_inner();
-    report.synthesized += repaired;
-    report.cache_hits = report.cache_hits.saturating_sub(repaired);
+    // Entries spoken again count as synthesized (per entry), and not as cache hits (per job).
+    let repaired = repaired.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    report.synthesized += repaired.len();
+    let mended_jobs = synth.outcomes.iter().filter(|o| matches!(o, Outcome::Audio { key, .. } if repaired.contains(key))).count();
+    report.cache_hits -= mended_jobs.min(report.cache_hits);
     report.wall_s = started.elapsed().as_secs_f64();
     if opts.selection == Selection::Chapters {
         write_manifest(&manifest_path, &report)?;
@@ -603,7 +604,8 @@ fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> st
 /// Speech measured per voice for its loudness, in characters of spoken text: about two minutes,
 /// enough to be representative, and bounded however long the book.
 const LOUDNESS_SAMPLE_CHARS: usize = 1_800;
-/// Text measured by one meter, about 20 s of speech. A voice's sample is measured in parts side
+/// Text measured by one meter, about 20 s of speech. A part, like the whole sample, takes lines
+/// until it reaches its size, so it runs over by at most one line. A voice's sample is measured in parts side
 /// by side, so the narrator, who speaks most of a book, does not keep the other cores waiting.
 const LOUDNESS_PART_CHARS: usize = 300;
 
@@ -724,7 +726,7 @@ struct Assembly<'a> {
     /// The book's sample rate.
     rate: u32,
     /// Lines spoken again because their entry was damaged.
-    repaired: &'a AtomicUsize,
+    repaired: &'a std::sync::Mutex<HashSet<CacheKey>>,
 }
 
 impl Assembly<'_> {
@@ -804,14 +806,20 @@ impl Assembly<'_> {
     }
 
     /// Job `j`'s audio from the cache. An entry found damaged as it is read is spoken again, so
-    /// damage a crash left inside an entry costs a re-render, never a silent line.
+    /// damage a crash left inside an entry costs a re-render, never a silent line. One thread
+    /// at a time mends entries (damage is rare), so each is spoken and counted once, however many
+    /// lines share it and however many threads find it damaged.
     fn audio(&self, j: usize) -> Option<Pcm> {
         let Outcome::Audio { voice, key } = &self.outcomes[j] else { return None };
         if let Some(pcm) = self.cache.get(key) {
             return Some(pcm);
         }
-        speak(&self.voices[*voice], &self.jobs[j].spoken, key, self.cache).ok()?;
-        self.repaired.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut repaired = self.repaired.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !repaired.contains(key) {
+            speak(&self.voices[*voice], &self.jobs[j].spoken, key, self.cache).ok()?;
+            repaired.insert(key.clone());
+        }
+        drop(repaired);
         self.cache.get(key)
     }
 
