@@ -70,7 +70,8 @@ impl super::Engine for Embedded {
     }
 
     fn version(&self) -> String {
-        // Tracks the crate pinned in Cargo.toml; bump with it so cached lines are re-rendered.
+        // The crate locked in Cargo.lock (a test checks it), so cached lines are rendered again
+        // when it changes.
         "flite-rs-0.2.0".to_string()
     }
 
@@ -112,6 +113,19 @@ pub fn shared() -> &'static Embedded {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_version_is_the_locked_crates() {
+        // Cached lines are keyed by this version: it must change whenever the crate does.
+        let lock = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.lock")).expect("Cargo.lock");
+        let locked = lock
+            .split("[[package]]")
+            .find(|package| package.contains("name = \"flite-rs\""))
+            .and_then(|package| package.lines().find_map(|l| l.strip_prefix("version = \"")))
+            .map(|v| v.trim_end_matches('"').to_string())
+            .expect("flite-rs is in Cargo.lock");
+        assert_eq!(super::super::Engine::version(&Embedded::default()), format!("flite-rs-{locked}"));
+    }
 
     #[test]
     fn variants_combine_with_prosody() {
