@@ -604,9 +604,10 @@ fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> st
 /// Speech measured per voice for its loudness, in characters of spoken text: about two minutes,
 /// enough to be representative, and bounded however long the book.
 const LOUDNESS_SAMPLE_CHARS: usize = 1_800;
-/// Text measured by one meter, about 20 s of speech. A part, like the whole sample, takes lines
-/// until it reaches its size, so it runs over by at most one line. A voice's sample is measured in parts side
+/// Text measured by one meter, about 20 s of speech. A voice's sample is measured in parts side
 /// by side, so the narrator, who speaks most of a book, does not keep the other cores waiting.
+/// A part, like the whole sample, takes lines until it reaches its size: it runs over by at most
+/// one line.
 const LOUDNESS_PART_CHARS: usize = 300;
 
 /// Lines of one voice measured by one meter.
