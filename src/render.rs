@@ -286,6 +286,7 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
         opts,
         rate,
         repaired: &repaired,
+        writing: None,
     };
     let outs = outputs(script, opts);
     let prints: Vec<String> = outs.iter().map(|(t, p, l)| draft.fingerprint(t, p, l, &voice_ids)).collect();
@@ -295,8 +296,11 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     } else {
         measure_voices(&draft, opts.jobs)?
     };
-    let ctx = Assembly { gains: &gains, ..draft };
     let slots: Vec<Option<ChapterRecord>> = prints.iter().map(|f| previous.get(f).cloned()).collect();
+    let to_write = outs.iter().zip(&slots).filter(|(_, kept)| kept.is_none());
+    let lines_to_write = to_write.map(|((_, _, lines), _)| lines.iter().filter(|i| by_line.contains_key(i)).count()).sum::<usize>();
+    let writing = progress::LineCounter::new(progress::bar(opts.display, lines_to_write as u64, "writing"));
+    let ctx = Assembly { gains: &gains, writing: Some(&writing), ..draft };
     report.chapters_kept = slots.iter().flatten().count();
     let done = std::sync::Mutex::new((slots, report));
     let next = std::sync::atomic::AtomicUsize::new(0);
@@ -329,6 +333,7 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
         let handles: Vec<_> = (0..threads).map(|_| scope.spawn(worker)).collect();
         handles.into_iter().try_for_each(|h| h.join().map_err(|_| Error::Invalid("a chapter writer crashed".into()))?)
     })?;
+    writing.finish();
     let (slots, mut report) = done.into_inner().map_err(|_| poisoned())?;
     report.chapters = slots.into_iter().flatten().collect();
     report.audio_s = report.chapters.iter().map(|c| c.duration_s).sum();
@@ -447,7 +452,7 @@ fn synthesize(
     }
     todo.retain(|k, _| !cache.contains(k));
     let cache_hits = jobs.len() - todo.values().map(Vec::len).sum::<usize>();
-    let bar = progress::bar(opts.display, todo.len() as u64, "speaking");
+    let bar = progress::LineCounter::new(progress::bar(opts.display, todo.len() as u64, "speaking"));
     let tasks: Vec<Task> = todo
         .iter()
         .map(|(k, lines)| {
@@ -462,7 +467,7 @@ fn synthesize(
         })
         .collect();
     let results = run_tasks(tasks, cache, opts.jobs.max(1), &bar)?;
-    bar.finish_and_clear();
+    bar.finish();
     let mut fallbacks = 0;
     for ((_, lines), result) in todo.iter().zip(&results) {
         for &i in lines {
@@ -496,7 +501,7 @@ enum TaskResult {
 }
 
 /// Runs tasks on blocking threads, at most `jobs` at once and at most each engine's own limit.
-fn run_tasks(tasks: Vec<Task>, cache: &Cache, jobs: usize, bar: &indicatif::ProgressBar) -> Result<Vec<TaskResult>> {
+fn run_tasks(tasks: Vec<Task>, cache: &Cache, jobs: usize, bar: &progress::LineCounter) -> Result<Vec<TaskResult>> {
     use tokio::sync::Semaphore;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .max_blocking_threads(jobs)
@@ -520,7 +525,8 @@ fn run_tasks(tasks: Vec<Task>, cache: &Cache, jobs: usize, bar: &indicatif::Prog
             let cache = cache.clone();
             set.spawn_blocking(move || {
                 let _permits = (slot, engine_permit);
-                (i, run_task(&task, &cache))
+                let (result, seconds) = run_task(&task, &cache);
+                (i, result, seconds)
             });
             while let Some(done) = set.try_join_next() {
                 record(done, &mut results, bar);
@@ -560,27 +566,38 @@ fn in_working_order(tasks: Vec<Task>) -> Vec<(usize, Task)> {
     order.into_iter().filter_map(|(_, _, i)| slots[i].take().map(|t| (i, t))).collect()
 }
 
-fn record(done: std::result::Result<(usize, TaskResult), tokio::task::JoinError>, results: &mut [TaskResult], bar: &indicatif::ProgressBar) {
-    if let Ok((i, r)) = done {
-        results[i] = r;
-    }
-    bar.inc(1);
+fn record(
+    done: std::result::Result<(usize, TaskResult, f64), tokio::task::JoinError>,
+    results: &mut [TaskResult],
+    bar: &progress::LineCounter,
+) {
+    let seconds = match done {
+        Ok((i, r, seconds)) => {
+            results[i] = r;
+            seconds
+        }
+        Err(_) => 0.0,
+    };
+    bar.line(seconds);
 }
 
-fn run_task(task: &Task, cache: &Cache) -> TaskResult {
+/// The task's result, and the seconds of audio it synthesized.
+fn run_task(task: &Task, cache: &Cache) -> (TaskResult, f64) {
     match speak(&task.voice, &task.spoken, &task.key, cache) {
-        Ok(()) => TaskResult::Done,
+        Ok(seconds) => (TaskResult::Done, seconds),
         Err(first) => match &task.narrator {
-            Some((narrator, key)) if cache.contains(key) || speak(narrator, &task.spoken, key, cache).is_ok() => {
-                TaskResult::Fallback(key.clone())
-            }
-            _ => TaskResult::Failed(first),
+            Some((_, key)) if cache.contains(key) => (TaskResult::Fallback(key.clone()), 0.0),
+            Some((narrator, key)) => match speak(narrator, &task.spoken, key, cache) {
+                Ok(seconds) => (TaskResult::Fallback(key.clone()), seconds),
+                Err(_) => (TaskResult::Failed(first), 0.0),
+            },
+            None => (TaskResult::Failed(first), 0.0),
         },
     }
 }
 
-/// Synthesizes one line into the cache, retrying once.
-fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> std::result::Result<(), String> {
+/// Synthesizes one line into the cache, retrying once; gives the seconds of audio it made.
+fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> std::result::Result<f64, String> {
     let mut last = String::new();
     for _attempt in 0..2 {
         let result = voice.engine.synthesize_16(&voice.voice, voice.prosody, spoken).and_then(|pcm| {
@@ -591,7 +608,10 @@ fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> st
             }
         });
         match result {
-            Ok(pcm) => return cache.put(key, &pcm).map_err(|e| e.to_string()),
+            Ok(pcm) => {
+                let seconds = pcm.samples.len() as f64 / f64::from(pcm.sample_rate.max(1));
+                return cache.put(key, &pcm).map(|()| seconds).map_err(|e| e.to_string());
+            }
             Err(e @ (EngineError::NotInstalled { .. } | EngineError::UnknownVoice { .. } | EngineError::Unsupported { .. })) => {
                 return Err(e.to_string());
             }
@@ -728,6 +748,8 @@ struct Assembly<'a> {
     rate: u32,
     /// Lines spoken again because their entry was damaged.
     repaired: &'a std::sync::Mutex<HashSet<CacheKey>>,
+    /// Counts the lines written, once chapters are being written.
+    writing: Option<&'a progress::LineCounter>,
 }
 
 impl Assembly<'_> {
@@ -787,6 +809,9 @@ impl Assembly<'_> {
             }
             if n + 1 == line_pieces.len() {
                 let line = open.take().expect("the line is open");
+                if let Some(writing) = self.writing {
+                    writing.line((writer.position() - line.start) as f64 / f64::from(rate));
+                }
                 records.push(self.record(line, line_pieces, writer.position()));
             }
             Ok::<(), Error>(())
