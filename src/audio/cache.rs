@@ -194,8 +194,17 @@ fn checked(bytes: &[u8]) -> Option<(u32, &[u8])> {
 
 fn decode(bytes: &[u8]) -> Option<Pcm> {
     let (rate, payload) = checked(bytes)?;
-    // As `Pcm::from_i16` does, in one pass.
-    let samples = payload.chunks_exact(2).map(|pair| f32::from(i16::from_le_bytes([pair[0], pair[1]])) / 32768.0).collect();
+    // As `Pcm::from_i16` does, in one pass; eight samples at a time, which the compiler turns
+    // into vector instructions (pairs of bytes one at a time, it did not).
+    let sample = |pair: [u8; 2]| f32::from(i16::from_le_bytes(pair)) / 32768.0;
+    let mut samples = Vec::with_capacity(payload.len() / 2);
+    let mut blocks = payload.chunks_exact(16);
+    for block in &mut blocks {
+        let block: &[u8; 16] = block.try_into().ok()?;
+        let eight: [f32; 8] = std::array::from_fn(|i| sample([block[2 * i], block[2 * i + 1]]));
+        samples.extend_from_slice(&eight);
+    }
+    samples.extend(blocks.remainder().chunks_exact(2).map(|pair| sample([pair[0], pair[1]])));
     Some(Pcm::new(samples, rate))
 }
 
@@ -246,6 +255,19 @@ mod tests {
         assert_eq!(std::fs::metadata(&path).unwrap().len(), (HEADER_BYTES + 10_000) as u64);
         // No temporary files are left behind.
         assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1);
+        // Lengths on either side of the eight-sample blocks decoding works in, and the extremes.
+        for len in (0..20).chain([4_095, 4_097]) {
+            let k = key(&format!("{len} samples."));
+            let mut pcm = line(len);
+            if let Some(first) = pcm.samples.first_mut() {
+                *first = i16::MIN;
+            }
+            if let Some(last) = pcm.samples.last_mut() {
+                *last = i16::MAX;
+            }
+            cache.put(&k, &pcm).unwrap();
+            assert_eq!(cache.get(&k), Some(pcm.to_pcm()), "{len} samples");
+        }
     }
 
     #[test]

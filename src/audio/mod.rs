@@ -118,7 +118,11 @@ pub fn to_i16(sample: f32) -> i16 {
     let finite = if sample.is_finite() { sample } else { 0.0 };
     // Half away from zero, then truncation: what `round` does, without its library call.
     let scaled = (finite * 32768.0).clamp(-32768.0, 32767.0);
-    (scaled + 0.5f32.copysign(scaled)) as i16
+    let rounded = scaled + 0.5f32.copysign(scaled);
+    // SAFETY: `rounded` is finite and within ±32768.5, so it truncates to a value an i32 holds.
+    // The checked `as` conversion (which saturates) kept the compiler to one sample at a time.
+    let int: i32 = unsafe { rounded.to_int_unchecked() };
+    int as i16
 }
 
 /// Engine output quieter than this at a line's ends is padding, not speech.
