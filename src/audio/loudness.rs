@@ -283,9 +283,11 @@ fn hot_peaks(samples: &[f32], phases: &[Taps], quiet: f32, ceiling: f32) -> Vec<
     // The filter reaches HALF_TAPS - 1 samples back and HALF_TAPS ahead: never beyond the blocks
     // of 2 * HALF_TAPS on either side of a sample's own, so their maximum bounds what it sees.
     let block = 2 * HALF_TAPS;
-    let blocks: Vec<f32> =
-        samples.chunks(block).map(|chunk| chunk.iter().fold(0.0f32, |m, &s| m.max(magnitude(s)))).collect();
-    let loud = |b: usize| blocks[b.saturating_sub(1)..(b + 2).min(blocks.len())].iter().any(|&m| m > quiet);
+    // Whether each block holds a sample over `quiet` (or one that is not finite, which `<=`
+    // calls false), folded without branches so that it runs on whole vectors.
+    let blocks: Vec<bool> =
+        samples.chunks(block).map(|chunk| chunk.iter().fold(false, |over, &s| over | !(s.abs() <= quiet))).collect();
+    let loud = |b: usize| blocks[b.saturating_sub(1)..(b + 2).min(blocks.len())].contains(&true);
     let mut hot = Vec::new();
     let mut b = 0;
     while b < blocks.len() {
