@@ -64,13 +64,11 @@ impl Pcm {
 pub struct VoiceLoudness {
     /// One meter per part; lines are added to the last.
     meters: Vec<EbuR128>,
-    seconds: f64,
 }
 
 impl std::fmt::Debug for VoiceLoudness {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("VoiceLoudness")
-            .field("measured_s", &self.measured_s())
             .field("parts", &self.meters.len())
             .field("lufs", &self.loudness())
             .finish()
@@ -84,11 +82,7 @@ impl VoiceLoudness {
 
     /// One voice's measurement from parts measured apart.
     pub fn combine(parts: impl IntoIterator<Item = VoiceLoudness>) -> VoiceLoudness {
-        parts.into_iter().fold(VoiceLoudness::new(), |mut all, part| {
-            all.meters.extend(part.meters);
-            all.seconds += part.seconds;
-            all
-        })
+        VoiceLoudness { meters: parts.into_iter().flat_map(|part| part.meters).collect() }
     }
 
     /// Adds one line. All lines of a part must have one rate (resample them first).
@@ -101,14 +95,7 @@ impl VoiceLoudness {
                 pcm.samples.iter().map(|&s| if s.is_finite() { s } else { 0.0 }).collect();
             meter.add_frames_f32(&clean)
         };
-        result.map_err(|e| meter_error(pcm.sample_rate, e))?;
-        self.seconds += pcm.duration_s();
-        Ok(())
-    }
-
-    /// Seconds of audio measured so far, to decide when a sample is representative.
-    pub fn measured_s(&self) -> f64 {
-        self.seconds
+        result.map_err(|e| meter_error(pcm.sample_rate, e))
     }
 
     /// The voice's integrated loudness in LUFS, `None` while nothing audible was added.
@@ -525,7 +512,6 @@ mod tests {
         let combined = VoiceLoudness::combine(parts);
         let (a, b) = (whole.loudness().unwrap(), combined.loudness().unwrap());
         assert!((a - b).abs() < 0.1, "{a} vs {b}");
-        assert!((whole.measured_s() - combined.measured_s()).abs() < 1e-9);
         // The quietest part alone is far from the whole: combining really uses every part.
         let mut quiet = VoiceLoudness::new();
         quiet.add(&lines[3]).unwrap();
