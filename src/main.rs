@@ -279,28 +279,33 @@ fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -
     Ok(ExitCode::SUCCESS)
 }
 
-fn engines(args: &EngineArgs) -> Result<Vec<Arc<dyn Engine>>> {
+/// The engines asked for; `cache` is a render's cache, where they may keep their voice listings.
+fn engines(args: &EngineArgs, cache: Option<&Path>) -> Result<Vec<Arc<dyn Engine>>> {
     // This very program serves as the worker process of library engines, unless told to run
     // every engine as its program (to debug an engine, or to use a wrapper script on PATH).
     let programs_only = std::env::var_os("AUDIOBOOK_ENGINE_WORKERS").is_some_and(|v| v == "0");
     let worker = if programs_only { None } else { std::env::current_exe().ok() };
-    let config = EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker };
+    let saved = cache.map(|dir| dir.join(ENGINES_DIR));
+    let config = EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved };
     match &args.engine {
         Some(name) => Ok(vec![engine::by_name(name, &config)?]),
         None => Ok(engine::discover(&config)),
     }
 }
 
+/// Where in a render cache the engines keep what they learned about themselves.
+const ENGINES_DIR: &str = "engines";
+
 /// The automatic cast with the voices files' choices on top.
-fn cast_for(story: &Story, args: &EngineArgs) -> Result<Cast> {
-    let engines = engines(args)?;
+fn cast_for(story: &Story, args: &EngineArgs, cache: Option<&Path>) -> Result<Cast> {
+    let engines = engines(args, cache)?;
     let mut cast = cast::auto_cast(&story.characters, &engines).context("no voice is available on this machine")?;
     story.config.apply_to_cast(&mut cast, &engines)?;
     Ok(cast)
 }
 
 fn cast_command(story: &Story, format: CastFormat, write: bool, voices: &Path, args: &EngineArgs) -> Result<ExitCode> {
-    let cast = cast_for(story, args)?;
+    let cast = cast_for(story, args, None)?;
     let mut out = std::io::stdout().lock();
     match format {
         CastFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&cast.to_json())?)?,
@@ -342,8 +347,8 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
 }
 
 fn render_command(path: &Path, story: &Story, args: &RenderArgs, exports: &ExportArgs) -> Result<ExitCode> {
-    let cast = cast_for(story, &args.engines)?;
     let opts = render_options(story, args);
+    let cast = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
     let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
         .with_context(|| format!("cannot render {}", path.display()))?;
     let code = finish(&report, &opts, args.quiet)?;
@@ -439,8 +444,8 @@ fn parse_range(s: &str) -> Result<(usize, usize)> {
 
 fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &RenderArgs) -> Result<ExitCode> {
     let indexes = pick_lines(story, pick)?;
-    let cast = cast_for(story, &args.engines)?;
     let mut opts = render_options(story, args);
+    let cast = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
     let file = opts.out_dir.join("preview.wav");
     opts.selection = Selection::Lines { indexes, file: file.clone() };
     let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
@@ -491,7 +496,7 @@ fn play_file(file: &Path) -> Result<()> {
 }
 
 fn voices_command(sample: Option<&str>, args: &EngineArgs) -> Result<ExitCode> {
-    let engines = engines(args)?;
+    let engines = engines(args, None)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} intelligibility", "engine", "voice", "accent", "gender", "kind")?;
     for engine in &engines {

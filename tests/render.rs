@@ -144,6 +144,40 @@ fn a_second_render_comes_from_the_cache_and_is_identical() {
     assert_eq!(bytes, std::fs::read(first.join("01-chapter-1.wav")).unwrap());
 }
 
+#[test]
+fn espeak_ngs_voice_listing_is_kept_in_the_cache_and_used() {
+    if !engine_present("espeak-ng") {
+        return;
+    }
+    if let Err(why) = audiobook::engine::libespeak::available() {
+        // Without the library lines go to the program, and nothing is saved.
+        assert!(!common::required("AUDIOBOOK_REQUIRE_ENGINES"), "espeak-ng's library: {why}");
+        eprintln!("skipping: espeak-ng's library cannot be loaded ({why})");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let story = "stories/the-night-ferry.txt";
+    render(story, "espeak-ng", &[], dir.path());
+    let saved = dir.path().join("cache/engines/espeak-ng-voices.json");
+    let mut entry: Value = serde_json::from_str(&std::fs::read_to_string(&saved).expect("a saved listing")).unwrap();
+    assert!(entry["value"]["english"].as_array().is_some_and(|a| !a.is_empty()), "{entry}");
+    assert!(entry["value"]["variants"].as_array().is_some_and(|a| !a.is_empty()), "{entry}");
+
+    // The next render takes the version from the saved listing: every cache key changes with it,
+    // so every line is synthesized again.
+    entry["value"]["version"] = "0-saved".into();
+    std::fs::write(&saved, entry.to_string()).unwrap();
+    let assert = audiobook()
+        .args(["render", story, "--engine", "espeak-ng", "--output"])
+        .arg(dir.path().join("out"))
+        .arg("--cache")
+        .arg(dir.path().join("cache"))
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains(" 0 from cache"), "{stderr}");
+}
+
 /// Runs the binary expecting a one-line error that mentions `needle`.
 fn fails_with(args: &[&str], needle: &str) {
     let assert = audiobook().args(args).assert().failure();

@@ -36,10 +36,11 @@ Chapter 2
 The keeper climbed the stairs and counted every one of them aloud.
 ";
 
-/// Cache entries (not temporary files) in a cache folder.
+/// Cache entries (not temporary files, nor what engines keep there) in a cache folder.
 fn cache_entries(cache: &Path) -> usize {
     let Ok(fans) = std::fs::read_dir(cache) else { return 0 };
     fans.filter_map(Result::ok)
+        .filter(|fan| fan.file_name().len() == 2)
         .filter_map(|fan| std::fs::read_dir(fan.path()).ok())
         .flatten()
         .filter_map(Result::ok)

@@ -9,7 +9,7 @@
 use super::process::{self, Tool};
 use super::libespeak::{self, ListedVoice};
 use super::worker::Pool;
-use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, wav};
+use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, saved, wav};
 use crate::audio::{Pcm, Pcm16};
 use std::path::PathBuf;
 use std::process::Command;
@@ -38,6 +38,17 @@ const FALLBACK_VARIANTS: &[(&str, Gender)] = &[
     ("f5", Gender::Female),
     ("klatt", Gender::Male),
 ];
+
+/// The file in [`EngineConfig::saved`] holding the library's last listing.
+const SAVED_LISTING: &str = "espeak-ng-voices.json";
+
+/// What the library says about itself.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Listing {
+    english: Vec<ListedVoice>,
+    variants: Vec<ListedVoice>,
+    version: String,
+}
 
 pub struct Espeak {
     binary: PathBuf,
@@ -100,15 +111,15 @@ impl Espeak {
     }
 
     /// The English voices and the variants, from the library when renders may use it (it answers
-    /// in microseconds), else from three short runs of the program side by side (the version is
-    /// wanted next, for cache keys): most of the time a fully cached render takes.
+    /// in milliseconds, or from what was saved of its last answer), else from three short runs of
+    /// the program side by side (the version is wanted next, for cache keys): most of the time a
+    /// fully cached render takes.
     fn listings(&self) -> (Vec<ListedVoice>, Vec<(String, Gender)>) {
         if self.config.worker.is_some()
-            && let (Ok(english), Ok(variant_list), Ok(version)) =
-                (libespeak::list_voices("en"), libespeak::list_voices("variant"), libespeak::version())
+            && let Some(listing) = self.library_listing()
         {
-            self.version.get_or_init(|| version);
-            return (english, variants(&variant_list));
+            self.version.get_or_init(|| listing.version);
+            return (listing.english, variants(&listing.variants));
         }
         let (english, variant_list, version) = std::thread::scope(|s| {
             let english = s.spawn(|| self.query(&["--voices=en"]));
@@ -118,6 +129,29 @@ impl Espeak {
         });
         self.version.get_or_init(|| parse_version(&version));
         (parse_listing(&english), variants(&parse_listing(&variant_list)))
+    }
+
+    /// The library's listing: the one saved by an earlier run while the library and its voice
+    /// files are unchanged, else a fresh one, then saved.
+    fn library_listing(&self) -> Option<Listing> {
+        let file = self.config.saved.as_ref().map(|dir| dir.join(SAVED_LISTING));
+        if let Some(listing) = file.as_deref().and_then(saved::load) {
+            return Some(listing);
+        }
+        let listing = Listing {
+            english: libespeak::list_voices("en").ok()?,
+            variants: libespeak::list_voices("variant").ok()?,
+            version: libespeak::version().ok()?,
+        };
+        if let (Some(file), Ok(Some((library, data)))) = (file, libespeak::files()) {
+            let sources = saved::Sources {
+                files: vec![library, PathBuf::from("/etc/ld.so.cache")],
+                trees: vec![data.join("voices"), data.join("lang")],
+                env: vec!["LD_LIBRARY_PATH".to_string(), "ESPEAK_DATA_PATH".to_string()],
+            };
+            saved::store(&file, sources, &listing);
+        }
+        Some(listing)
     }
 
     /// espeak-ng quietly ignores an unknown variant, so check the catalogue first; when it could

@@ -10,6 +10,7 @@
 
 use libloading::Library;
 use std::ffi::{CStr, CString, c_char, c_int, c_short, c_uint, c_void};
+use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 /// The names the library goes by, most specific first.
@@ -76,6 +77,8 @@ struct Api {
     list_voices: unsafe extern "C" fn(*const VoiceSelector) -> *const *const VoiceSelector,
     sample_rate: u32,
     version: String,
+    /// Its data folder (`espeak-ng-data`), where the voices are.
+    data: Option<PathBuf>,
     /// The voice selected last, which a line in the same voice need not select again.
     current: Option<String>,
     /// Keeps the code above mapped.
@@ -166,13 +169,15 @@ fn load() -> Result<Api, String> {
             return Err("espeak-ng could not start: is its data (espeak-ng-data) installed?".to_string());
         }
         set_callback(collect);
-        let version_ptr = info(std::ptr::null_mut());
+        let mut data_ptr: *const c_char = std::ptr::null();
+        let version_ptr = info(&mut data_ptr);
         let version = if version_ptr.is_null() {
             "unknown".to_string()
         } else {
             CStr::from_ptr(version_ptr).to_string_lossy().split_whitespace().next().unwrap_or("unknown").to_string()
         };
-        Ok(Api { synth, set_voice_by_name, set_voice_by_properties, list_voices, set_parameter, sample_rate: rate as u32, version, current: None, _library: library })
+        let data = (!data_ptr.is_null()).then(|| PathBuf::from(CStr::from_ptr(data_ptr).to_string_lossy().into_owned()));
+        Ok(Api { synth, set_voice_by_name, set_voice_by_properties, list_voices, set_parameter, sample_rate: rate as u32, version, data, current: None, _library: library })
     }
 }
 
@@ -186,8 +191,25 @@ pub fn version() -> Result<String, String> {
     Ok(api()?.lock().map_err(|_| poisoned())?.version.clone())
 }
 
+/// Where the library is and where its data is, once it is loaded in this process: what a
+/// listing of its voices depends on. `None` where the library's file cannot be found (outside
+/// Linux).
+pub fn files() -> Result<Option<(PathBuf, PathBuf)>, String> {
+    let data = api()?.lock().map_err(|_| poisoned())?.data.clone();
+    Ok(loaded_library_file().zip(data))
+}
+
+/// The file the dynamic loader mapped for the library, from this process's memory map.
+fn loaded_library_file() -> Option<PathBuf> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    maps.lines().filter_map(|line| line.split_whitespace().nth(5)).find_map(|path| {
+        let name = path.rsplit('/').next()?;
+        LIBRARY_NAMES.iter().any(|n| name.starts_with(n)).then(|| PathBuf::from(path))
+    })
+}
+
 /// A voice as espeak-ng lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ListedVoice {
     /// Its first language ("en-gb"; "variant" for a variant).
     pub language: String,

@@ -10,6 +10,7 @@ pub mod festival;
 pub mod flite;
 pub mod libespeak;
 pub mod process;
+pub mod saved;
 pub mod sapi;
 pub mod say;
 pub mod wav;
@@ -97,11 +98,14 @@ pub struct EngineConfig {
     /// engines that have a library (espeak-ng) run it in long-lived worker processes; without,
     /// they start their command-line program for every line.
     pub worker: Option<std::path::PathBuf>,
+    /// A folder where engines keep what they learn about themselves (their voices, their
+    /// version) between runs; see [`saved`]. Renders use their cache's.
+    pub saved: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineConfig {
     fn default() -> EngineConfig {
-        EngineConfig { timeout: Duration::from_secs(60), worker: None }
+        EngineConfig { timeout: Duration::from_secs(60), worker: None, saved: None }
     }
 }
 
