@@ -500,9 +500,25 @@ enum TaskResult {
     Failed(String),
 }
 
+/// Lets each engine the tasks use start the worker processes they will keep busy.
+fn prepare_engines(tasks: &[Task], jobs: usize) {
+    let mut engines: Vec<(&Arc<dyn Engine>, usize)> = Vec::new();
+    for task in tasks {
+        let engine = &task.voice.engine;
+        match engines.iter_mut().find(|(e, _)| e.name() == engine.name()) {
+            Some((_, count)) => *count += 1,
+            None => engines.push((engine, 1)),
+        }
+    }
+    for (engine, count) in engines {
+        engine.prepare(count.min(engine.max_parallel().unwrap_or(jobs)).clamp(1, jobs));
+    }
+}
+
 /// Runs tasks on blocking threads, at most `jobs` at once and at most each engine's own limit.
 fn run_tasks(tasks: Vec<Task>, cache: &Cache, jobs: usize, bar: &progress::LineCounter) -> Result<Vec<TaskResult>> {
     use tokio::sync::Semaphore;
+    prepare_engines(&tasks, jobs);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .max_blocking_threads(jobs)
         .enable_all()

@@ -256,6 +256,24 @@ fn espeak_library_sounds_exactly_like_the_program() {
 }
 
 #[test]
+fn espeak_starts_the_workers_a_render_will_use_side_by_side() {
+    if engine_or_skip("espeak-ng").is_none() {
+        return;
+    }
+    let config = EngineConfig { worker: Some(env!("CARGO_BIN_EXE_audiobook").into()), ..Default::default() };
+    let espeak = engine::espeak::Espeak::new(config).expect("espeak-ng");
+    assert!(espeak.idle_pids().is_empty(), "nothing starts before it is needed");
+    espeak.prepare(2);
+    // A pool keeps at most one idle worker per core.
+    let expected = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
+    let mut ready = espeak.idle_pids();
+    ready.dedup();
+    assert_eq!(ready.len(), expected, "workers ready: {ready:?}");
+    assert_speech(&espeak.synthesize("en-us", Prosody::default(), SENTENCE).expect("renders"), "espeak-ng worker");
+    assert_eq!(espeak.idle_pids().len(), expected, "the worker that rendered is idle again");
+}
+
+#[test]
 fn espeak_falls_back_to_the_program_when_workers_cannot_start() {
     if engine_or_skip("espeak-ng").is_none() {
         return;

@@ -77,14 +77,25 @@ impl Espeak {
         self.pool().is_some()
     }
 
-    /// The worker pool, started on first use; `None` when there is no worker program or the
-    /// library is missing or a different version from the program (its output could differ from
-    /// what the cache holds under the program's version).
+    /// Process ids of the idle library workers; lets tests see how many are ready.
+    #[doc(hidden)]
+    pub fn idle_pids(&self) -> Vec<u32> {
+        self.pool.get().and_then(Option::as_ref).map(Pool::idle_pids).unwrap_or_default()
+    }
+
+    /// The worker pool, started on first use with one worker; see [`Espeak::pool_of`].
     fn pool(&self) -> Option<&Pool> {
+        self.pool_of(1)
+    }
+
+    /// The worker pool, started with `workers` workers if it was not already; `None` when there
+    /// is no worker program or the library is missing or a different version from the program
+    /// (its output could differ from what the cache holds under the program's version).
+    fn pool_of(&self, workers: usize) -> Option<&Pool> {
         self.pool
             .get_or_init(|| {
                 let program = self.config.worker.as_deref()?;
-                let (pool, version) = Pool::start(program, TOOL, self.config.timeout).ok()?;
+                let (pool, version) = Pool::start(program, TOOL, self.config.timeout, workers).ok()?;
                 (version == super::Engine::version(self)).then_some(pool)
             })
             .as_ref()
@@ -173,6 +184,10 @@ impl super::Engine for Espeak {
 
     fn voices(&self) -> Vec<VoiceInfo> {
         self.catalogue().to_vec()
+    }
+
+    fn prepare(&self, threads: usize) {
+        self.pool_of(threads);
     }
 
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {

@@ -128,6 +128,10 @@ pub trait Engine: Send + Sync {
     fn max_parallel(&self) -> Option<usize> {
         None
     }
+    /// Called before it is sent lines on up to `threads` threads at once: an engine that keeps
+    /// worker processes starts that many now, side by side, rather than one after another as
+    /// the first lines wait for them. Blocking.
+    fn prepare(&self, _threads: usize) {}
 }
 
 /// Every engine `--engine` accepts, in the order `discover` prefers them.

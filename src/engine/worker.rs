@@ -331,13 +331,30 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Starts one worker of `tool.engine` from `program` to check that the engine's library works
-    /// here; returns the pool and the library's version.
-    pub fn start(program: &Path, tool: Tool<'static>, timeout: Duration) -> Result<(Pool, String), EngineError> {
-        let (worker, version) = Worker::start(program, tool, timeout)?;
+    /// Starts `workers` (at least one) workers of `tool.engine` from `program` side by side, the
+    /// first to check that the engine's library works here; returns the pool, holding those that
+    /// started, and the library's version.
+    pub fn start(program: &Path, tool: Tool<'static>, timeout: Duration, workers: usize) -> Result<(Pool, String), EngineError> {
+        // All are launched before any is waited for: each spends its start-up loading the
+        // library, and they load it at the same time.
+        let mut launched = (0..workers.max(1)).map(|_| Worker::launch(program, tool));
+        let first = launched.next().expect("at least one worker")?;
+        let others: Vec<_> = launched.collect();
+        let (worker, version) = first.ready(tool, timeout)?;
         let pool = Pool { program: program.to_path_buf(), tool, timeout, idle: Idle::new() };
         pool.idle.give_back(worker);
+        for other in others.into_iter().flatten() {
+            // One that fails now is started again when a line needs it, and reports then.
+            if let Ok((worker, _)) = other.ready(tool, timeout) {
+                pool.idle.give_back(worker);
+            }
+        }
         Ok((pool, version))
+    }
+
+    /// Process ids of the idle workers; lets tests see how many are ready.
+    pub fn idle_pids(&self) -> Vec<u32> {
+        self.idle.inspect(|idle| idle.iter().map(|w| w.child.id()).collect()).unwrap_or_default()
     }
 
     /// Renders one line on an idle worker, or a new one.
@@ -386,8 +403,36 @@ struct Worker {
     stderr: process::Stderr,
 }
 
+/// A worker process launched and not yet known to be ready.
+struct Launched {
+    worker: Worker,
+    greeting: Receiver<Result<String, String>>,
+}
+
+impl Launched {
+    /// Waits for the worker's greeting: the worker and its library's version, once it is ready.
+    fn ready(self, tool: Tool<'static>, timeout: Duration) -> Result<(Worker, String), EngineError> {
+        let Launched { worker, greeting } = self;
+        match greeting.recv_timeout(timeout) {
+            Ok(Ok(version)) => Ok((worker, version)),
+            Ok(Err(reason)) => Err(EngineError::Unsupported { engine: tool.engine.to_string(), reason }),
+            Err(RecvTimeoutError::Timeout) => Err(process::timed_out(tool.engine, timeout)),
+            Err(RecvTimeoutError::Disconnected) => Err(EngineError::Crashed {
+                engine: tool.engine.to_string(),
+                status: "the worker process did not start".to_string(),
+                stderr: worker.stderr.tail(),
+            }),
+        }
+    }
+}
+
 impl Worker {
     fn start(program: &Path, tool: Tool<'static>, timeout: Duration) -> Result<(Worker, String), EngineError> {
+        Worker::launch(program, tool)?.ready(tool, timeout)
+    }
+
+    /// Starts the process, without waiting for it to be ready.
+    fn launch(program: &Path, tool: Tool<'static>) -> Result<Launched, EngineError> {
         let mut child = Command::new(program)
             .args([COMMAND, tool.engine])
             .stdin(Stdio::piped())
@@ -405,17 +450,7 @@ impl Worker {
             });
         };
         let (greeting, replies) = read_replies(stdout);
-        let worker = Worker { child, stdin, replies, stderr: process::collect(stderr) };
-        match greeting.recv_timeout(timeout) {
-            Ok(Ok(version)) => Ok((worker, version)),
-            Ok(Err(reason)) => Err(EngineError::Unsupported { engine: tool.engine.to_string(), reason }),
-            Err(RecvTimeoutError::Timeout) => Err(process::timed_out(tool.engine, timeout)),
-            Err(RecvTimeoutError::Disconnected) => Err(EngineError::Crashed {
-                engine: tool.engine.to_string(),
-                status: "the worker process did not start".to_string(),
-                stderr: worker.stderr.tail(),
-            }),
-        }
+        Ok(Launched { worker: Worker { child, stdin, replies, stderr: process::collect(stderr) }, greeting })
     }
 
     fn render(&mut self, voice: &str, settings: Settings, text: &str, timeout: Duration) -> Result<Reply, Failure> {
