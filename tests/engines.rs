@@ -267,6 +267,7 @@ fn espeak_starts_the_workers_a_render_will_use_side_by_side() {
     // A pool keeps at most one idle worker per core.
     let expected = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
     let mut ready = espeak.idle_pids();
+    ready.sort();
     ready.dedup();
     assert_eq!(ready.len(), expected, "workers ready: {ready:?}");
     assert_speech(&espeak.synthesize("en-us", Prosody::default(), SENTENCE).expect("renders"), "espeak-ng worker");
