@@ -22,7 +22,7 @@ use crate::progress::{self, Display};
 use crate::script::{Kind, Line, Script};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -274,7 +274,7 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     for (j, job) in jobs.iter().enumerate() {
         by_line.entry(job.line).or_default().push(j);
     }
-    let repaired = std::sync::Mutex::new(HashSet::new());
+    let mended = std::sync::Mutex::new(HashMap::new());
     let draft = Assembly {
         script,
         by_line: &by_line,
@@ -285,7 +285,8 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
         cache: &cache,
         opts,
         rate,
-        repaired: &repaired,
+        versions: &versions,
+        mended: &mended,
         writing: None,
     };
     let outs = outputs(script, opts);
@@ -338,11 +339,15 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     report.chapters = slots.into_iter().flatten().collect();
     report.audio_s = report.chapters.iter().map(|c| c.duration_s).sum();
     report.failures = failures(&report.chapters);
-    // Entries spoken again count as synthesized (per entry), and not as cache hits (per job).
-    let repaired = repaired.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    report.synthesized += repaired.len();
-    let mended_jobs = synth.outcomes.iter().filter(|o| matches!(o, Outcome::Audio { key, .. } if repaired.contains(key))).count();
-    report.cache_hits -= mended_jobs.min(report.cache_hits);
+    // Entries spoken again count as synthesized (per entry), and not as cache hits (per job);
+    // lines of an entry spoken in the narrator's voice instead count as fallbacks (per job).
+    let mended = mended.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    report.synthesized += mended.values().filter(|m| !matches!(m, Mend::Failed)).count();
+    let mended_jobs = |wanted: fn(&Mend) -> bool| {
+        synth.outcomes.iter().filter(|o| matches!(o, Outcome::Audio { key, .. } if mended.get(key).is_some_and(wanted))).count()
+    };
+    report.cache_hits -= mended_jobs(|_| true).min(report.cache_hits);
+    report.fallbacks += mended_jobs(|m| matches!(m, Mend::Narrator(_)));
     report.wall_s = started.elapsed().as_secs_f64();
     if opts.selection == Selection::Chapters {
         write_manifest(&manifest_path, &report)?;
@@ -698,7 +703,10 @@ fn measure_voices(ctx: &Assembly, threads: usize) -> Result<Vec<f32>> {
     let measured = parallel::map(&parts, threads, || (), |part, ()| -> Result<VoiceLoudness> {
         let mut meter = VoiceLoudness::new();
         for &j in &part.jobs {
-            if let Some(pcm) = ctx.audio(j) {
+            // A line the narrator speaks instead tells nothing of this voice's loudness.
+            if let Some((voice, pcm)) = ctx.audio(j)
+                && voice == part.voice
+            {
                 meter.add(&pcm.trim_silence(audio::TRIM_THRESHOLD_DBFS, audio::TRIM_KEEP_MS))?;
             }
         }
@@ -750,6 +758,17 @@ pub fn slug(title: &str) -> String {
     if s.is_empty() { "chapter".to_string() } else { s }
 }
 
+/// What became of an entry found damaged when it was read.
+#[derive(Debug, Clone)]
+enum Mend {
+    /// Spoken again in its own voice.
+    Spoken,
+    /// Its voice failed; the narrator speaks it, under this key.
+    Narrator(CacheKey),
+    /// Neither could speak it.
+    Failed,
+}
+
 struct Assembly<'a> {
     script: &'a Script,
     /// The jobs of each line, in order.
@@ -762,8 +781,10 @@ struct Assembly<'a> {
     opts: &'a RenderOptions,
     /// The book's sample rate.
     rate: u32,
-    /// Lines spoken again because their entry was damaged.
-    repaired: &'a std::sync::Mutex<HashSet<CacheKey>>,
+    /// The engines' versions, for the narrator's keys of lines that fall back on the narrator.
+    versions: &'a HashMap<&'static str, String>,
+    /// What became of each entry found damaged as it was read.
+    mended: &'a std::sync::Mutex<HashMap<CacheKey, Mend>>,
     /// Counts the lines written, once chapters are being written.
     writing: Option<&'a progress::LineCounter>,
 }
@@ -847,22 +868,41 @@ impl Assembly<'_> {
         })
     }
 
-    /// Job `j`'s audio from the cache. An entry found damaged as it is read is spoken again, so
-    /// damage a crash left inside an entry costs a re-render, never a silent line. One thread
-    /// at a time mends entries (damage is rare), so each is spoken and counted once, however many
-    /// lines share it and however many threads find it damaged.
-    fn audio(&self, j: usize) -> Option<Pcm> {
+    /// Job `j`'s audio from the cache, with the voice that speaks it. An entry found damaged as
+    /// it is read is spoken again, so damage a crash left inside an entry costs a re-render,
+    /// never a silent line; if its voice now fails, the narrator speaks the line, as in
+    /// synthesis. One thread at a time mends entries (damage is rare), so each is mended and
+    /// counted once, however many lines share it and however many threads find it damaged.
+    fn audio(&self, j: usize) -> Option<(usize, Pcm)> {
         let Outcome::Audio { voice, key } = &self.outcomes[j] else { return None };
         if let Some(pcm) = self.cache.get(key) {
-            return Some(pcm);
+            return Some((*voice, pcm));
         }
-        let mut repaired = self.repaired.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !repaired.contains(key) {
-            speak(&self.voices[*voice], &self.jobs[j].spoken, key, self.cache).ok()?;
-            repaired.insert(key.clone());
+        let mut mended = self.mended.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mend = mended.entry(key.clone()).or_insert_with(|| self.mend(*voice, key, &self.jobs[j].spoken)).clone();
+        drop(mended);
+        match mend {
+            Mend::Spoken => self.cache.get(key).map(|pcm| (*voice, pcm)),
+            Mend::Narrator(narrator) => self.cache.get(&narrator).map(|pcm| (0, pcm)),
+            Mend::Failed => None,
         }
-        drop(repaired);
-        self.cache.get(key)
+    }
+
+    /// Speaks a line whose entry under `key` was found damaged: in its own voice, else in the
+    /// narrator's.
+    fn mend(&self, voice: usize, key: &CacheKey, spoken: &str) -> Mend {
+        if speak(&self.voices[voice], spoken, key, self.cache).is_ok() {
+            return Mend::Spoken;
+        }
+        if voice == 0 {
+            return Mend::Failed;
+        }
+        let narrator = key_for(&self.voices[0], self.versions, spoken);
+        if self.cache.contains(&narrator) || speak(&self.voices[0], spoken, &narrator, self.cache).is_ok() {
+            Mend::Narrator(narrator)
+        } else {
+            Mend::Failed
+        }
     }
 
     /// One piece of a line made ready to write (`Err` when it has no audio: a failed synthesis,
@@ -874,7 +914,7 @@ impl Assembly<'_> {
             Outcome::Audio { voice, .. } => *voice,
             Outcome::Failed(e) => return Ok((None, Err(e.clone()))),
         };
-        let Some(pcm) = self.audio(j) else {
+        let Some((voice, pcm)) = self.audio(j) else {
             return Ok((Some(voice), Err("its cached audio could not be read, nor spoken again".to_string())));
         };
         Ok((Some(voice), Ok(audio::finish_line(audio::prepare_line(pcm, resampler)?, self.gains[voice]))))

@@ -261,6 +261,40 @@ fn a_damaged_cache_entry_is_rendered_again() {
 }
 
 #[test]
+fn a_damaged_entry_whose_voice_now_fails_is_spoken_by_the_narrator() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = fake::script(DIALOGUE, &["Ann", "Bob"]);
+    let opts = fake::options(dir.path());
+    render::render(DIALOGUE, &script, &two_speakers(&Fake::new().arc(), "ann"), &opts).unwrap();
+    let marker = "spare is in the drawer";
+    let records = fake::manifest_lines(&fake::manifest(&opts.out_dir));
+    let victim = records.iter().find(|r| r["text"].as_str().unwrap().contains(marker)).unwrap();
+    let key = CacheKey::new(fake::NAME, "1.0", "bob", Prosody::default(), victim["text"].as_str().unwrap());
+    let entry: PathBuf = opts.cache_dir.join(&key.as_str()[..2]).join(key.as_str());
+    let mut bytes = std::fs::read(&entry).expect("Bob's entry is where the cache keeps it");
+    // Zeros of the right length (a power loss): only reading the samples finds the damage, so
+    // the line was taken as cached and assembly meets it.
+    bytes[20..].fill(0);
+    std::fs::write(&entry, &bytes).unwrap();
+    for chapter in fake::manifest(&opts.out_dir)["chapters"].as_array().unwrap() {
+        std::fs::remove_file(opts.out_dir.join(chapter["file"].as_str().unwrap())).unwrap();
+    }
+
+    // Bob's voice now crashes on that line: the narrator speaks it, as synthesis would have.
+    let engine = Fake::new().fail(Some("bob"), marker, fake::Fault::Crash).arc();
+    let again = render::render(DIALOGUE, &script, &two_speakers(&engine, "ann"), &opts).unwrap();
+    let after = fake::manifest_lines(&fake::manifest(&opts.out_dir));
+    let errors: Vec<&serde_json::Value> = after.iter().filter(|r| r.get("error").is_some()).collect();
+    assert!(errors.is_empty(), "the damaged line is silent: {errors:?}");
+    let line = after.iter().find(|r| r["text"].as_str().unwrap().contains(marker)).unwrap();
+    assert_eq!(line["voice"]["voice"], "n", "the narrator speaks it: {line}");
+    assert_eq!((again.fallbacks, again.synthesized), (1, 1), "one line, in the narrator's voice");
+    assert_eq!(again.cache_hits + 1, records.len(), "every other line comes from the cache");
+    assert_eq!(engine.calls("bob", marker), 2, "Bob's voice is tried twice, as in synthesis");
+    assert!(again.failures.is_empty());
+}
+
+#[test]
 fn real_voices_of_different_level_come_out_matched() {
     // flite's kal16 and slt differ by about 12 LU out of the box, and speech (unlike the fake's
     // tones) has pauses the loudness gate must see through.
