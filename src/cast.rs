@@ -5,9 +5,12 @@
 //! voices of the others. The narrator gets the most intelligible natural voice; the characters
 //! with the most lines get the next best, matched to their gender where known; once every voice
 //! is taken, the least used ones come back with a shifted pitch so no two characters sound alike.
+//! Voices made from one recorded person (flite's slt and festival's slt HTS voice) count as one
+//! speaker: a second voice of a speaker already heard is taken only when it is still clearly the
+//! best, and then with a shifted pitch too.
 
 use crate::attribute::Character;
-use crate::engine::{Engine, Gender, Prosody, VoiceInfo};
+use crate::engine::{Engine, Gender, Prosody, VoiceInfo, catalogue};
 use crate::render::{Casting, VoiceChoice};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -84,6 +87,8 @@ impl Cast {
 struct Candidate {
     engine: Arc<dyn Engine>,
     info: VoiceInfo,
+    /// Who a listener hears: the recorded person behind it, else the voice itself.
+    speaker: String,
     /// Position in the engines' own order, for deterministic ties.
     order: usize,
 }
@@ -106,7 +111,8 @@ fn candidates(engines: &[Arc<dyn Engine>]) -> Vec<Candidate> {
     for engine in engines {
         for info in engine.voices() {
             let order = all.len();
-            all.push(Candidate { engine: engine.clone(), info, order });
+            let speaker = catalogue::speaker(&info.engine, &info.id).unwrap_or_else(|| format!("{}:{}", info.engine, info.id));
+            all.push(Candidate { engine: engine.clone(), info, speaker, order });
         }
     }
     all.sort_by(|a, b| {
@@ -120,7 +126,8 @@ fn candidates(engines: &[Arc<dyn Engine>]) -> Vec<Candidate> {
 pub fn auto_cast(characters: &[Character], engines: &[Arc<dyn Engine>]) -> Option<Cast> {
     let pool = candidates(engines);
     let narrator = pool.first()?;
-    let mut uses: BTreeMap<usize, u32> = BTreeMap::new();
+    let mut uses = Uses::default();
+    *uses.speakers.entry(narrator.speaker.clone()).or_insert(0) += 1;
     let mut order: Vec<&Character> = characters.iter().collect();
     order.sort_by(|a, b| b.lines.cmp(&a.lines).then(b.words.cmp(&a.words)).then(a.name.cmp(&b.name)));
     let mut members = Vec::with_capacity(order.len());
@@ -133,17 +140,32 @@ pub fn auto_cast(characters: &[Character], engines: &[Arc<dyn Engine>]) -> Optio
     Some(Cast { narrator: narrator.choice(Prosody::default()), members })
 }
 
+/// How often each voice (by its index in the pool) and each speaker has been cast so far, the
+/// narrator included.
+#[derive(Default)]
+struct Uses {
+    voices: BTreeMap<usize, u32>,
+    speakers: BTreeMap<String, u32>,
+}
+
+/// What hearing a voice's speaker already costs a voice in [`pick`], against its intelligibility
+/// (0 to 1) plus its fit to the character's gender (0.35 for a match): enough to prefer another
+/// person of about the same quality, not enough to give a woman's lines to a man's voice.
+const SPEAKER_HEARD: f32 = 0.2;
+
 /// The best voice for a character of `gender`: unused ones first, then the least used with a
-/// pitch shift that keeps it distinct.
-fn pick(pool: &[Candidate], narrator: usize, gender: Gender, uses: &mut BTreeMap<usize, u32>) -> (usize, Prosody) {
+/// pitch shift that keeps it distinct. A voice whose speaker is already heard counts against it,
+/// and is shifted as a reused voice would be.
+fn pick(pool: &[Candidate], narrator: usize, gender: Gender, uses: &mut Uses) -> (usize, Prosody) {
     let fits = |c: &Candidate| match (gender, c.info.gender) {
         (Gender::Unknown, _) | (_, Gender::Unknown) => 0.1,
         (g, v) if g == v => 0.35,
         _ => 0.0,
     };
+    let heard = |c: &Candidate| uses.speakers.get(&c.speaker).copied().unwrap_or(0);
     let score = |(i, c): (usize, &Candidate)| {
-        let used = uses.get(&i).copied().unwrap_or(0) + u32::from(c.order == narrator);
-        (used, -(c.quality() + fits(c)), i)
+        let used = uses.voices.get(&i).copied().unwrap_or(0) + u32::from(c.order == narrator);
+        (used, -(c.quality() + fits(c) - SPEAKER_HEARD * heard(c) as f32), i)
     };
     let best = pool
         .iter()
@@ -151,9 +173,9 @@ fn pick(pool: &[Candidate], narrator: usize, gender: Gender, uses: &mut BTreeMap
         .map(score)
         .min_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal))
         .map_or(0, |s| s.2);
-    let times = uses.entry(best).or_insert(0);
-    let shift = u32::from(pool[best].order == narrator) + *times;
-    *times += 1;
+    let shift = heard(&pool[best]);
+    *uses.voices.entry(best).or_insert(0) += 1;
+    *uses.speakers.entry(pool[best].speaker.clone()).or_insert(0) += 1;
     (best, shifted(shift))
 }
 
@@ -195,6 +217,57 @@ mod tests {
         for (a, b) in cast.members.iter().zip(&again.members) {
             assert_eq!(a.voice.label(), b.voice.label());
         }
+    }
+
+    /// An engine that only lists voices.
+    struct Listed(&'static str, Vec<(&'static str, Gender, f32)>);
+
+    impl Engine for Listed {
+        fn name(&self) -> &'static str {
+            self.0
+        }
+        fn version(&self) -> String {
+            "1".into()
+        }
+        fn voices(&self) -> Vec<VoiceInfo> {
+            self.1
+                .iter()
+                .map(|&(id, gender, score)| VoiceInfo {
+                    engine: self.0.into(),
+                    id: id.into(),
+                    accent: "en-US".into(),
+                    gender,
+                    natural: true,
+                    intelligibility: Some(score),
+                })
+                .collect()
+        }
+        fn synthesize(&self, _: &str, _: Prosody, _: &str) -> Result<crate::audio::Pcm, crate::engine::EngineError> {
+            unreachable!("casting never speaks")
+        }
+    }
+
+    fn engines(festival: Vec<(&'static str, Gender, f32)>) -> Vec<Arc<dyn Engine>> {
+        let flite = vec![("rms", Gender::Male, 0.92), ("slt", Gender::Female, 0.76), ("kal16", Gender::Male, 0.79)];
+        vec![Arc::new(Listed("festival", festival)), Arc::new(Listed("flite", flite))]
+    }
+
+    #[test]
+    fn one_recorded_speaker_in_two_engines_is_not_two_people() {
+        let women = [character("Mara", Gender::Female, 20), character("Ruth", Gender::Female, 10)];
+        // The only other woman's voice is the same person as flite's slt: she speaks for Ruth
+        // (a man's voice would not do), pitched apart from Mara.
+        let cast = auto_cast(&women, &engines(vec![("cmu_us_slt_arctic_hts", Gender::Female, 0.75)])).unwrap();
+        let (mara, ruth) = (&cast.members[0].voice, &cast.members[1].voice);
+        assert_eq!((mara.voice.as_str(), mara.prosody), ("slt", Prosody::default()));
+        assert_eq!(ruth.voice, "cmu_us_slt_arctic_hts");
+        assert!(ruth.prosody.pitch != 1.0, "Ruth sounds like Mara: {:?}", ruth.prosody);
+
+        // Another woman of about the same quality is preferred to the same one again.
+        let festival = vec![("cmu_us_slt_arctic_hts", Gender::Female, 0.75), ("cmu_us_clb_arctic_hts", Gender::Female, 0.70)];
+        let cast = auto_cast(&women, &engines(festival)).unwrap();
+        assert_eq!(cast.members[1].voice.voice, "cmu_us_clb_arctic_hts");
+        assert_eq!(cast.members[1].voice.prosody, Prosody::default());
     }
 
     #[test]

@@ -61,6 +61,32 @@ pub fn intelligibility(engine: &str, voice: &str) -> Option<f32> {
     MEASURED.iter().find(|m| m.0 == engine && m.1 == voice).map(|m| m.2)
 }
 
+/// The recorded person behind a voice, where several voices share one: flite's slt and
+/// festival's cmu_us_slt_arctic_hts are both "slt" (CMU ARCTIC's SLT), flite's kal16, festival's
+/// kal_diphone and the embedded kal16 are all "kal". Voices of one speaker sound like one person,
+/// however they are synthesized. An embedded preset's own pitch and rate make it a speaker of its
+/// own ("kal-low"). `None` for voices that are their own speaker: espeak-ng's formant voices,
+/// and the system voices of say and SAPI, each a different person.
+pub fn speaker(engine: &str, id: &str) -> Option<String> {
+    if !matches!(engine, "flite" | "festival" | "embedded") {
+        return None;
+    }
+    let (base, preset) = match id.split_once('-') {
+        Some((base, preset)) if engine == "embedded" => (base, Some(preset)),
+        _ => (id, None),
+    };
+    let base = base.to_ascii_lowercase();
+    let base = ["cmu_us_", "nitech_us_", "cstr_us_"].iter().find_map(|p| base.strip_prefix(p)).unwrap_or(&base);
+    let name: String = base.chars().take_while(char::is_ascii_alphabetic).collect();
+    if name.is_empty() {
+        return None;
+    }
+    Some(match preset {
+        Some(preset) => format!("{name}-{preset}"),
+        None => name,
+    })
+}
+
 /// Measured voices first, most intelligible first; the rest keep their order after them.
 pub fn best_first(mut voices: Vec<VoiceInfo>) -> Vec<VoiceInfo> {
     // A stable sort keeps the engine's own order among equals and among the unmeasured.
@@ -92,6 +118,20 @@ mod tests {
         let sorted = best_first(vec![voice("a", None), voice("b", Some(0.5)), voice("c", None), voice("d", Some(0.9))]);
         let ids: Vec<&str> = sorted.iter().map(|v| v.id.as_str()).collect();
         assert_eq!(ids, ["d", "b", "a", "c"]);
+    }
+
+    #[test]
+    fn voices_of_one_recorded_speaker_share_it() {
+        for (engine, id) in [("flite", "slt"), ("festival", "cmu_us_slt_arctic_hts"), ("festival", "nitech_us_slt_arctic_hts")] {
+            assert_eq!(speaker(engine, id).as_deref(), Some("slt"), "{engine} {id}");
+        }
+        for (engine, id) in [("flite", "kal16"), ("flite", "kal"), ("festival", "kal_diphone"), ("embedded", "kal16")] {
+            assert_eq!(speaker(engine, id).as_deref(), Some("kal"), "{engine} {id}");
+        }
+        assert_eq!(speaker("embedded", "kal16-low").as_deref(), Some("kal-low"));
+        assert_eq!(speaker("festival", "ked_diphone").as_deref(), Some("ked"));
+        assert_eq!(speaker("espeak-ng", "en-us+f3"), None);
+        assert_eq!(speaker("say", "Samantha"), None);
     }
 
     #[test]
