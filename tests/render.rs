@@ -28,6 +28,18 @@ fn render(story: &str, engine: &str, extra: &[&str], dir: &Path) -> PathBuf {
     out
 }
 
+/// Renders as [`render`] does, but not quietly; returns what the render printed (its summary).
+fn render_summary(story: &str, engine: &str, dir: &Path) -> String {
+    let assert = audiobook()
+        .args(["render", story, "--engine", engine, "--output"])
+        .arg(dir.join("out"))
+        .arg("--cache")
+        .arg(dir.join("cache"))
+        .assert()
+        .success();
+    String::from_utf8_lossy(&assert.get_output().stderr).to_string()
+}
+
 fn manifest(out: &Path) -> Value {
     let text = std::fs::read_to_string(out.join("manifest.json")).expect("manifest.json");
     serde_json::from_str(&text).expect("valid JSON")
@@ -127,14 +139,7 @@ fn a_second_render_comes_from_the_cache_and_is_identical() {
     let story = "stories/the-night-ferry.txt";
     let first = render(story, "embedded", &[], dir.path());
     let bytes = std::fs::read(first.join("01-chapter-1.wav")).unwrap();
-    let assert = audiobook()
-        .args(["render", story, "--engine", "embedded", "--output"])
-        .arg(&first)
-        .arg("--cache")
-        .arg(dir.path().join("cache"))
-        .assert()
-        .success();
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = render_summary(story, "embedded", dir.path());
     assert!(stderr.contains(" 0 line(s) synthesized"), "{stderr}");
     assert!(stderr.contains("1 unchanged chapter(s) kept"), "{stderr}");
     assert_eq!(bytes, std::fs::read(first.join("01-chapter-1.wav")).unwrap());
@@ -167,14 +172,7 @@ fn espeak_ngs_voice_listing_is_kept_in_the_cache_and_used() {
     // so every line is synthesized again.
     entry["value"]["version"] = "0-saved".into();
     std::fs::write(&saved, entry.to_string()).unwrap();
-    let assert = audiobook()
-        .args(["render", story, "--engine", "espeak-ng", "--output"])
-        .arg(dir.path().join("out"))
-        .arg("--cache")
-        .arg(dir.path().join("cache"))
-        .assert()
-        .success();
-    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    let stderr = render_summary(story, "espeak-ng", dir.path());
     assert!(stderr.contains(" 0 from cache"), "{stderr}");
 }
 
