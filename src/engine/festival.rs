@@ -118,6 +118,12 @@ impl super::Engine for Festival {
         self.voices.get_or_init(|| catalogue::best_first(installed_voices(&self.voices_dir))).clone()
     }
 
+    fn prepare(&self, threads: usize) {
+        // Its processes start as lines need them (a start costs ~250 ms, in the background of
+        // the first line); what matters is that none is stopped between lines.
+        self.idle.keep_at_least(threads);
+    }
+
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {
         // The id is pasted into Scheme as a function name, so only a discovered one will do.
         super::known_voice(NAME, &self.voices(), voice)?;

@@ -342,6 +342,7 @@ impl Pool {
         let others: Vec<_> = launched.collect();
         let (worker, version) = first.ready(tool, timeout)?;
         let pool = Pool { program: program.to_path_buf(), tool, timeout, idle: Idle::new() };
+        pool.idle.keep_at_least(workers);
         pool.idle.give_back(worker);
         for other in others.into_iter().flatten() {
             // One that fails now is started again when a line needs it, and reports then.
