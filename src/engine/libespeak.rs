@@ -202,7 +202,10 @@ pub fn files() -> Result<Option<(PathBuf, PathBuf)>, String> {
 /// The file the dynamic loader mapped for the library, from this process's memory map.
 fn loaded_library_file() -> Option<PathBuf> {
     let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
-    maps.lines().filter_map(|line| line.split_whitespace().nth(5)).find_map(|path| {
+    // Each line ends with the mapped file's absolute path, which may hold spaces; a file replaced
+    // since it was mapped ends in " (deleted)" and is not the one a listing should follow.
+    let paths = maps.lines().filter_map(|line| line.find('/').map(|at| &line[at..]));
+    paths.filter(|path| !path.ends_with(" (deleted)")).find_map(|path| {
         let name = path.rsplit('/').next()?;
         LIBRARY_NAMES.iter().any(|n| name.starts_with(n)).then(|| PathBuf::from(path))
     })
