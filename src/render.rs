@@ -317,8 +317,12 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
             if done.lock().map_err(|_| poisoned())?.0[n].is_some() {
                 continue;
             }
-            let chapter =
-                ChapterRecord { fingerprint: fingerprint.clone(), ..ctx.chapter(n + 1, title, path, lines, per_chapter)? };
+            let mut chapter = ctx.chapter(n + 1, title, path, lines, per_chapter)?;
+            // A chapter with a line its own voice could not mend is written again next time,
+            // when that voice may work: the fingerprint, made before, cannot tell.
+            if !ctx.lost_a_voice(lines) {
+                chapter.fingerprint = fingerprint.clone();
+            }
             let mut guard = done.lock().map_err(|_| poisoned())?;
             let (slots, report) = &mut *guard;
             slots[n] = Some(chapter);
@@ -889,20 +893,33 @@ impl Assembly<'_> {
     }
 
     /// Speaks a line whose entry under `key` was found damaged: in its own voice, else in the
-    /// narrator's.
+    /// narrator's. An entry its own voice cannot mend is removed, so the next render speaks the
+    /// line again rather than take it as cached.
     fn mend(&self, voice: usize, key: &CacheKey, spoken: &str) -> Mend {
         if speak(&self.voices[voice], spoken, key, self.cache).is_ok() {
             return Mend::Spoken;
         }
+        self.cache.remove(key);
         if voice == 0 {
             return Mend::Failed;
         }
         let narrator = key_for(&self.voices[0], self.versions, spoken);
-        if self.cache.contains(&narrator) || speak(&self.voices[0], spoken, &narrator, self.cache).is_ok() {
+        // Read, not only looked up: the narrator's entry may be damaged too.
+        if self.cache.get(&narrator).is_some() || speak(&self.voices[0], spoken, &narrator, self.cache).is_ok() {
             Mend::Narrator(narrator)
         } else {
             Mend::Failed
         }
+    }
+
+    /// Whether a line among `lines` has an entry that its own voice could not mend.
+    fn lost_a_voice(&self, lines: &[usize]) -> bool {
+        let mended = self.mended.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let lost = |j: &usize| match &self.outcomes[*j] {
+            Outcome::Audio { key, .. } => mended.get(key).is_some_and(|m| !matches!(m, Mend::Spoken)),
+            Outcome::Failed(_) => false,
+        };
+        lines.iter().filter_map(|i| self.by_line.get(i)).flatten().any(lost)
     }
 
     /// One piece of a line made ready to write (`Err` when it has no audio: a failed synthesis,

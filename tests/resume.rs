@@ -292,6 +292,16 @@ fn a_damaged_entry_whose_voice_now_fails_is_spoken_by_the_narrator() {
     assert_eq!(again.cache_hits + 1, records.len(), "every other line comes from the cache");
     assert_eq!(engine.calls("bob", marker), 2, "Bob's voice is tried twice, as in synthesis");
     assert!(again.failures.is_empty());
+    assert!(!entry.exists(), "the damaged entry is gone, so the next render speaks the line again");
+
+    // Once Bob's voice works again, his line is his again: its chapter is not kept as it was.
+    let healed = render::render(DIALOGUE, &script, &two_speakers(&Fake::new().arc(), "ann"), &opts).unwrap();
+    let line = fake::manifest_lines(&fake::manifest(&opts.out_dir))
+        .into_iter()
+        .find(|r| r["text"].as_str().unwrap().contains(marker))
+        .unwrap();
+    assert_eq!(line["voice"]["voice"], "bob", "{line}");
+    assert_eq!((healed.synthesized, healed.fallbacks), (1, 0));
 }
 
 #[test]

@@ -108,6 +108,12 @@ impl Cache {
         decode(&std::fs::read(self.path(key)).ok()?)
     }
 
+    /// Removes the entry under `key`, if there is one (a damaged one, so the next render speaks
+    /// the line again instead of taking it as cached).
+    pub fn remove(&self, key: &CacheKey) {
+        let _ = std::fs::remove_file(self.path(key));
+    }
+
     /// Whether an entry of the right shape is stored under `key`: its header is whole and its
     /// length is the one the header gives. Only the header is read; the samples are checked by
     /// [`Cache::get`], when they are needed.
