@@ -264,8 +264,8 @@ fn espeak_starts_the_workers_a_render_will_use_side_by_side() {
     let espeak = engine::espeak::Espeak::new(config).expect("espeak-ng");
     assert!(espeak.idle_pids().is_empty(), "nothing starts before it is needed");
     espeak.prepare(2);
-    // A pool keeps at most one idle worker per core.
-    let expected = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
+    // Kept idle even on a machine with fewer cores: a render with two jobs has two lines out at once.
+    let expected = 2;
     let mut ready = espeak.idle_pids();
     ready.sort();
     ready.dedup();

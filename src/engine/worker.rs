@@ -19,7 +19,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The hidden command line that starts a worker.
 pub const COMMAND: &str = "__engine-worker";
@@ -331,26 +331,33 @@ pub struct Pool {
 }
 
 impl Pool {
-    /// Starts `workers` (at least one) workers of `tool.engine` from `program` side by side, the
-    /// first to check that the engine's library works here; returns the pool, holding those that
-    /// started, and the library's version.
+    /// Starts `workers` (at least one) workers of `tool.engine` from `program` side by side;
+    /// returns the pool, holding those that started, and the library's version, or why none
+    /// could start (the engine's library does not work here).
     pub fn start(program: &Path, tool: Tool<'static>, timeout: Duration, workers: usize) -> Result<(Pool, String), EngineError> {
         // All are launched before any is waited for: each spends its start-up loading the
-        // library, and they load it at the same time.
-        let mut launched = (0..workers.max(1)).map(|_| Worker::launch(program, tool));
-        let first = launched.next().expect("at least one worker")?;
-        let others: Vec<_> = launched.collect();
-        let (worker, version) = first.ready(tool, timeout)?;
+        // library, and they load it at the same time, so they share one deadline too.
+        let launched: Vec<_> = (0..workers.max(1)).map(|_| Worker::launch(program, tool)).collect();
+        let deadline = Instant::now() + timeout;
         let pool = Pool { program: program.to_path_buf(), tool, timeout, idle: Idle::new() };
         pool.idle.keep_at_least(workers);
-        pool.idle.give_back(worker);
-        for other in others.into_iter().flatten() {
-            // One that fails now is started again when a line needs it, and reports then.
-            if let Ok((worker, _)) = other.ready(tool, timeout) {
-                pool.idle.give_back(worker);
+        let (mut version, mut first_error) = (None, None);
+        for worker in launched {
+            match worker.and_then(|w| w.ready(tool, deadline.saturating_duration_since(Instant::now()))) {
+                Ok((worker, said)) => {
+                    version.get_or_insert(said);
+                    pool.idle.give_back(worker);
+                }
+                // One that fails now is started again when a line needs it, and reports then.
+                Err(e) => {
+                    first_error.get_or_insert(e);
+                }
             }
         }
-        Ok((pool, version))
+        match (version, first_error) {
+            (Some(version), _) => Ok((pool, version)),
+            (None, error) => Err(error.expect("every worker started or failed")),
+        }
     }
 
     /// Process ids of the idle workers; lets tests see how many are ready.
