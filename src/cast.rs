@@ -148,9 +148,11 @@ struct Uses {
     speakers: BTreeMap<String, u32>,
 }
 
-/// What hearing a voice's speaker already costs a voice in [`pick`], against its intelligibility
-/// (0 to 1) plus its fit to the character's gender (0.35 for a match): enough to prefer another
-/// person of about the same quality, not enough to give a woman's lines to a man's voice.
+/// What hearing a voice's speaker already costs a voice in [`pick`], however often it was heard,
+/// against its intelligibility (0 to 1) plus its fit to the character's gender (0.35 for a
+/// match): another person of the same gender wins when no more than 0.2 less intelligible, and
+/// a voice of the other gender when more than 0.15 more intelligible (0.35 for a speaker not yet
+/// heard).
 const SPEAKER_HEARD: f32 = 0.2;
 
 /// The best voice for a character of `gender`: unused ones first, then the least used with a
@@ -165,7 +167,7 @@ fn pick(pool: &[Candidate], narrator: usize, gender: Gender, uses: &mut Uses) ->
     let heard = |c: &Candidate| uses.speakers.get(&c.speaker).copied().unwrap_or(0);
     let score = |(i, c): (usize, &Candidate)| {
         let used = uses.voices.get(&i).copied().unwrap_or(0) + u32::from(c.order == narrator);
-        (used, -(c.quality() + fits(c) - SPEAKER_HEARD * heard(c) as f32), i)
+        (used, -(c.quality() + fits(c) - SPEAKER_HEARD * heard(c).min(1) as f32), i)
     };
     let best = pool
         .iter()

@@ -77,7 +77,10 @@ pub fn speaker(engine: &str, id: &str) -> Option<String> {
     };
     let base = base.to_ascii_lowercase();
     let base = ["cmu_us_", "nitech_us_", "cstr_us_"].iter().find_map(|p| base.strip_prefix(p)).unwrap_or(&base);
-    let name: String = base.chars().take_while(char::is_ascii_alphabetic).collect();
+    // The speaker's code comes first ("slt_arctic_hts", "kal_diphone", "us1_mbrola"); a few
+    // voices add their sample rate to it.
+    let code = base.split('_').next().unwrap_or_default();
+    let name = SAME_SPEAKER.iter().find(|(voice, _)| *voice == code).map_or(code, |(_, speaker)| speaker).to_string();
     if name.is_empty() {
         return None;
     }
@@ -86,6 +89,9 @@ pub fn speaker(engine: &str, id: &str) -> Option<String> {
         None => name,
     })
 }
+
+/// Voice codes that name a speaker known under a shorter one: kal16 is CMU's kal at 16 kHz.
+const SAME_SPEAKER: &[(&str, &str)] = &[("kal16", "kal")];
 
 /// Measured voices first, most intelligible first; the rest keep their order after them.
 pub fn best_first(mut voices: Vec<VoiceInfo>) -> Vec<VoiceInfo> {
@@ -130,6 +136,9 @@ mod tests {
         }
         assert_eq!(speaker("embedded", "kal16-low").as_deref(), Some("kal-low"));
         assert_eq!(speaker("festival", "ked_diphone").as_deref(), Some("ked"));
+        // Festival's MBROLA voices are three different people.
+        let mbrola: Vec<_> = ["us1_mbrola", "us2_mbrola", "us3_mbrola"].iter().map(|v| speaker("festival", v)).collect();
+        assert_eq!(mbrola, [Some("us1".into()), Some("us2".into()), Some("us3".into())]);
         assert_eq!(speaker("espeak-ng", "en-us+f3"), None);
         assert_eq!(speaker("say", "Samantha"), None);
     }
