@@ -149,17 +149,23 @@ impl Espeak {
         if let Some(listing) = file.as_deref().and_then(saved::load) {
             return Some(listing);
         }
+        // What the listing comes from, stamped before it is made (this loads the library).
+        let sources = file.as_ref().and_then(|_| libespeak::files().ok().flatten()).map(|(library, data)| {
+            // espeak-ng takes its data from ESPEAK_DATA_PATH, else ~/espeak-ng-data, else its own.
+            let home = std::env::var_os("HOME").map(|home| PathBuf::from(home).join("espeak-ng-data"));
+            saved::Sources {
+                files: [library, PathBuf::from("/etc/ld.so.cache")].into_iter().chain(home).collect(),
+                trees: vec![data.join("voices"), data.join("lang")],
+                env: ["LD_LIBRARY_PATH", "ESPEAK_DATA_PATH", "HOME"].map(String::from).to_vec(),
+            }
+            .stamped()
+        });
         let listing = Listing {
             english: libespeak::list_voices("en").ok()?,
             variants: libespeak::list_voices("variant").ok()?,
             version: libespeak::version().ok()?,
         };
-        if let (Some(file), Ok(Some((library, data)))) = (file, libespeak::files()) {
-            let sources = saved::Sources {
-                files: vec![library, PathBuf::from("/etc/ld.so.cache")],
-                trees: vec![data.join("voices"), data.join("lang")],
-                env: vec!["LD_LIBRARY_PATH".to_string(), "ESPEAK_DATA_PATH".to_string()],
-            };
+        if let (Some(file), Some(sources)) = (file, sources) {
             saved::store(&file, sources, &listing);
         }
         Some(listing)

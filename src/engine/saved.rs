@@ -27,7 +27,20 @@ pub struct Sources {
     pub env: Vec<String>,
 }
 
+/// Sources with their stamp, taken before what is learned from them: a change while it is being
+/// learned then shows as a stale entry next time.
+pub struct Stamped {
+    sources: Sources,
+    stamp: String,
+}
+
 impl Sources {
+    /// The sources with a stamp of them as they are now.
+    pub fn stamped(self) -> Stamped {
+        let stamp = self.stamp();
+        Stamped { sources: self, stamp }
+    }
+
     /// A stamp of the sources as they are now: equal stamps mean none of them changed.
     pub fn stamp(&self) -> String {
         let mut hasher = Sha256::new();
@@ -101,9 +114,8 @@ pub fn load<T: DeserializeOwned>(file: &Path) -> Option<T> {
 
 /// Saves `value`, learned from `sources`, in `file`; atomically, so a reader racing this sees
 /// the old entry or the new one. Best effort: a render goes on without it.
-pub fn store<T: Serialize>(file: &Path, sources: Sources, value: &T) {
+pub fn store<T: Serialize>(file: &Path, Stamped { sources, stamp }: Stamped, value: &T) {
     let Some(dir) = file.parent() else { return };
-    let stamp = sources.stamp();
     let Ok(json) = serde_json::to_vec(&Entry { sources, stamp, value }) else { return };
     // A name no other writer, thread or process, uses at the same time.
     static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -136,25 +148,25 @@ mod tests {
         let value = vec!["en".to_string(), "f1".to_string()];
 
         assert_eq!(load::<Vec<String>>(&file), None, "nothing saved yet");
-        store(&file, sources(dir.path()), &value);
+        store(&file, sources(dir.path()).stamped(), &value);
         assert_eq!(load::<Vec<String>>(&file), Some(value.clone()));
 
         // A file added deep in a tree.
         std::fs::write(dir.path().join("voices/!v/f2"), "name f2").unwrap();
         assert_eq!(load::<Vec<String>>(&file), None, "a new voice file");
-        store(&file, sources(dir.path()), &value);
+        store(&file, sources(dir.path()).stamped(), &value);
         assert_eq!(load::<Vec<String>>(&file), Some(value.clone()));
 
         // A file rewritten in place with another length.
         std::fs::write(dir.path().join("voices/!v/f1"), "name f1\ngender female").unwrap();
         assert_eq!(load::<Vec<String>>(&file), None, "an edited voice file");
-        store(&file, sources(dir.path()), &value);
+        store(&file, sources(dir.path()).stamped(), &value);
 
         // A library replaced, as a package manager does: a new file renamed over the old.
         std::fs::write(dir.path().join("new.so"), "two").unwrap();
         std::fs::rename(dir.path().join("new.so"), dir.path().join("lib.so")).unwrap();
         assert_eq!(load::<Vec<String>>(&file), None, "a replaced library");
-        store(&file, sources(dir.path()), &value);
+        store(&file, sources(dir.path()).stamped(), &value);
 
         std::fs::remove_file(dir.path().join("lib.so")).unwrap();
         assert_eq!(load::<Vec<String>>(&file), None, "a removed library");
@@ -166,7 +178,7 @@ mod tests {
         let file = dir.path().join("listing.json");
         std::fs::write(&file, b"{\"sources\": ").unwrap();
         assert_eq!(load::<Vec<String>>(&file), None);
-        store(&file, sources(dir.path()), &42u32);
+        store(&file, sources(dir.path()).stamped(), &42u32);
         assert_eq!(load::<u32>(&file), Some(42));
         assert_eq!(load::<Vec<String>>(&file), None, "saved as another type");
     }
