@@ -6,6 +6,9 @@
 #   SKIP_NOVEL=1 scripts/bench-render.sh    # the short story only (seconds, not minutes)
 #   PROFILE=1 scripts/bench-render.sh       # also `perf record` one uncached run of the story
 #   REPEAT=5 scripts/bench-render.sh        # CPU measured 5 times, not 3 (the best of them counts)
+#   WARM=1 scripts/bench-render.sh          # also first renders whose cache already holds the
+#                                           # engine's saved voice listing, as after any earlier
+#                                           # render with that cache (no line cached)
 #
 # For each text it reports:
 #   speed-up   wall time of --jobs 1 over --jobs 2, each with a fresh cache   (target >= 1.8 on 2 cores)
@@ -155,6 +158,20 @@ for text in "${texts[@]}"; do
         read -r w u s mc < <(render "$text" 2 "$work/out2-1" "$work/cache2-1")
         wc=$(least "$w" "$wc") cpuc=$(least "$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')" "$cpuc")
     done
+    # First renders again, into line caches that hold only the engine's saved voice listing.
+    ww1="" ww2="" wcpu1="" wcpu2=""
+    if [[ -n ${WARM:-} ]]; then
+        for ((r = 1; r <= repeat; r++)); do
+            for jobs in 1 2; do
+                # A fresh output folder too: an earlier render's chapters would be kept as they are.
+                rm -rf "$work/warm" "$work/wout" && mkdir -p "$work/warm"
+                [[ -d $work/cache2-1/engines ]] && cp -r "$work/cache2-1/engines" "$work/warm/"
+                read -r w u s _ < <(render "$text" "$jobs" "$work/wout" "$work/warm")
+                c=$(awk -v u="$u" -v s="$s" 'BEGIN { print u + s }')
+                if ((jobs == 1)); then ww1=$(least "$w" "$ww1") wcpu1=$(least "$c" "$wcpu1"); else ww2=$(least "$w" "$ww2") wcpu2=$(least "$c" "$wcpu2"); fi
+            done
+        done
+    fi
     echo "  (load average after: $(load))"
     speedup=$(ratio "$w1" "$w2")
     cpu_ratio=$(ratio "$cpu1" "$cpue")
@@ -174,6 +191,10 @@ for text in "${texts[@]}"; do
     printf '  cpu / engine per voice, jobs 2 %6s  (target <= 1.25)  %s\n' "$cpu_ratio_voices2" "$(verdict "$cpu_ratio_voices2" '<=' 1.25)"
     printf '  peak RSS, --jobs 2             %6s MB (target <= 200) %s\n' "$rss_mb" "$(verdict "$rss_mb" '<=' 200)"
     printf '  cached / first render          %6s  (target < 0.05)   %s\n' "$cached" "$(verdict "$cached" '<' 0.05)"
+    if [[ -n ${WARM:-} ]]; then
+        printf '  with the voice listing saved: --jobs 1 %.3f s, --jobs 2 %.3f s wall (speed-up %s); cpu / engine alone %s / %s\n' \
+            "$ww1" "$ww2" "$(ratio "$ww1" "$ww2")" "$(ratio "$wcpu1" "$cpue")" "$(ratio "$wcpu2" "$cpue")"
+    fi
 done
 
 if [[ -n ${PROFILE:-} ]] && command -v perf >/dev/null; then
