@@ -17,10 +17,8 @@ fn largest_input() -> (String, String) {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .collect();
     }
-    let largest = candidates
-        .into_iter()
-        .max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0))
-        .expect("an input");
+    let largest =
+        candidates.into_iter().max_by_key(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0)).expect("an input");
     let text = std::fs::read_to_string(&largest).expect("readable UTF-8");
     (largest.display().to_string(), text)
 }

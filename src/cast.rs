@@ -111,12 +111,16 @@ fn candidates(engines: &[Arc<dyn Engine>]) -> Vec<Candidate> {
     for engine in engines {
         for info in engine.voices() {
             let order = all.len();
-            let speaker = catalogue::speaker(&info.engine, &info.id).unwrap_or_else(|| format!("{}:{}", info.engine, info.id));
+            let speaker =
+                catalogue::speaker(&info.engine, &info.id).unwrap_or_else(|| format!("{}:{}", info.engine, info.id));
             all.push(Candidate { engine: engine.clone(), info, speaker, order });
         }
     }
     all.sort_by(|a, b| {
-        (b.info.natural, b.quality()).partial_cmp(&(a.info.natural, a.quality())).unwrap_or(std::cmp::Ordering::Equal).then(a.order.cmp(&b.order))
+        (b.info.natural, b.quality())
+            .partial_cmp(&(a.info.natural, a.quality()))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.order.cmp(&b.order))
     });
     all
 }
@@ -203,8 +207,7 @@ mod tests {
     #[test]
     fn everyone_gets_a_distinct_voice_and_the_cast_is_stable() {
         let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(Embedded::new())];
-        let chars: Vec<Character> =
-            (0..12).map(|i| character(&format!("C{i}"), Gender::Unknown, 100 - i)).collect();
+        let chars: Vec<Character> = (0..12).map(|i| character(&format!("C{i}"), Gender::Unknown, 100 - i)).collect();
         let cast = auto_cast(&chars, &engines).unwrap();
         let mut labels: Vec<String> = cast.members.iter().map(|m| m.voice.label()).collect();
         labels.push(cast.narrator.label());
@@ -266,7 +269,8 @@ mod tests {
         assert!(ruth.prosody.pitch != 1.0, "Ruth sounds like Mara: {:?}", ruth.prosody);
 
         // Another woman of about the same quality is preferred to the same one again.
-        let festival = vec![("cmu_us_slt_arctic_hts", Gender::Female, 0.75), ("cmu_us_clb_arctic_hts", Gender::Female, 0.70)];
+        let festival =
+            vec![("cmu_us_slt_arctic_hts", Gender::Female, 0.75), ("cmu_us_clb_arctic_hts", Gender::Female, 0.70)];
         let cast = auto_cast(&women, &engines(festival)).unwrap();
         assert_eq!(cast.members[1].voice.voice, "cmu_us_clb_arctic_hts");
         assert_eq!(cast.members[1].voice.prosody, Prosody::default());

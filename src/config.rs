@@ -194,7 +194,12 @@ impl Loaded {
 
     /// Applies renames and merges to the characters and the script's speakers, then the line
     /// corrections.
-    pub fn apply_to_script(&self, text: &str, script: &mut Script, characters: &mut Vec<Character>) -> Result<(), ConfigError> {
+    pub fn apply_to_script(
+        &self,
+        text: &str,
+        script: &mut Script,
+        characters: &mut Vec<Character>,
+    ) -> Result<(), ConfigError> {
         for (from, to) in &self.file.renames {
             if !characters.iter().any(|c| &c.name == from || c.aliases.contains(from)) {
                 return Err(self.invalid(format!("renames.{from}"), not_a_character(from, characters)));
@@ -216,11 +221,16 @@ impl Loaded {
     fn correction_line(&self, text: &str, script: &Script, c: &Correction, key: &str) -> Result<usize, ConfigError> {
         let found = match (&c.line, &c.quote) {
             (Some(n), _) => n.checked_sub(1).filter(|&i| script.lines.get(i).is_some_and(|l| l.kind == Kind::Dialogue)),
-            (None, Some(q)) => script.lines.iter().position(|l| l.kind == Kind::Dialogue && text[l.span.range()].contains(q.as_str())),
+            (None, Some(q)) => {
+                script.lines.iter().position(|l| l.kind == Kind::Dialogue && text[l.span.range()].contains(q.as_str()))
+            }
             (None, None) => return Err(self.invalid(key.to_string(), "give `line = N` or `quote = \"...\"`".into())),
         };
         found.ok_or_else(|| {
-            let what = c.line.map_or_else(|| format!("no dialogue line contains {:?}", c.quote.as_deref().unwrap_or("")), |n| format!("line {n} is not a dialogue line (see `audiobook script`)"));
+            let what = c.line.map_or_else(
+                || format!("no dialogue line contains {:?}", c.quote.as_deref().unwrap_or("")),
+                |n| format!("line {n} is not a dialogue line (see `audiobook script`)"),
+            );
             self.invalid(key.to_string(), what)
         })
     }
@@ -255,7 +265,10 @@ impl Loaded {
                 .map_err(|e| self.invalid(format!("{key}.engine"), e.to_string()))?,
         };
         if !engine.voices().iter().any(|v| v.id == entry.voice) {
-            let message = format!("{} has no voice {:?}; `audiobook voices --engine {}` lists them", entry.engine, entry.voice, entry.engine);
+            let message = format!(
+                "{} has no voice {:?}; `audiobook voices --engine {}` lists them",
+                entry.engine, entry.voice, entry.engine
+            );
             return Err(self.invalid(format!("{key}.voice"), message));
         }
         let prosody = Prosody { rate: entry.rate, pitch: entry.pitch, volume: entry.volume };
@@ -332,7 +345,13 @@ fn recount(text: &str, script: &Script, characters: &mut Vec<Character>) {
                 c.lines += 1;
                 c.words += words;
             }
-            None => characters.push(Character { name: who.clone(), aliases: vec![], gender: Default::default(), lines: 1, words }),
+            None => characters.push(Character {
+                name: who.clone(),
+                aliases: vec![],
+                gender: Default::default(),
+                lines: 1,
+                words,
+            }),
         }
     }
 }
@@ -343,8 +362,10 @@ pub fn write_cast(dir: &Path, story: &str, cast: &Cast) -> Result<PathBuf, Confi
     let path = story_file(dir, story);
     let mut file = read(&path)?.unwrap_or_default();
     file.narrator = Some(VoiceSpec::from(&cast.narrator).into());
-    file.characters = cast.members.iter().map(|m| (m.character.name.clone(), VoiceSpec::from(&m.voice).into())).collect();
-    let body = toml::to_string_pretty(&file).map_err(|e| ConfigError::Write { path: path.clone(), source: std::io::Error::other(e) })?;
+    file.characters =
+        cast.members.iter().map(|m| (m.character.name.clone(), VoiceSpec::from(&m.voice).into())).collect();
+    let body = toml::to_string_pretty(&file)
+        .map_err(|e| ConfigError::Write { path: path.clone(), source: std::io::Error::other(e) })?;
     let header = format!(
         "# Voices for {story}: written by `audiobook cast --write`, yours to edit.\n# Keys: narrator, characters.NAME (engine, voice, rate, pitch, volume), renames,\n# [[corrections]] (line or quote, speaker), pronunciations, notes.skip, pauses.\n\n"
     );
@@ -389,7 +410,8 @@ mod tests {
         let (mut script, _) = crate::segment::segment_str(text);
         script.lines[0].speaker = Some("Lizzy".into());
         script.lines[2].speaker = Some("Eliza".into());
-        let ch = |n: &str| Character { name: n.into(), aliases: vec![], gender: Default::default(), lines: 1, words: 1 };
+        let ch =
+            |n: &str| Character { name: n.into(), aliases: vec![], gender: Default::default(), lines: 1, words: 1 };
         let mut chars = vec![ch("Lizzy"), ch("Eliza")];
         let loaded = Loaded { file: parse(Path::new("v"), "[renames]\nLizzy = \"Eliza\"\n").unwrap(), paths: vec![] };
         loaded.apply_to_script(text, &mut script, &mut chars).unwrap();

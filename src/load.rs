@@ -46,17 +46,12 @@ pub fn decode(bytes: &[u8]) -> Result<Text, DecodeError> {
         Ok(s) => (s.to_owned(), Encoding::Utf8, Vec::new()),
         Err(e) => {
             let (s, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-            let warning = format!(
-                "not valid UTF-8 (first bad byte at offset {}); read as Windows-1252",
-                e.valid_up_to()
-            );
+            let warning =
+                format!("not valid UTF-8 (first bad byte at offset {}); read as Windows-1252", e.valid_up_to());
             (s.into_owned(), Encoding::Windows1252, vec![warning])
         }
     };
-    let control = text
-        .chars()
-        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c'))
-        .count();
+    let control = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')).count();
     let total = text.chars().count().max(1);
     if control * 10 > total {
         return Err(DecodeError::Control(control * 100 / total));

@@ -319,14 +319,24 @@ fn cast_command(story: &Story, format: CastFormat, write: bool, voices: &Path, a
 }
 
 fn write_cast_table(out: &mut impl Write, story: &Story, cast: &Cast) -> std::io::Result<()> {
-    let total_words: usize = story.script.lines.iter().map(|l| story.text[l.span.range()].split_whitespace().count()).sum();
+    let total_words: usize =
+        story.script.lines.iter().map(|l| story.text[l.span.range()].split_whitespace().count()).sum();
     writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>6}  voice", "character", "gender", "lines", "words", "share")?;
     writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>6}  {}", "(narrator)", "", "", "", "", cast.narrator.label())?;
     for m in &cast.members {
         let c = &m.character;
         let share = 100.0 * c.words as f64 / total_words.max(1) as f64;
         let gender = format!("{:?}", c.gender).to_lowercase();
-        writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>5.1}%  {}", c.name, gender, c.lines, c.words, share, m.voice.label())?;
+        writeln!(
+            out,
+            "{:<24} {:<8} {:>6} {:>7} {:>5.1}%  {}",
+            c.name,
+            gender,
+            c.lines,
+            c.words,
+            share,
+            m.voice.label()
+        )?;
     }
     Ok(())
 }
@@ -378,13 +388,21 @@ fn finish(report: &RenderReport, opts: &RenderOptions, quiet: bool) -> Result<Ex
             "wrote {} file(s) to {}{}: {:.1} min of audio in {:.1} s ({:.0}x real time); {} line(s) synthesized, {} from cache{}",
             report.chapters.len() - report.chapters_kept,
             opts.out_dir.display(),
-            if report.chapters_kept > 0 { format!(" ({} unchanged chapter(s) kept)", report.chapters_kept) } else { String::new() },
+            if report.chapters_kept > 0 {
+                format!(" ({} unchanged chapter(s) kept)", report.chapters_kept)
+            } else {
+                String::new()
+            },
             report.audio_s / 60.0,
             report.wall_s,
             rtf,
             report.synthesized,
             report.cache_hits,
-            if report.fallbacks > 0 { format!(", {} in the narrator's voice after their own failed", report.fallbacks) } else { String::new() },
+            if report.fallbacks > 0 {
+                format!(", {} in the narrator's voice after their own failed", report.fallbacks)
+            } else {
+                String::new()
+            },
         );
     }
     if report.failures.is_empty() {
@@ -423,7 +441,9 @@ fn pick_lines(story: &Story, pick: &Pick) -> Result<Vec<usize>> {
         if chapter == 0 || chapter > story.script.chapters.len() {
             bail!("the story has chapters 1 to {}; there is no chapter {chapter}", story.script.chapters.len());
         }
-        (0..lines.len()).filter(|&i| lines[i].chapter == chapter && pick.scene.is_none_or(|s| lines[i].scene == s)).collect()
+        (0..lines.len())
+            .filter(|&i| lines[i].chapter == chapter && pick.scene.is_none_or(|s| lines[i].scene == s))
+            .collect()
     };
     if chosen.is_empty() {
         bail!("nothing to preview: the selection holds no lines");
@@ -465,7 +485,8 @@ fn speak_command(story: &Story, pick: &Pick) -> Result<ExitCode> {
         .into_iter()
         .filter_map(|i| {
             let line = &story.script.lines[i];
-            let text = plan::pronounce(&plan::spoken_text(&story.text[line.span.range()]), story.config.pronunciations());
+            let text =
+                plan::pronounce(&plan::spoken_text(&story.text[line.span.range()]), story.config.pronunciations());
             plan::is_speakable(&text).then(|| audiobook::speak::Utterance { speaker: line.speaker.clone(), text })
         })
         .collect();
@@ -475,7 +496,9 @@ fn speak_command(story: &Story, pick: &Pick) -> Result<ExitCode> {
 
 #[cfg(not(feature = "speak"))]
 fn speak_command(_story: &Story, _pick: &Pick) -> Result<ExitCode> {
-    bail!("this build has no live speech; rebuild with `cargo build --release --features speak` (on Linux it needs the packages libspeechd-dev and clang), or use --play")
+    bail!(
+        "this build has no live speech; rebuild with `cargo build --release --features speak` (on Linux it needs the packages libspeechd-dev and clang), or use --play"
+    )
 }
 
 /// Plays a WAV with the first player found.
@@ -530,7 +553,11 @@ fn write_samples(engines: &[Arc<dyn Engine>], text: &str) -> Result<()> {
             }
         }
     }
-    eprintln!("samples written to {}{}", dir.display(), if failed > 0 { format!(" ({failed} failed)") } else { String::new() });
+    eprintln!(
+        "samples written to {}{}",
+        dir.display(),
+        if failed > 0 { format!(" ({failed} failed)") } else { String::new() }
+    );
     Ok(())
 }
 

@@ -155,13 +155,18 @@ mod tests {
     fn map_keeps_the_order_of_the_items() {
         let items: Vec<u64> = (0..200).collect();
         for threads in [1, 2, 7] {
-            let out = map(&items, threads, || 0u64, |&x, calls| {
-                *calls += 1;
-                if x % 17 == 0 {
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-                x * x
-            });
+            let out = map(
+                &items,
+                threads,
+                || 0u64,
+                |&x, calls| {
+                    *calls += 1;
+                    if x % 17 == 0 {
+                        std::thread::sleep(Duration::from_millis(1));
+                    }
+                    x * x
+                },
+            );
             assert_eq!(out, items.iter().map(|x| x * x).collect::<Vec<_>>(), "{threads} threads");
         }
     }
@@ -197,7 +202,11 @@ mod tests {
             assert_eq!(result, Ok(()));
             assert_eq!(seen, items, "{threads} threads");
             let limit = if threads == 1 { 0 } else { 6usize.max(threads) - 1 };
-            assert!(most_ahead.load(Ordering::SeqCst) <= limit, "{threads} threads ran {} ahead", most_ahead.load(Ordering::SeqCst));
+            assert!(
+                most_ahead.load(Ordering::SeqCst) <= limit,
+                "{threads} threads ran {} ahead",
+                most_ahead.load(Ordering::SeqCst)
+            );
         }
     }
 
@@ -205,10 +214,17 @@ mod tests {
     fn a_failing_consumer_stops_the_work() {
         let items: Vec<usize> = (0..10_000).collect();
         let made = AtomicUsize::new(0);
-        let result = for_each_in_order(&items, 3, 8, || (), |&n, ()| {
-            made.fetch_add(1, Ordering::SeqCst);
-            n
-        }, |&n, _| if n == 20 { Err(format!("item {n} failed")) } else { Ok(()) });
+        let result = for_each_in_order(
+            &items,
+            3,
+            8,
+            || (),
+            |&n, ()| {
+                made.fetch_add(1, Ordering::SeqCst);
+                n
+            },
+            |&n, _| if n == 20 { Err(format!("item {n} failed")) } else { Ok(()) },
+        );
         assert_eq!(result, Err("item 20 failed".to_string()));
         assert!(made.load(Ordering::SeqCst) < 40, "{} items were made", made.load(Ordering::SeqCst));
     }
@@ -228,17 +244,24 @@ mod tests {
             let items: Vec<usize> = (0..100).collect();
             let seen = Mutex::new(Vec::new());
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                for_each_in_order(&items, 2, 4, || (), |&n, ()| {
-                    if n == 30 {
-                        // Let the items after it be made first.
-                        std::thread::sleep(Duration::from_millis(20));
-                        panic!("item 30 cannot be made");
-                    }
-                    n
-                }, |&n, _| {
-                    lock(&seen).push(n);
-                    Ok::<(), ()>(())
-                })
+                for_each_in_order(
+                    &items,
+                    2,
+                    4,
+                    || (),
+                    |&n, ()| {
+                        if n == 30 {
+                            // Let the items after it be made first.
+                            std::thread::sleep(Duration::from_millis(20));
+                            panic!("item 30 cannot be made");
+                        }
+                        n
+                    },
+                    |&n, _| {
+                        lock(&seen).push(n);
+                        Ok::<(), ()>(())
+                    },
+                )
             }));
             assert!(outcome.is_err(), "the panic reaches the caller");
             seen.into_inner().unwrap()
@@ -251,10 +274,17 @@ mod tests {
         ends(|| {
             let items: Vec<usize> = (0..1_000).collect();
             let outcome = std::panic::catch_unwind(|| {
-                for_each_in_order(&items, 3, 4, || (), |&n, ()| n, |&n, _| {
-                    assert_ne!(n, 10, "item 10 cannot be consumed");
-                    Ok::<(), ()>(())
-                })
+                for_each_in_order(
+                    &items,
+                    3,
+                    4,
+                    || (),
+                    |&n, ()| n,
+                    |&n, _| {
+                        assert_ne!(n, 10, "item 10 cannot be consumed");
+                        Ok::<(), ()>(())
+                    },
+                )
             });
             assert!(outcome.is_err());
         });

@@ -81,7 +81,17 @@ pub fn spoken_text(source: &str) -> String {
 fn tidy(s: &str) -> String {
     let words: Vec<&str> = s.split_whitespace().collect();
     let mut out = words.join(" ");
-    for (from, to) in [(" ,", ","), (",,", ","), (", .", "."), (",.", "."), (", !", "!"), (", ?", "?"), (",!", "!"), (",?", "?"), ("\" ,", "\",")] {
+    for (from, to) in [
+        (" ,", ","),
+        (",,", ","),
+        (", .", "."),
+        (",.", "."),
+        (", !", "!"),
+        (", ?", "?"),
+        (",!", "!"),
+        (",?", "?"),
+        ("\" ,", "\","),
+    ] {
         while out.contains(from) {
             out = out.replace(from, to);
         }
@@ -92,7 +102,8 @@ fn tidy(s: &str) -> String {
 /// `í` typed for an apostrophe by a Windows-1252/Mac Roman mix-up: `canít`, `Iím`, `youíll`,
 /// `itís`; never in a name such as `Anaís`.
 fn is_contraction_apostrophe(chars: &[char], i: usize) -> bool {
-    let word: String = chars[..i].iter().rev().take_while(|c| c.is_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
+    let word: String =
+        chars[..i].iter().rev().take_while(|c| c.is_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
     let rest: String = chars[i + 1..].iter().take_while(|c| c.is_alphabetic()).collect();
     let word = word.to_lowercase();
     match rest.to_lowercase().as_str() {
@@ -101,8 +112,22 @@ fn is_contraction_apostrophe(chars: &[char], i: usize) -> bool {
         "ll" | "re" | "ve" | "d" => word.chars().all(|c| c.is_ascii_alphabetic()) && !word.is_empty(),
         "s" => matches!(
             word.as_str(),
-            "it" | "he" | "she" | "that" | "what" | "there" | "here" | "who" | "where" | "how" | "let"
-                | "everyone" | "nobody" | "someone" | "everything" | "nothing" | "something"
+            "it" | "he"
+                | "she"
+                | "that"
+                | "what"
+                | "there"
+                | "here"
+                | "who"
+                | "where"
+                | "how"
+                | "let"
+                | "everyone"
+                | "nobody"
+                | "someone"
+                | "everything"
+                | "nothing"
+                | "something"
         ),
         _ => false,
     }
@@ -212,9 +237,9 @@ fn fit(sentence: &str, max: usize) -> Vec<String> {
         return vec![sentence.to_string()];
     }
     let clauses = split_keeping(sentence, &[',', ':', '\u{2014}']);
-    let words = clauses.into_iter().flat_map(|c| {
-        if c.chars().count() <= max { vec![c] } else { c.split(' ').map(str::to_string).collect() }
-    });
+    let words = clauses
+        .into_iter()
+        .flat_map(|c| if c.chars().count() <= max { vec![c] } else { c.split(' ').map(str::to_string).collect() });
     pack(words, max)
 }
 

@@ -18,11 +18,9 @@ pub fn bar(display: Display, len: u64, message: &'static str) -> ProgressBar {
     if display == Display::Hidden || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let style = ProgressStyle::with_template(
-        "{msg:>10} [{bar:32}] {pos}/{len} lines, {prefix} audio, ETA {eta}",
-    )
-    .map(|s| s.progress_chars("=> "))
-    .unwrap_or_else(|_| ProgressStyle::default_bar());
+    let style = ProgressStyle::with_template("{msg:>10} [{bar:32}] {pos}/{len} lines, {prefix} audio, ETA {eta}")
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
     // Built whole before its first draw.
     ProgressBar::new(len).with_style(style).with_prefix(minutes(0)).with_message(message)
 }

@@ -292,14 +292,12 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     let outs = outputs(script, opts);
     let prints: Vec<String> = outs.iter().map(|(t, p, l)| draft.fingerprint(t, p, l, &voice_ids)).collect();
     // Loudness is measured only when some chapter must be written again.
-    let gains = if prints.iter().all(|f| previous.contains_key(f)) {
-        Vec::new()
-    } else {
-        measure_voices(&draft, opts.jobs)?
-    };
+    let gains =
+        if prints.iter().all(|f| previous.contains_key(f)) { Vec::new() } else { measure_voices(&draft, opts.jobs)? };
     let slots: Vec<Option<ChapterRecord>> = prints.iter().map(|f| previous.get(f).cloned()).collect();
     let to_write = outs.iter().zip(&slots).filter(|(_, kept)| kept.is_none());
-    let lines_to_write = to_write.map(|((_, _, lines), _)| lines.iter().filter(|i| by_line.contains_key(i)).count()).sum::<usize>();
+    let lines_to_write =
+        to_write.map(|((_, _, lines), _)| lines.iter().filter(|i| by_line.contains_key(i)).count()).sum::<usize>();
     let writing = progress::LineCounter::new(progress::bar(opts.display, lines_to_write as u64, "writing"));
     let ctx = Assembly { gains: &gains, writing: Some(&writing), ..draft };
     report.chapters_kept = slots.iter().flatten().count();
@@ -348,7 +346,11 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     let mended = mended.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     report.synthesized += mended.values().filter(|m| !matches!(m, Mend::Failed)).count();
     let mended_jobs = |wanted: fn(&Mend) -> bool| {
-        synth.outcomes.iter().filter(|o| matches!(o, Outcome::Audio { key, .. } if mended.get(key).is_some_and(wanted))).count()
+        synth
+            .outcomes
+            .iter()
+            .filter(|o| matches!(o, Outcome::Audio { key, .. } if mended.get(key).is_some_and(wanted)))
+            .count()
     };
     report.cache_hits -= mended_jobs(|_| true).min(report.cache_hits);
     report.fallbacks += mended_jobs(|m| matches!(m, Mend::Narrator(_)));
@@ -394,7 +396,13 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// The lines to voice, each with its voice (an index into `voices`, which this extends).
-fn plan_jobs(text: &str, script: &Script, casting: &Casting, opts: &RenderOptions, voices: &mut Vec<VoiceChoice>) -> Vec<Job> {
+fn plan_jobs(
+    text: &str,
+    script: &Script,
+    casting: &Casting,
+    opts: &RenderOptions,
+    voices: &mut Vec<VoiceChoice>,
+) -> Vec<Job> {
     let mut index: HashMap<String, usize> = HashMap::from([(voices[0].label(), 0)]);
     let wanted: Vec<usize> = match &opts.selection {
         Selection::Chapters => (0..script.lines.len()).collect(),
@@ -544,7 +552,9 @@ fn run_tasks(tasks: Vec<Task>, cache: &Cache, jobs: usize, bar: &progress::LineC
             let name = task.voice.engine.name();
             let limit = task.voice.engine.max_parallel().unwrap_or(jobs).clamp(1, jobs);
             let engine_slot = engine_slots.entry(name).or_insert_with(|| Arc::new(Semaphore::new(limit))).clone();
-            let (Ok(slot), Ok(engine_permit)) = (slots.clone().acquire_owned().await, engine_slot.acquire_owned().await) else {
+            let (Ok(slot), Ok(engine_permit)) =
+                (slots.clone().acquire_owned().await, engine_slot.acquire_owned().await)
+            else {
                 break;
             };
             let cache = cache.clone();
@@ -637,7 +647,11 @@ fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> st
                 let seconds = pcm.samples.len() as f64 / f64::from(pcm.sample_rate.max(1));
                 return cache.put(key, &pcm).map(|()| seconds).map_err(|e| e.to_string());
             }
-            Err(e @ (EngineError::NotInstalled { .. } | EngineError::UnknownVoice { .. } | EngineError::Unsupported { .. })) => {
+            Err(
+                e @ (EngineError::NotInstalled { .. }
+                | EngineError::UnknownVoice { .. }
+                | EngineError::Unsupported { .. }),
+            ) => {
                 return Err(e.to_string());
             }
             Err(e) => last = e.to_string(),
@@ -667,10 +681,12 @@ struct LoudnessPart {
 /// else [`DEFAULT_SAMPLE_RATE`]. Decided by what is in the cache, so a resumed render decides
 /// alike.
 fn book_rate(outcomes: &[Outcome], cache: &Cache) -> u32 {
-    let audio = || outcomes.iter().filter_map(|o| match o {
-        Outcome::Audio { voice, key } => Some((*voice, key)),
-        Outcome::Failed(_) => None,
-    });
+    let audio = || {
+        outcomes.iter().filter_map(|o| match o {
+            Outcome::Audio { voice, key } => Some((*voice, key)),
+            Outcome::Failed(_) => None,
+        })
+    };
     let narrator = audio().find(|(voice, _)| *voice == 0).or_else(|| audio().next());
     match narrator.and_then(|(_, key)| cache.rate(key)) {
         Some(rate) if rate % 11_025 == 0 => RATE_FOR_11K_NARRATORS,
@@ -704,18 +720,23 @@ fn measure_voices(ctx: &Assembly, threads: usize) -> Result<Vec<f32>> {
         parts[part].chars += chars;
         sampled[*voice] += chars;
     }
-    let measured = parallel::map(&parts, threads, || (), |part, ()| -> Result<VoiceLoudness> {
-        let mut meter = VoiceLoudness::new();
-        for &j in &part.jobs {
-            // A line the narrator speaks instead tells nothing of this voice's loudness.
-            if let Some((voice, pcm)) = ctx.audio(j)
-                && voice == part.voice
-            {
-                meter.add(&pcm.trim_silence(audio::TRIM_THRESHOLD_DBFS, audio::TRIM_KEEP_MS))?;
+    let measured = parallel::map(
+        &parts,
+        threads,
+        || (),
+        |part, ()| -> Result<VoiceLoudness> {
+            let mut meter = VoiceLoudness::new();
+            for &j in &part.jobs {
+                // A line the narrator speaks instead tells nothing of this voice's loudness.
+                if let Some((voice, pcm)) = ctx.audio(j)
+                    && voice == part.voice
+                {
+                    meter.add(&pcm.trim_silence(audio::TRIM_THRESHOLD_DBFS, audio::TRIM_KEEP_MS))?;
+                }
             }
-        }
-        Ok(meter)
-    });
+            Ok(meter)
+        },
+    );
     let mut per_voice: Vec<Vec<VoiceLoudness>> = voices.iter().map(|_| Vec::new()).collect();
     for (part, meter) in parts.iter().zip(measured) {
         per_voice[part.voice].push(meter?);
@@ -798,7 +819,13 @@ impl Assembly<'_> {
     fn fingerprint(&self, title: &str, path: &Path, lines: &[usize], voice_ids: &[String]) -> String {
         let mut h = Sha256::new();
         let o = self.opts;
-        h.update(format!("{ASSEMBLY_VERSION}|{}|{}|{:?}|{title}|{}|", env!("CARGO_PKG_VERSION"), self.rate, o.pauses, path.display()));
+        h.update(format!(
+            "{ASSEMBLY_VERSION}|{}|{}|{:?}|{title}|{}|",
+            env!("CARGO_PKG_VERSION"),
+            self.rate,
+            o.pauses,
+            path.display()
+        ));
         for &i in lines {
             let Some(pieces) = self.by_line.get(&i) else { continue };
             let l = &self.script.lines[i];
@@ -806,7 +833,9 @@ impl Assembly<'_> {
             for &j in pieces {
                 h.update(format!("{}|", self.jobs[j].spoken));
                 match &self.outcomes[j] {
-                    Outcome::Audio { voice, key } => h.update(format!("{}|{}|{}", key.as_str(), self.voices[*voice].label(), voice_ids[*voice])),
+                    Outcome::Audio { voice, key } => {
+                        h.update(format!("{}|{}|{}", key.as_str(), self.voices[*voice].label(), voice_ids[*voice]))
+                    }
                     Outcome::Failed(e) => h.update(format!("failed|{e}")),
                 }
             }
@@ -815,7 +844,14 @@ impl Assembly<'_> {
     }
 
     /// Streams one file: each voiced line of `lines` with the pause before it.
-    fn chapter(&self, index: usize, title: &str, path: &Path, lines: &[usize], threads: usize) -> Result<ChapterRecord> {
+    fn chapter(
+        &self,
+        index: usize,
+        title: &str,
+        path: &Path,
+        lines: &[usize],
+        threads: usize,
+    ) -> Result<ChapterRecord> {
         let rate = self.rate;
         let mut writer = ChapterWriter::create(path, rate)?;
         let mut records = Vec::new();
@@ -830,33 +866,40 @@ impl Assembly<'_> {
         // long its lines (a letter read as one line runs to minutes).
         let mut open: Option<OpenLine> = None;
         let prepare = |&(k, n): &(usize, usize), resampler: &mut Resampler| self.piece(voiced[k].1[n], resampler);
-        parallel::for_each_in_order(&pieces, threads, PIECES_PER_THREAD * threads, || Resampler::new(rate), prepare, |&(k, n), piece| {
-            let (i, line_pieces) = voiced[k];
-            if n == 0 {
-                let line = &self.script.lines[i];
-                writer.write(&Pcm::silence(self.opts.pauses.before(prev, line), rate))?;
-                prev = Some(line);
-                let voice = self.jobs[line_pieces[0]].voice;
-                open = Some(OpenLine { i, start: writer.position(), voice, error: None });
-            } else {
-                writer.write(&Pcm::silence(PIECE_GAP_MS, rate))?;
-            }
-            let line = open.as_mut().expect("a line's first piece opens it");
-            let (voice, audio) = piece?;
-            line.voice = voice.unwrap_or(line.voice);
-            match audio {
-                Ok(pcm) => writer.write(&pcm).map(drop)?,
-                Err(e) => line.error = line.error.take().or(Some(e)),
-            }
-            if n + 1 == line_pieces.len() {
-                let line = open.take().expect("the line is open");
-                if let Some(writing) = self.writing {
-                    writing.line((writer.position() - line.start) as f64 / f64::from(rate));
+        parallel::for_each_in_order(
+            &pieces,
+            threads,
+            PIECES_PER_THREAD * threads,
+            || Resampler::new(rate),
+            prepare,
+            |&(k, n), piece| {
+                let (i, line_pieces) = voiced[k];
+                if n == 0 {
+                    let line = &self.script.lines[i];
+                    writer.write(&Pcm::silence(self.opts.pauses.before(prev, line), rate))?;
+                    prev = Some(line);
+                    let voice = self.jobs[line_pieces[0]].voice;
+                    open = Some(OpenLine { i, start: writer.position(), voice, error: None });
+                } else {
+                    writer.write(&Pcm::silence(PIECE_GAP_MS, rate))?;
                 }
-                records.push(self.record(line, line_pieces, writer.position()));
-            }
-            Ok::<(), Error>(())
-        })?;
+                let line = open.as_mut().expect("a line's first piece opens it");
+                let (voice, audio) = piece?;
+                line.voice = voice.unwrap_or(line.voice);
+                match audio {
+                    Ok(pcm) => writer.write(&pcm).map(drop)?,
+                    Err(e) => line.error = line.error.take().or(Some(e)),
+                }
+                if n + 1 == line_pieces.len() {
+                    let line = open.take().expect("the line is open");
+                    if let Some(writing) = self.writing {
+                        writing.line((writer.position() - line.start) as f64 / f64::from(rate));
+                    }
+                    records.push(self.record(line, line_pieces, writer.position()));
+                }
+                Ok::<(), Error>(())
+            },
+        )?;
         writer.write(&Pcm::silence(self.opts.pauses.chapter_edge_ms, rate))?;
         widen_into_pauses(&mut records, writer.position_s(), f64::from(LINE_MARGIN_MS) / 1000.0);
         let parts = writer.finish()?;

@@ -92,7 +92,8 @@ fn check_captions(out: &Path, extension: &str, separator: char) {
         let text = std::fs::read_to_string(out.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"));
         let cues = parse_cues(&text, separator);
         let duration_ms = (chapter["duration_s"].as_f64().expect("duration") * 1000.0).round() as u64;
-        let lines: Vec<&Value> = chapter["lines"].as_array().expect("lines").iter().filter(|l| l["error"].is_null()).collect();
+        let lines: Vec<&Value> =
+            chapter["lines"].as_array().expect("lines").iter().filter(|l| l["error"].is_null()).collect();
         assert_eq!(cues.len(), lines.len(), "{file}: one cue per voiced line");
         let mut last_end = 0;
         for (cue, line) in cues.iter().zip(lines) {
@@ -165,7 +166,12 @@ fn m4b_chapters_match_the_manifest() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
     copy_render(&rendered(), &out);
-    audiobook().arg("export").arg(&out).args(["--m4b", "--title", "The Apprentice", "--author", "A. Writer"]).assert().success();
+    audiobook()
+        .arg("export")
+        .arg(&out)
+        .args(["--m4b", "--title", "The Apprentice", "--author", "A. Writer"])
+        .assert()
+        .success();
     let book: PathBuf = out.join("the-clockmakers-apprentice.m4b");
     let probe = std::process::Command::new("ffprobe")
         .args(["-v", "error", "-show_chapters", "-show_format", "-of", "json"])

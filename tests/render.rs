@@ -106,7 +106,8 @@ fn renders_with_espeak_ng() {
 #[test]
 fn renders_with_the_embedded_voice_and_no_system_engine() {
     let dir = tempfile::tempdir().unwrap();
-    for (story, headings) in [("stories/the-clockmakers-apprentice.txt", 2), ("stories/the-lighthouse-keepers.txt", 0)] {
+    for (story, headings) in [("stories/the-clockmakers-apprentice.txt", 2), ("stories/the-lighthouse-keepers.txt", 0)]
+    {
         // The embedded voice renders at 16 kHz: the book is at 24 kHz unless told otherwise.
         let out = render(story, "embedded", &[], &dir.path().join(headings.to_string()));
         check_render(story, &out, headings, 24_000);
@@ -199,11 +200,23 @@ fn bad_input_gets_a_clear_error() {
     fails_with(&["render", &p("empty.txt"), "--output", &out], "is empty");
     fails_with(&["script", &p("blank.txt")], "is empty");
     fails_with(&["render", &p("binary.txt"), "--output", &out], "binary");
-    fails_with(&["render", "stories/the-night-ferry.txt", "--engine", "nope", "--output", &out], "unknown engine `nope`");
+    fails_with(
+        &["render", "stories/the-night-ferry.txt", "--engine", "nope", "--output", &out],
+        "unknown engine `nope`",
+    );
     std::fs::write(d.join("file"), "not a folder").unwrap();
     let unwritable = format!("{}/sub", p("file"));
     fails_with(
-        &["render", "stories/the-night-ferry.txt", "--engine", "embedded", "--output", &unwritable, "--cache", &p("cache")],
+        &[
+            "render",
+            "stories/the-night-ferry.txt",
+            "--engine",
+            "embedded",
+            "--output",
+            &unwritable,
+            "--cache",
+            &p("cache"),
+        ],
         "cannot",
     );
 }

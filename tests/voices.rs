@@ -25,7 +25,11 @@ fn voice_of(v: &Value) -> String {
 }
 
 fn espeak() -> bool {
-    common::need(audiobook::engine::by_name("espeak-ng", &Default::default()).is_ok(), "espeak-ng", "AUDIOBOOK_REQUIRE_ENGINES")
+    common::need(
+        audiobook::engine::by_name("espeak-ng", &Default::default()).is_ok(),
+        "espeak-ng",
+        "AUDIOBOOK_REQUIRE_ENGINES",
+    )
 }
 
 #[test]
@@ -77,7 +81,9 @@ fn written_cast_round_trips_with_edits() {
     let voice_end = voice_at + written[voice_at..].find('"').unwrap();
     let mut edited = written.clone();
     edited.replace_range(voice_at..voice_end, "kal16-deep");
-    edited += &format!("\n[renames]\nRuth = \"Ruth Carver\"\nTom = \"Mara\"\n\n[[corrections]]\nline = {mara_line}\nspeaker = \"Ruth Carver\"\n");
+    edited += &format!(
+        "\n[renames]\nRuth = \"Ruth Carver\"\nTom = \"Mara\"\n\n[[corrections]]\nline = {mara_line}\nspeaker = \"Ruth Carver\"\n"
+    );
     std::fs::write(&file, &edited).unwrap();
 
     let lines = jsonl(voices);
@@ -114,8 +120,14 @@ fn broken(source: &str, needles: &[&str]) {
 fn broken_voices_files_are_located_and_explained() {
     broken("[narrator]\nengine = \"embedded\"\nvoice = \n", &[".toml:3:"]);
     broken("[narrator]\nengine = \"nope\"\nvoice = \"x\"\n", &["narrator.engine", "unknown engine", "embedded"]);
-    broken("[narrator]\nengine = \"embedded\"\nvoice = \"nobody\"\n", &["narrator.voice", "audiobook voices --engine embedded"]);
-    broken("[characters.Zed]\nengine = \"embedded\"\nvoice = \"kal16\"\n", &["characters.Zed", "not a character", "Mara"]);
+    broken(
+        "[narrator]\nengine = \"embedded\"\nvoice = \"nobody\"\n",
+        &["narrator.voice", "audiobook voices --engine embedded"],
+    );
+    broken(
+        "[characters.Zed]\nengine = \"embedded\"\nvoice = \"kal16\"\n",
+        &["characters.Zed", "not a character", "Mara"],
+    );
     broken("[renames]\nZed = \"Mara\"\n", &["renames.Zed", "not a character"]);
     broken("[[corrections]]\nline = 1\nspeaker = \"Tom\"\n", &["corrections[0]", "not a dialogue line"]);
     broken("[narator]\nengine = \"embedded\"\n", &["narator"]);

@@ -237,7 +237,10 @@ impl Cast {
         if p.title.is_some() {
             // "Mrs. X" is usually someone else than any "Jane X": a mother, a wife.
             if p.title.as_deref() == Some("mrs") {
-                let wives = self.ids_where(|q| q.title.as_deref() == Some("mrs") && (q.last.as_ref() == Some(word) || q.first.as_ref() == Some(word)));
+                let wives = self.ids_where(|q| {
+                    q.title.as_deref() == Some("mrs")
+                        && (q.last.as_ref() == Some(word) || q.first.as_ref() == Some(word))
+                });
                 return if wives.len() == 1 { wives.first().copied() } else { None };
             }
             // "Lady Catherine", "Miss Elizabeth" take a first name; "Colonel Fitzwilliam" a surname.
@@ -303,8 +306,27 @@ impl Cast {
     }
 }
 
-fn new_person(name: String, title: Option<String>, first: Option<String>, last: Option<String>, gender: Gender) -> Person {
-    Person { name, aliases: Vec::new(), gender, title, first, last, mentions: 0, person: false, votes_male: 0, votes_female: 0, epithet: false, forms: Vec::new() }
+fn new_person(
+    name: String,
+    title: Option<String>,
+    first: Option<String>,
+    last: Option<String>,
+    gender: Gender,
+) -> Person {
+    Person {
+        name,
+        aliases: Vec::new(),
+        gender,
+        title,
+        first,
+        last,
+        mentions: 0,
+        person: false,
+        votes_male: 0,
+        votes_female: 0,
+        epithet: false,
+        forms: Vec::new(),
+    }
 }
 
 fn compatible(person: Gender, title: Option<Gender>) -> bool {
@@ -352,16 +374,18 @@ fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>
         match phrase_at(toks, i, text) {
             Some((p, used)) => {
                 let key = phrase_key(&p);
-                out.entry(key).and_modify(|q| {
-                    q.count += 1;
-                    // Prefer a form as written in running text to a heading's capitals.
-                    if q.display.chars().all(|c| !c.is_lowercase()) {
-                        q.display = p.display.clone();
-                    }
-                    q.tagged |= p.tagged;
-                    q.vocative |= p.vocative;
-                    q.placed += p.placed;
-                }).or_insert(p);
+                out.entry(key)
+                    .and_modify(|q| {
+                        q.count += 1;
+                        // Prefer a form as written in running text to a heading's capitals.
+                        if q.display.chars().all(|c| !c.is_lowercase()) {
+                            q.display = p.display.clone();
+                        }
+                        q.tagged |= p.tagged;
+                        q.vocative |= p.vocative;
+                        q.placed += p.placed;
+                    })
+                    .or_insert(p);
                 i += used;
             }
             None => i += 1,
@@ -402,12 +426,17 @@ fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
     let end = toks.get(j - 1).map_or(t.end, |l| l.end);
     let display = text.get(t.start..end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
     let descriptive = after_the && title.is_none();
-    let verb = |k: Option<usize>| k.and_then(|k| toks.get(k)).is_some_and(|v| !v.cap && lexicon::is_speech_verb(&v.lower));
+    let verb =
+        |k: Option<usize>| k.and_then(|k| toks.get(k)).is_some_and(|v| !v.cap && lexicon::is_speech_verb(&v.lower));
     let vocative = (i == 0 || toks.get(i - 1).is_some_and(|p| p.punct == ','))
         && toks.get(j).is_none_or(|n| matches!(n.punct, ',' | '!' | '?' | '.'));
     let vocative = vocative && title.is_none();
     let tagged = verb(i.checked_sub(1)) || verb(Some(j));
-    let prep = |k: Option<usize>| k.and_then(|k| toks.get(k)).is_some_and(|t| matches!(t.lower.as_str(), "in" | "into" | "near" | "across" | "through" | "inside" | "outside" | "round"));
+    let prep = |k: Option<usize>| {
+        k.and_then(|k| toks.get(k)).is_some_and(|t| {
+            matches!(t.lower.as_str(), "in" | "into" | "near" | "across" | "through" | "inside" | "outside" | "round")
+        })
+    };
     let placed = u32::from(prep(i.checked_sub(1)) || after_the && prep(i.checked_sub(2)));
     Some((Phrase { title, words, display, count: 1, descriptive, tagged, vocative, placed }, j - i))
 }
@@ -451,6 +480,7 @@ fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
     }
     // A lone capitalized word at the start of a quotation is often no name ("Two, three.").
     let mid = |w: &String| words.get(w.as_str()).is_some_and(|s| s.cap_mid >= 1);
-    let enough = p.words.len() >= 2 || p.words.iter().any(|w| lexicon::first_name_gender(w).is_some() || p.count >= 2 && mid(w));
+    let enough =
+        p.words.len() >= 2 || p.words.iter().any(|w| lexicon::first_name_gender(w).is_some() || p.count >= 2 && mid(w));
     p.vocative && enough && p.words.iter().all(|w| rare_lower(w) && plain(w))
 }

@@ -24,9 +24,9 @@ mod characters;
 mod lexicon;
 mod resolve;
 mod tags;
-mod tokens;
 #[cfg(test)]
 mod tests;
+mod tokens;
 
 use crate::engine::Gender;
 use crate::script::{Kind, Script};
@@ -117,7 +117,15 @@ pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
         rename_narrator(&mut cast, from, &mut cues, &mut mentions);
     }
     let epithets = epithets(script, &toks, &paras, &cues, &mentions, &mut cast);
-    let cx = resolve::Context { text, script, paras: &paras, cues: &cues, mentions: &mentions, cast: &cast, epithets: &epithets };
+    let cx = resolve::Context {
+        text,
+        script,
+        paras: &paras,
+        cues: &cues,
+        mentions: &mentions,
+        cast: &cast,
+        epithets: &epithets,
+    };
     let guesses = resolve::resolve(&cx);
     apply(script, &toks, &cast, &guesses)
 }
@@ -224,7 +232,10 @@ fn cues(script: &Script, toks: &[Vec<Token>], paras: &[Para], cast: &Cast) -> Ve
             if script.lines.get(i).is_none_or(|l| l.kind != Kind::Dialogue) {
                 continue;
             }
-            let narr = |j: usize| toks.get(j).filter(|_| p.lines.contains(&j) && script.lines.get(j).is_some_and(|l| l.kind == Kind::Narration));
+            let narr = |j: usize| {
+                toks.get(j)
+                    .filter(|_| p.lines.contains(&j) && script.lines.get(j).is_some_and(|l| l.kind == Kind::Narration))
+            };
             let after = narr(i + 1).and_then(|t| tags::after(t, cast));
             let before = || i.checked_sub(1).and_then(narr).and_then(|t| tags::before(t, cast));
             let lead_in = || lead_in_tag(script, toks, paras, k, i, cast);
@@ -243,7 +254,8 @@ fn cues(script: &Script, toks: &[Vec<Token>], paras: &[Para], cast: &Cast) -> Ve
 fn tag_agreement(paras: &[Para], cues: &[Cue], cast: &mut Cast) {
     for p in paras {
         let tags: Vec<&Subject> = p.lines.clone().filter_map(|i| cues.get(i)?.tag.as_ref()).collect();
-        let named: Vec<usize> = tags.iter().filter_map(|t| if let Subject::Person(id) = t { Some(*id) } else { None }).collect();
+        let named: Vec<usize> =
+            tags.iter().filter_map(|t| if let Subject::Person(id) = t { Some(*id) } else { None }).collect();
         let Some(&id) = named.first().filter(|_| named.iter().all(|n| *n == named[0])) else { continue };
         for t in &tags {
             if let Subject::Pronoun(g) = t {
@@ -255,7 +267,14 @@ fn tag_agreement(paras: &[Para], cues: &[Cue], cast: &mut Cast) {
 
 /// Counts, for each head noun used in a descriptive tag, the characters named in the paragraphs
 /// where "the <head>" occurs.
-fn epithets(script: &Script, toks: &[Vec<Token>], paras: &[Para], cues: &[Cue], mentions: &[Vec<Mention>], cast: &mut Cast) -> Epithets {
+fn epithets(
+    script: &Script,
+    toks: &[Vec<Token>],
+    paras: &[Para],
+    cues: &[Cue],
+    mentions: &[Vec<Mention>],
+    cast: &mut Cast,
+) -> Epithets {
     let mut out = Epithets { cooccur: HashMap::new(), paragraphs: HashMap::new(), stand_in: HashMap::new() };
     for c in cues {
         if let Some(Subject::Noun(head)) = &c.tag
@@ -277,10 +296,16 @@ fn epithets(script: &Script, toks: &[Vec<Token>], paras: &[Para], cues: &[Cue], 
                 }
             }
         }
-        let mut people: Vec<usize> = p.lines.clone().filter_map(|i| mentions.get(i)).flatten().filter_map(|m| match m {
-            Mention::Person(id, _) => Some(*id),
-            _ => None,
-        }).collect();
+        let mut people: Vec<usize> = p
+            .lines
+            .clone()
+            .filter_map(|i| mentions.get(i))
+            .flatten()
+            .filter_map(|m| match m {
+                Mention::Person(id, _) => Some(*id),
+                _ => None,
+            })
+            .collect();
         people.sort_unstable();
         people.dedup();
         for &id in &people {
@@ -298,7 +323,14 @@ fn epithets(script: &Script, toks: &[Vec<Token>], paras: &[Para], cues: &[Cue], 
 
 /// A tag closing the narration paragraph before a paragraph that opens with this quotation:
 /// hard-wrapped books often put `Lady Catherine then observed,` on a paragraph of its own.
-fn lead_in_tag(script: &Script, toks: &[Vec<Token>], paras: &[Para], k: usize, i: usize, cast: &Cast) -> Option<Subject> {
+fn lead_in_tag(
+    script: &Script,
+    toks: &[Vec<Token>],
+    paras: &[Para],
+    k: usize,
+    i: usize,
+    cast: &Cast,
+) -> Option<Subject> {
     let p = paras.get(k)?;
     let prev = paras.get(k.checked_sub(1)?)?;
     let all_narration = prev.lines.clone().all(|j| script.lines.get(j).is_some_and(|l| l.kind == Kind::Narration));
@@ -318,7 +350,9 @@ fn narrator_name(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Toke
     cast.narrator?;
     let by_narrator = |p: &Para| p.lines.clone().any(|i| cues.get(i).is_some_and(|c| c.tag == Some(Subject::Narrator)));
     let to_narrator = |p: &Para| {
-        p.lines.clone().filter_map(|i| toks.get(i).filter(|_| script.lines.get(i).is_some_and(|l| l.kind == Kind::Narration)))
+        p.lines
+            .clone()
+            .filter_map(|i| toks.get(i).filter(|_| script.lines.get(i).is_some_and(|l| l.kind == Kind::Narration)))
             .flatten()
             .any(|t| matches!(t.lower.as_str(), "me" | "my"))
     };

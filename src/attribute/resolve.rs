@@ -127,7 +127,8 @@ pub fn resolve(cx: &Context) -> Vec<Option<Guess>> {
             after: (first..para.lines.end).flat_map(|i| people_in(cx, i, true)).collect(),
             opening: opening_pronoun(cx, para.lines.start..first),
         };
-        let addressed: Vec<usize> = dialogue.iter().flat_map(|&i| cx.cues.get(i).map(|c| c.vocatives.clone()).unwrap_or_default()).collect();
+        let addressed: Vec<usize> =
+            dialogue.iter().flat_map(|&i| cx.cues.get(i).map(|c| c.vocatives.clone()).unwrap_or_default()).collect();
         let guesses = paragraph(cx, &st, &dialogue, &here, &addressed, continued);
         for (&i, g) in dialogue.iter().zip(&guesses) {
             if let Some(slot) = out.get_mut(i) {
@@ -177,14 +178,23 @@ fn fill_backwards(turns: &[Turn], out: &mut [Option<Guess>]) {
 }
 
 /// Guesses for the dialogue lines of one paragraph.
-fn paragraph(cx: &Context, st: &State, dialogue: &[usize], here: &Here, addressed: &[usize], continued: bool) -> Vec<Option<Guess>> {
+fn paragraph(
+    cx: &Context,
+    st: &State,
+    dialogue: &[usize],
+    here: &Here,
+    addressed: &[usize],
+    continued: bool,
+) -> Vec<Option<Guess>> {
     let mut tagged: Vec<Option<Guess>> = Vec::with_capacity(dialogue.len());
     let mut named: Option<Guess> = None;
     for &i in dialogue {
         let tag = cx.cues.get(i).and_then(|c| c.tag.as_ref());
         // "said Rabbit ... he added": the pronoun goes on with the person the paragraph named.
         let same = match (tag, named) {
-            (Some(Subject::Pronoun(g)), Some(n)) if cx.cast.people.get(n.speaker).is_some_and(|p| p.gender == *g || p.gender == Gender::Unknown) => {
+            (Some(Subject::Pronoun(g)), Some(n))
+                if cx.cast.people.get(n.speaker).is_some_and(|p| p.gender == *g || p.gender == Gender::Unknown) =>
+            {
                 Some(Guess { speaker: n.speaker, confidence: 0.85, evidence: "tag-pronoun" })
             }
             _ => None,
@@ -250,7 +260,9 @@ fn noun_tag(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usize,
     let g = lexicon::noun_gender(head);
     if lexicon::is_generic_head(head) && g != Gender::Unknown {
         let last = st.last_speaker();
-        let fits = |id: &&usize| Some(**id) != last && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet);
+        let fits = |id: &&usize| {
+            Some(**id) != last && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet)
+        };
         if let Some(&id) = here.before.iter().find(fits).or_else(|| st.recent.iter().rev().take(8).find(fits)) {
             return Some((id, 0.5, "tag-noun"));
         }
@@ -269,8 +281,18 @@ fn relative(cx: &Context, st: &State, head: &str, of: Option<usize>, here: &Here
     let elder = matches!(head, "mother" | "father" | "wife" | "husband" | "aunt" | "uncle" | "lady" | "mamma" | "papa");
     let last = st.last_speaker();
     let scene: Vec<usize> = here.before.iter().chain(st.recent.iter().rev().take(10)).copied().collect();
-    let fits = |id: &&usize| Some(**id) != last && Some(**id) != of && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet);
-    let titled = |id: &&usize| cx.cast.people.get(**id).and_then(|p| p.title.as_deref()).is_some_and(|t| matches!(t, "mrs" | "mr" | "lady" | "sir" | "lord" | "aunt" | "uncle"));
+    let fits = |id: &&usize| {
+        Some(**id) != last
+            && Some(**id) != of
+            && cx.cast.people.get(**id).is_some_and(|p| p.gender == g && p.person && !p.epithet)
+    };
+    let titled = |id: &&usize| {
+        cx.cast
+            .people
+            .get(**id)
+            .and_then(|p| p.title.as_deref())
+            .is_some_and(|t| matches!(t, "mrs" | "mr" | "lady" | "sir" | "lord" | "aunt" | "uncle"))
+    };
     let mut fitting = scene.iter().filter(fits);
     if elder && let Some(&id) = scene.iter().filter(fits).find(titled) {
         return Some(id);
@@ -293,7 +315,9 @@ fn by_gender(cx: &Context, st: &State, g: Gender, here: &Here) -> Option<(usize,
     }
     // In a conversation, the one who spoke before the last speaker is the likeliest answer.
     let h = &st.history;
-    if let Some(id) = h.len().checked_sub(2).and_then(|k| h.get(k)).filter(|id| fits(id, g) && Some(**id) != st.last_speaker()) {
+    if let Some(id) =
+        h.len().checked_sub(2).and_then(|k| h.get(k)).filter(|id| fits(id, g) && Some(**id) != st.last_speaker())
+    {
         return Some((*id, 0.75));
     }
     let mut found = st.recent.iter().rev().filter(|id| fits(id, g));
@@ -317,7 +341,10 @@ fn by_epithet(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usiz
     }
     let e = cx.epithets;
     let share = |id: usize| epithet_share(e, head, id);
-    let best = scene.iter().filter_map(|&id| share(id).map(|s| (id, s))).max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    let best = scene
+        .iter()
+        .filter_map(|&id| share(id).map(|s| (id, s)))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
     if let Some((id, s)) = best.filter(|b| b.1 >= 0.15) {
         return Some((id, 0.5 + s.min(0.3)));
     }
@@ -349,7 +376,10 @@ pub(crate) fn book_epithet(cast: &Cast, e: &super::Epithets, head: &str) -> Opti
         return Some(id);
     }
     let row = e.cooccur.get(head)?;
-    let (id, s) = row.keys().filter_map(|&id| epithet_share(e, head, id).map(|s| (id, s))).max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))?;
+    let (id, s) = row
+        .keys()
+        .filter_map(|&id| epithet_share(e, head, id).map(|s| (id, s)))
+        .max_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)))?;
     let n = row.get(&id).copied().unwrap_or(0);
     let second = row.iter().filter(|(k, _)| **k != id).map(|(_, v)| *v).max().unwrap_or(0);
     (s >= 0.3 && n >= 5 && n >= second * 2).then_some(id)
@@ -404,7 +434,9 @@ fn turn(cx: &Context, st: &State, addressed: &[usize]) -> Option<Guess> {
     match (other, last) {
         (Some(&id), Some(_)) => Some(Guess { speaker: id, confidence: 0.4, evidence: "turn-other" }),
         (Some(&id), None) => Some(Guess { speaker: id, confidence: 0.25, evidence: "recent" }),
-        (None, Some(id)) if !addressed.contains(&id) => Some(Guess { speaker: id, confidence: 0.2, evidence: "recent" }),
+        (None, Some(id)) if !addressed.contains(&id) => {
+            Some(Guess { speaker: id, confidence: 0.2, evidence: "recent" })
+        }
         _ => None,
     }
 }
@@ -416,7 +448,9 @@ fn is_dialogue(cx: &Context, i: usize) -> bool {
 /// People named in a narration line, and in a first-person story "I".
 fn people_in<'a>(cx: &'a Context, i: usize, lead_only: bool) -> impl Iterator<Item = usize> + 'a {
     cx.mentions.get(i).into_iter().flatten().filter_map(move |m| match *m {
-        Mention::Person(id, lead) if (lead || !lead_only) && cx.cast.people.get(id).is_some_and(|p| p.person) => Some(id),
+        Mention::Person(id, lead) if (lead || !lead_only) && cx.cast.people.get(id).is_some_and(|p| p.person) => {
+            Some(id)
+        }
         _ => None,
     })
 }

@@ -33,7 +33,13 @@ pub fn after(toks: &[Token], cast: &Cast) -> Option<Subject> {
     if let Some(s) = subject_then_past_verb(clause, cast) {
         return Some(s);
     }
-    let v = clause.iter().enumerate().filter(|(_, t)| t.is_word()).take(VERB_WINDOW).find(|(k, t)| is_verb_at(clause, *k, t))?.0;
+    let v = clause
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.is_word())
+        .take(VERB_WINDOW)
+        .find(|(k, t)| is_verb_at(clause, *k, t))?
+        .0;
     if let Some((s, e)) = subject_at(clause, 0, cast)
         && e <= v
         && only_fillers(clause.get(e..v)?)
@@ -65,7 +71,10 @@ fn past_verb_then_name(clause: &[Token], cast: &Cast) -> Option<Subject> {
         return None;
     }
     let mut k = 1;
-    while clause.get(k).is_some_and(|t| t.is_word() && lexicon::is_filler(&t.lower) && cast.match_at(clause, k).is_none()) {
+    while clause
+        .get(k)
+        .is_some_and(|t| t.is_word() && lexicon::is_filler(&t.lower) && cast.match_at(clause, k).is_none())
+    {
         k += 1;
     }
     match subject_at(clause, k, cast)? {
@@ -85,7 +94,8 @@ pub fn before(toks: &[Token], cast: &Cast) -> Option<Subject> {
     let clause = toks.get(start..)?;
     let words: Vec<usize> = clause.iter().enumerate().filter(|(_, t)| t.is_word()).map(|(k, _)| k).collect();
     let tail = words.len().saturating_sub(4);
-    let v = words.get(tail..)?.iter().rev().copied().find(|&k| clause.get(k).is_some_and(|t| is_verb_at(clause, k, t)))?;
+    let v =
+        words.get(tail..)?.iter().rev().copied().find(|&k| clause.get(k).is_some_and(|t| is_verb_at(clause, k, t)))?;
     for k in 0..v {
         if let Some((s, e)) = subject_at(clause, k, cast)
             && e <= v
@@ -114,7 +124,10 @@ fn is_verb_at(clause: &[Token], k: usize, t: &Token) -> bool {
 
 fn subject_after_verb(clause: &[Token], v: usize, cast: &Cast) -> Option<Subject> {
     let mut j = v + 1;
-    while clause.get(j).is_some_and(|t| t.is_word() && lexicon::is_filler(&t.lower) && cast.match_at(clause, j).is_none()) {
+    while clause
+        .get(j)
+        .is_some_and(|t| t.is_word() && lexicon::is_filler(&t.lower) && cast.match_at(clause, j).is_none())
+    {
         j += 1;
     }
     subject_at(clause, j, cast).map(|(s, _)| s)
@@ -124,7 +137,8 @@ fn subject_after_verb(clause: &[Token], v: usize, cast: &Cast) -> Option<Subject
 fn only_fillers(toks: &[Token]) -> bool {
     toks.len() <= 4
         && toks.iter().all(|t| {
-            matches!(t.punct, ',' | '\u{2014}') || t.is_word() && (lexicon::is_filler(&t.lower) || t.lower.ends_with("ing"))
+            matches!(t.punct, ',' | '\u{2014}')
+                || t.is_word() && (lexicon::is_filler(&t.lower) || t.lower.ends_with("ing"))
         })
 }
 
@@ -166,7 +180,14 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
 /// "the old man", "the impetuous doctor": up to three lowercase words, the last being the head.
 fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
     let mut j = from;
-    while j < from + 3 && toks.get(j).is_some_and(|t| t.is_word() && !lexicon::is_speech_verb(&t.lower) && !lexicon::is_filler(&t.lower) && !ends_noun_phrase(&t.lower)) {
+    while j < from + 3
+        && toks.get(j).is_some_and(|t| {
+            t.is_word()
+                && !lexicon::is_speech_verb(&t.lower)
+                && !lexicon::is_filler(&t.lower)
+                && !ends_noun_phrase(&t.lower)
+        })
+    {
         j += 1;
     }
     let head = toks.get(j.checked_sub(1)?).filter(|_| j > from)?;
@@ -175,8 +196,25 @@ fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
 
 /// Words that follow a noun phrase rather than belong to it.
 fn ends_noun_phrase(lower: &str) -> bool {
-    matches!(lower, "to" | "and" | "with" | "as" | "in" | "of" | "who" | "that" | "at" | "for" | "from" | "but" | "was" | "had" | "'s" | "on" | "by")
-        || lower.len() > 4 && lower.ends_with("ed")
+    matches!(
+        lower,
+        "to" | "and"
+            | "with"
+            | "as"
+            | "in"
+            | "of"
+            | "who"
+            | "that"
+            | "at"
+            | "for"
+            | "from"
+            | "but"
+            | "was"
+            | "had"
+            | "'s"
+            | "on"
+            | "by"
+    ) || lower.len() > 4 && lower.ends_with("ed")
 }
 
 /// Characters addressed by name inside a quotation: "Jane, come here", "Oh, Mr. Darcy!".
@@ -202,7 +240,22 @@ fn opens_vocative(t: &Token) -> bool {
     matches!(t.punct, ',' | '!' | '?' | '.' | '\u{2014}')
         || matches!(
             t.lower.as_str(),
-            "oh" | "o" | "dear" | "dearest" | "ah" | "hey" | "hi" | "hello" | "well" | "yes" | "no"
-                | "thanks" | "poor" | "my" | "darling" | "good-bye" | "goodbye" | "morning"
+            "oh" | "o"
+                | "dear"
+                | "dearest"
+                | "ah"
+                | "hey"
+                | "hi"
+                | "hello"
+                | "well"
+                | "yes"
+                | "no"
+                | "thanks"
+                | "poor"
+                | "my"
+                | "darling"
+                | "good-bye"
+                | "goodbye"
+                | "morning"
         )
 }

@@ -26,7 +26,8 @@ fn evidence_of(lines: &[(String, Option<String>, Option<String>)], quote: &str) 
     lines.iter().find(|l| l.0.starts_with(quote)).and_then(|l| l.2.clone())
 }
 
-const INTRO: &str = "Ann Lee and Tom Hart sat by the fire. Ann had a book and Tom had a pipe; then Ann read while Tom smoked.\n\n";
+const INTRO: &str =
+    "Ann Lee and Tom Hart sat by the fire. Ann had a book and Tom had a pipe; then Ann read while Tom smoked.\n\n";
 
 #[test]
 fn tags_in_both_orders_and_with_adverbs() {
@@ -34,7 +35,8 @@ fn tags_in_both_orders_and_with_adverbs() {
         "{INTRO}\"One,\" said Ann.\n\n\"Two,\" Tom said.\n\n\"Three,\" said Ann quietly.\n\n\"Four,\" Tom said softly.\n\nTom replied, \"Five.\"\n\n\"Six,\" Ann, laughing, said.\n"
     );
     let l = run(&text);
-    for (q, who) in [("One", "Ann"), ("Two", "Tom"), ("Three", "Ann"), ("Four", "Tom"), ("Five", "Tom"), ("Six", "Ann")] {
+    for (q, who) in [("One", "Ann"), ("Two", "Tom"), ("Three", "Ann"), ("Four", "Tom"), ("Five", "Tom"), ("Six", "Ann")]
+    {
         assert_eq!(speaker_of(&l, q).as_deref(), Some(who), "{q}");
         assert_eq!(evidence_of(&l, q).as_deref(), Some("tag"), "{q}");
     }
@@ -60,7 +62,9 @@ fn action_beat_names_the_speaker() {
 
 #[test]
 fn a_vocative_names_the_listener() {
-    let text = format!("{INTRO}\"Where were you?\" said Tom.\n\nAnn looked up from her book.\n\n\"Tom, I was here all along.\"\n");
+    let text = format!(
+        "{INTRO}\"Where were you?\" said Tom.\n\nAnn looked up from her book.\n\n\"Tom, I was here all along.\"\n"
+    );
     let l = run(&text);
     // Ann is named in the narration too, but the quotation addresses Tom: he cannot be speaking.
     assert_eq!(speaker_of(&l, "Tom, I was").as_deref(), Some("Ann"));
@@ -95,7 +99,9 @@ fn a_scene_break_resets_turn_taking() {
 
 #[test]
 fn narration_between_speeches_names_the_next_speaker() {
-    let text = format!("{INTRO}\"One,\" said Ann.\n\n\"Two,\" said Tom.\n\n\"Three,\" said Ann.\n\nTom put down his pipe.\n\n\"Four.\"\n");
+    let text = format!(
+        "{INTRO}\"One,\" said Ann.\n\n\"Two,\" said Tom.\n\n\"Three,\" said Ann.\n\nTom put down his pipe.\n\n\"Four.\"\n"
+    );
     assert_eq!(speaker_of(&run(&text), "Four").as_deref(), Some("Tom"));
 }
 
@@ -125,7 +131,9 @@ fn a_paragraph_belongs_to_one_speaker() {
 
 #[test]
 fn first_person_narrator_is_named_by_the_others() {
-    let mut text = String::from("I took the night train. I had a ticket and I had a bag, and I was tired. I sat by the window. I watched the lights. I thought of home, and I slept a little. Nora Bell sat across from me.\n\n");
+    let mut text = String::from(
+        "I took the night train. I had a ticket and I had a bag, and I was tired. I sat by the window. I watched the lights. I thought of home, and I slept a little. Nora Bell sat across from me.\n\n",
+    );
     text.push_str("\"Nora?\" I said.\n\n\"Sam! I thought it was you.\"\n\n\"It is,\" I said.\n\nShe touched my arm. \"Sam, look at the sea.\"\n\n\"I see it,\" I said.\n\n\"It's lovely,\" Nora said.\n");
     let (mut script, _) = segment_str(&text);
     let cast = attribute(&text, &mut script);
@@ -161,7 +169,15 @@ fn descriptive_names_speak() {
 
 #[test]
 fn no_panic_on_odd_input() {
-    for text in ["", "\"", "\u{201C}\u{201D}", "\"Ünïcödé,\" said Ça. \"Ñ\"", "Mr.\n\n\"x\" said", "\"a\" Mr. \"b\" the \"c\" said the", "I I I I I I I I I I I \"I\" said I."] {
+    for text in [
+        "",
+        "\"",
+        "\u{201C}\u{201D}",
+        "\"Ünïcödé,\" said Ça. \"Ñ\"",
+        "Mr.\n\n\"x\" said",
+        "\"a\" Mr. \"b\" the \"c\" said the",
+        "I I I I I I I I I I I \"I\" said I.",
+    ] {
         let (mut script, _) = segment_str(text);
         let _ = attribute(text, &mut script);
         assert!(script.lines.iter().all(|l| (0.0..=1.0).contains(&l.confidence)));

@@ -49,13 +49,24 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
             continue;
         }
         if !is_word_char(c) {
-            push(&mut out, Token { start: start + i, end: start + i + c.len_utf8(), lower: String::new(), punct: c, cap: false, initial: false });
+            push(
+                &mut out,
+                Token {
+                    start: start + i,
+                    end: start + i + c.len_utf8(),
+                    lower: String::new(),
+                    punct: c,
+                    cap: false,
+                    initial: false,
+                },
+            );
             continue;
         }
         let mut j = i + c.len_utf8();
         while let Some(&(k, d)) = chars.peek() {
             // An apostrophe or hyphen joins letters on both sides: "don't", "O'Brien", "ice-cream".
-            let joins = is_joiner(d) && slice.get(k + d.len_utf8()..).and_then(|r| r.chars().next()).is_some_and(is_word_char);
+            let joins =
+                is_joiner(d) && slice.get(k + d.len_utf8()..).and_then(|r| r.chars().next()).is_some_and(is_word_char);
             if !(is_word_char(d) || joins) {
                 break;
             }
@@ -67,8 +78,28 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
         if lower.len() > 2 && lower.ends_with("'s") {
             let apostrophe = slice.get(..j).and_then(|h| h.char_indices().rev().nth(1)).map_or(j, |(k, _)| k);
             lower.truncate(lower.len() - 2);
-            push(&mut out, Token { start: start + i, end: start + apostrophe, lower, punct: '\0', cap: c.is_uppercase(), initial: false });
-            push(&mut out, Token { start: start + apostrophe, end: start + j, lower: "'s".into(), punct: '\0', cap: false, initial: false });
+            push(
+                &mut out,
+                Token {
+                    start: start + i,
+                    end: start + apostrophe,
+                    lower,
+                    punct: '\0',
+                    cap: c.is_uppercase(),
+                    initial: false,
+                },
+            );
+            push(
+                &mut out,
+                Token {
+                    start: start + apostrophe,
+                    end: start + j,
+                    lower: "'s".into(),
+                    punct: '\0',
+                    cap: false,
+                    initial: false,
+                },
+            );
             continue;
         }
         // "Mr." keeps its dot so that the dot does not end a sentence.
@@ -76,7 +107,10 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
             chars.next();
             j += 1;
         }
-        push(&mut out, Token { start: start + i, end: start + j, lower, punct: '\0', cap: c.is_uppercase(), initial: false });
+        push(
+            &mut out,
+            Token { start: start + i, end: start + j, lower, punct: '\0', cap: c.is_uppercase(), initial: false },
+        );
     }
     out
 }

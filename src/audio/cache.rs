@@ -44,13 +44,7 @@ const HEADER_BYTES: usize = 4 + 4 + 8 + 4;
 pub struct CacheKey(String);
 
 impl CacheKey {
-    pub fn new(
-        engine: &str,
-        engine_version: &str,
-        voice: &str,
-        prosody: Prosody,
-        spoken_text: &str,
-    ) -> CacheKey {
+    pub fn new(engine: &str, engine_version: &str, voice: &str, prosody: Prosody, spoken_text: &str) -> CacheKey {
         let mut hasher = Sha256::new();
         hasher.update(KEY_VERSION);
         // Length prefixes keep ("ab", "c") and ("a", "bc") apart.

@@ -68,10 +68,7 @@ pub struct VoiceLoudness {
 
 impl std::fmt::Debug for VoiceLoudness {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("VoiceLoudness")
-            .field("parts", &self.meters.len())
-            .field("lufs", &self.loudness())
-            .finish()
+        f.debug_struct("VoiceLoudness").field("parts", &self.meters.len()).field("lufs", &self.loudness()).finish()
     }
 }
 
@@ -91,8 +88,7 @@ impl VoiceLoudness {
         let result = if pcm.samples.iter().all(|s| s.is_finite()) {
             meter.add_frames_f32(&pcm.samples)
         } else {
-            let clean: Vec<f32> =
-                pcm.samples.iter().map(|&s| if s.is_finite() { s } else { 0.0 }).collect();
+            let clean: Vec<f32> = pcm.samples.iter().map(|&s| if s.is_finite() { s } else { 0.0 }).collect();
             meter.add_frames_f32(&clean)
         };
         result.map_err(|e| meter_error(pcm.sample_rate, e))
@@ -110,9 +106,7 @@ impl VoiceLoudness {
     /// Gain in dB to reach `target_lufs`, within ±[`MAX_GAIN_DB`]; 0 when unmeasurable.
     pub fn gain_db(&self, target_lufs: f64) -> f64 {
         match self.loudness() {
-            Some(lufs) if target_lufs.is_finite() => {
-                (target_lufs - lufs).clamp(-MAX_GAIN_DB, MAX_GAIN_DB)
-            }
+            Some(lufs) if target_lufs.is_finite() => (target_lufs - lufs).clamp(-MAX_GAIN_DB, MAX_GAIN_DB),
             _ => 0.0,
         }
     }
@@ -248,7 +242,12 @@ fn loudest(samples: &[f32]) -> f32 {
 
 /// The ranges covering `before` samples before to `after` samples after each of the sorted
 /// `points`, merged where they touch, within `0..len`.
-fn spans(points: impl IntoIterator<Item = usize>, before: usize, after: usize, len: usize) -> Vec<std::ops::Range<usize>> {
+fn spans(
+    points: impl IntoIterator<Item = usize>,
+    before: usize,
+    after: usize,
+    len: usize,
+) -> Vec<std::ops::Range<usize>> {
     let mut spans: Vec<std::ops::Range<usize>> = Vec::new();
     for p in points {
         let (start, end) = (p.saturating_sub(before), (p + after + 1).min(len));
@@ -295,7 +294,9 @@ fn hot_peaks(samples: &[f32], phases: &[Taps], quiet: f32, ceiling: f32) -> Vec<
         padded.resize(run.len() + 2 * HALF_TAPS - 1, 0.0);
         let mut envelope: Vec<f32> = samples[run.clone()].iter().map(|&s| magnitude(s)).collect();
         interpolated_peaks(&padded, phases, &mut envelope);
-        hot.extend(envelope.iter().enumerate().filter(|&(_, &peak)| peak > ceiling).map(|(i, &peak)| (run.start + i, peak)));
+        hot.extend(
+            envelope.iter().enumerate().filter(|&(_, &peak)| peak > ceiling).map(|(i, &peak)| (run.start + i, peak)),
+        );
     }
     hot
 }
@@ -408,7 +409,8 @@ mod tests {
         (0..samples.len() as isize)
             .map(|n| {
                 interpolation_phases().iter().fold(samples[n as usize].abs(), |peak, taps| {
-                    let v: f32 = taps.iter().enumerate().map(|(k, &c)| c * at(n + k as isize - (HALF_TAPS as isize - 1))).sum();
+                    let v: f32 =
+                        taps.iter().enumerate().map(|(k, &c)| c * at(n + k as isize - (HALF_TAPS as isize - 1))).sum();
                     peak.max(v.abs())
                 })
             })
@@ -419,11 +421,17 @@ mod tests {
     /// need within `attack`, averaged over `attack` (edges repeated), then the release.
     fn plain_gain(needed: &[f32], attack: usize, release: f32) -> Vec<f32> {
         let held: Vec<f32> = (0..needed.len())
-            .map(|i| needed[i.saturating_sub(attack)..(i + attack + 1).min(needed.len())].iter().fold(1.0f32, |m, &v| m.min(v)))
+            .map(|i| {
+                needed[i.saturating_sub(attack)..(i + attack + 1).min(needed.len())]
+                    .iter()
+                    .fold(1.0f32, |m, &v| m.min(v))
+            })
             .collect();
         let at = |i: isize| f64::from(held[i.clamp(0, held.len() as isize - 1) as usize]);
         let mut gain: Vec<f32> = (0..held.len() as isize)
-            .map(|n| ((n - attack as isize..=n + attack as isize).map(at).sum::<f64>() / (2 * attack + 1) as f64) as f32)
+            .map(|n| {
+                ((n - attack as isize..=n + attack as isize).map(at).sum::<f64>() / (2 * attack + 1) as f64) as f32
+            })
             .collect();
         with_release(&mut gain, release);
         gain
@@ -477,8 +485,7 @@ mod tests {
     fn voices_12_db_apart_end_within_1_lu() {
         let loud: Vec<Pcm> = (0..4).map(|_| sine(0.5, 1.0)).collect();
         let quiet: Vec<Pcm> = (0..4).map(|_| sine(0.125, 1.0)).collect();
-        let before = integrated_loudness(&loud[0]).unwrap().unwrap()
-            - integrated_loudness(&quiet[0]).unwrap().unwrap();
+        let before = integrated_loudness(&loud[0]).unwrap().unwrap() - integrated_loudness(&quiet[0]).unwrap().unwrap();
         assert!((before - 12.0).abs() < 0.1, "{before}");
         let loud_after = loud[0].clone().with_gain(voice_gain(&loud));
         let quiet_after = quiet[0].clone().with_gain(voice_gain(&quiet));
@@ -581,9 +588,7 @@ mod tests {
         // A quarter-rate sine sampled off its crests: samples at 0.92 hide peaks near 1.3.
         let n = 24_000;
         let samples = (0..n)
-            .map(|i| {
-                1.3 * (std::f32::consts::PI / 2.0 * i as f32 + std::f32::consts::PI / 4.0).sin()
-            })
+            .map(|i| 1.3 * (std::f32::consts::PI / 2.0 * i as f32 + std::f32::consts::PI / 4.0).sin())
             .map(|s| s.clamp(-0.92, 0.92))
             .collect();
         let mut pcm = Pcm::new(samples, 24_000);

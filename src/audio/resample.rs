@@ -51,11 +51,9 @@ impl Resampler {
             return Ok(Pcm::new(Vec::new(), to));
         }
         let fft = self.resampler_from(from)?;
-        let input = InterleavedSlice::new(&pcm.samples, 1, pcm.samples.len())
-            .map_err(|e| resample_error(from, to, e))?;
-        let output = fft
-            .process_all(&input, pcm.samples.len(), None)
-            .map_err(|e| resample_error(from, to, e))?;
+        let input =
+            InterleavedSlice::new(&pcm.samples, 1, pcm.samples.len()).map_err(|e| resample_error(from, to, e))?;
+        let output = fft.process_all(&input, pcm.samples.len(), None).map_err(|e| resample_error(from, to, e))?;
         Ok(Pcm::new(output.take_data(), to))
     }
 
@@ -111,11 +109,7 @@ mod tests {
         assert_eq!(output.sample_rate, 24_000);
         let expected = input.samples.len() as f64 * 24_000.0 / f64::from(from);
         let diff = output.samples.len() as f64 - expected;
-        assert!(
-            diff.abs() <= 3.0,
-            "{from} Hz: {} samples, expected {expected}",
-            output.samples.len()
-        );
+        assert!(diff.abs() <= 3.0, "{from} Hz: {} samples, expected {expected}", output.samples.len());
         assert!((frequency(&output) - 440.0).abs() < 3.0, "{from} Hz: {} Hz", frequency(&output));
         let (rms_in, rms_out) = (middle_rms(&input), middle_rms(&output));
         assert!((rms_out / rms_in - 1.0).abs() < 0.01, "{from} Hz: rms {rms_in} -> {rms_out}");
@@ -142,13 +136,8 @@ mod tests {
         let mut samples = vec![0.0; 16_000];
         samples[8_000] = 1.0;
         let output = resample(&Pcm::new(samples, 16_000), 24_000).unwrap();
-        let peak = output
-            .samples
-            .iter()
-            .enumerate()
-            .max_by(|a, b| a.1.abs().total_cmp(&b.1.abs()))
-            .map(|(i, _)| i)
-            .unwrap();
+        let peak =
+            output.samples.iter().enumerate().max_by(|a, b| a.1.abs().total_cmp(&b.1.abs())).map(|(i, _)| i).unwrap();
         assert!((peak as i64 - 12_000).abs() <= 1, "peak at {peak}");
     }
 
@@ -179,10 +168,7 @@ mod tests {
 
     #[test]
     fn zero_rate_is_an_error() {
-        assert!(matches!(
-            resample(&Pcm::new(vec![0.0; 4], 0), 24_000),
-            Err(AudioError::InvalidRate { .. })
-        ));
+        assert!(matches!(resample(&Pcm::new(vec![0.0; 4], 0), 24_000), Err(AudioError::InvalidRate { .. })));
         assert!(resample(&Pcm::new(vec![0.0; 4], 16_000), 0).is_err());
     }
 }

@@ -97,16 +97,11 @@ impl ChapterWriter {
 
     /// Like [`ChapterWriter::create`], with parts of at most `limit_bytes` each (header
     /// included). A limit above [`DEFAULT_PART_LIMIT`] is lowered to it: WAV cannot go further.
-    pub fn with_part_limit(
-        final_path: impl AsRef<Path>,
-        sample_rate: u32,
-        limit_bytes: u64,
-    ) -> Result<ChapterWriter> {
+    pub fn with_part_limit(final_path: impl AsRef<Path>, sample_rate: u32, limit_bytes: u64) -> Result<ChapterWriter> {
         if sample_rate == 0 {
             return Err(AudioError::InvalidRate { rate: sample_rate });
         }
-        let part_capacity =
-            limit_bytes.min(DEFAULT_PART_LIMIT).saturating_sub(HEADER_BYTES) / BYTES_PER_SAMPLE;
+        let part_capacity = limit_bytes.min(DEFAULT_PART_LIMIT).saturating_sub(HEADER_BYTES) / BYTES_PER_SAMPLE;
         if part_capacity == 0 {
             return Err(AudioError::LimitTooSmall { limit: limit_bytes });
         }
@@ -140,10 +135,7 @@ impl ChapterWriter {
     /// longer than a whole part.
     pub fn write(&mut self, pcm: &Pcm) -> Result<Span> {
         if pcm.sample_rate != self.sample_rate {
-            return Err(AudioError::RateMismatch {
-                expected: self.sample_rate,
-                found: pcm.sample_rate,
-            });
+            return Err(AudioError::RateMismatch { expected: self.sample_rate, found: pcm.sample_rate });
         }
         let start = self.total;
         let len = pcm.samples.len() as u64;
@@ -166,8 +158,7 @@ impl ChapterWriter {
     pub fn finish(mut self) -> Result<Vec<WrittenPart>> {
         self.close_part()?;
         for part in &self.parts {
-            std::fs::rename(&part.temp, &part.target)
-                .map_err(|e| AudioError::io(&part.target, e))?;
+            std::fs::rename(&part.temp, &part.target).map_err(|e| AudioError::io(&part.target, e))?;
         }
         remove_stale_parts(&self.final_path, self.parts.len());
         let parts = std::mem::take(&mut self.parts);
@@ -300,10 +291,8 @@ mod tests {
     }
 
     fn names(dir: &Path) -> Vec<String> {
-        let mut names: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut names: Vec<String> =
+            std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
         names.sort();
         names
     }
@@ -313,17 +302,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("01-start.wav");
         let mut writer = ChapterWriter::create(&path, 24_000).unwrap();
-        let pcm = Pcm::new(
-            vec![0.0, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, f32::NAN, 0.4 / 32768.0, 0.6 / 32768.0],
-            24_000,
-        );
+        let pcm = Pcm::new(vec![0.0, 0.5, -0.5, 1.0, -1.0, 2.0, -2.0, f32::NAN, 0.4 / 32768.0, 0.6 / 32768.0], 24_000);
         writer.write(&pcm).unwrap();
         let parts = writer.finish().unwrap();
         assert_eq!(parts.len(), 1);
-        assert_eq!(
-            read(&path),
-            (24_000, vec![0, 16384, -16384, 32767, -32768, 32767, -32768, 0, 0, 1])
-        );
+        assert_eq!(read(&path), (24_000, vec![0, 16384, -16384, 32767, -32768, 32767, -32768, 0, 0, 1]));
     }
 
     #[test]
@@ -368,8 +351,7 @@ mod tests {
     #[test]
     fn dropping_unfinished_leaves_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let mut writer =
-            ChapterWriter::with_part_limit(dir.path().join("x.wav"), 8_000, 44 + 20).unwrap();
+        let mut writer = ChapterWriter::with_part_limit(dir.path().join("x.wav"), 8_000, 44 + 20).unwrap();
         writer.write(&ramp(50, 8_000)).unwrap();
         drop(writer);
         assert!(names(dir.path()).is_empty());
@@ -386,22 +368,12 @@ mod tests {
         let c = writer.write(&ramp(250, 8_000)).unwrap();
         assert_eq!(
             (a, b, c),
-            (
-                Span { start: 0, end: 60 },
-                Span { start: 60, end: 120 },
-                Span { start: 120, end: 370 }
-            )
+            (Span { start: 0, end: 60 }, Span { start: 60, end: 120 }, Span { start: 120, end: 370 })
         );
         let parts = writer.finish().unwrap();
         let summary: Vec<(String, u64, u64)> = parts
             .iter()
-            .map(|p| {
-                (
-                    p.path.file_name().unwrap().to_string_lossy().into_owned(),
-                    p.first_sample,
-                    p.samples,
-                )
-            })
+            .map(|p| (p.path.file_name().unwrap().to_string_lossy().into_owned(), p.first_sample, p.samples))
             .collect();
         // The second line starts a new part rather than straddling two; the long third line
         // fills parts as it must.
@@ -453,10 +425,7 @@ mod tests {
         let err = writer.write(&ramp(10, 16_000)).unwrap_err();
         assert!(matches!(err, AudioError::RateMismatch { expected: 24_000, found: 16_000 }));
         assert!(matches!(ChapterWriter::create(&path, 0), Err(AudioError::InvalidRate { .. })));
-        assert!(matches!(
-            ChapterWriter::with_part_limit(&path, 24_000, 45),
-            Err(AudioError::LimitTooSmall { .. })
-        ));
+        assert!(matches!(ChapterWriter::with_part_limit(&path, 24_000, 45), Err(AudioError::LimitTooSmall { .. })));
         let missing = dir.path().join("no/such/dir/c.wav");
         let err = ChapterWriter::create(&missing, 24_000).unwrap_err();
         assert!(matches!(err, AudioError::Io { .. }), "{err:?}");

@@ -128,7 +128,9 @@ mod tests {
 
     #[test]
     fn voices_of_one_recorded_speaker_share_it() {
-        for (engine, id) in [("flite", "slt"), ("festival", "cmu_us_slt_arctic_hts"), ("festival", "nitech_us_slt_arctic_hts")] {
+        for (engine, id) in
+            [("flite", "slt"), ("festival", "cmu_us_slt_arctic_hts"), ("festival", "nitech_us_slt_arctic_hts")]
+        {
             assert_eq!(speaker(engine, id).as_deref(), Some("slt"), "{engine} {id}");
         }
         for (engine, id) in [("flite", "kal16"), ("flite", "kal"), ("festival", "kal_diphone"), ("embedded", "kal16")] {
@@ -137,7 +139,8 @@ mod tests {
         assert_eq!(speaker("embedded", "kal16-low").as_deref(), Some("kal-low"));
         assert_eq!(speaker("festival", "ked_diphone").as_deref(), Some("ked"));
         // Festival's MBROLA voices are three different people.
-        let mbrola: Vec<_> = ["us1_mbrola", "us2_mbrola", "us3_mbrola"].iter().map(|v| speaker("festival", v)).collect();
+        let mbrola: Vec<_> =
+            ["us1_mbrola", "us2_mbrola", "us3_mbrola"].iter().map(|v| speaker("festival", v)).collect();
         assert_eq!(mbrola, [Some("us1".into()), Some("us2".into()), Some("us3".into())]);
         assert_eq!(speaker("espeak-ng", "en-us+f3"), None);
         assert_eq!(speaker("say", "Samantha"), None);

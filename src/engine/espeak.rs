@@ -6,8 +6,8 @@
 //! `espeak-ng` program for every line. Both give the same samples (the program is a thin shell
 //! over the library), so they share cache entries.
 
-use super::process::{self, Tool};
 use super::libespeak::{self, ListedVoice};
+use super::process::{self, Tool};
 use super::worker::Pool;
 use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, saved, wav};
 use crate::audio::{Pcm, Pcm16};
@@ -68,7 +68,13 @@ impl Espeak {
 
     /// A given binary; lets tests substitute a stand-in.
     pub fn with_binary(binary: impl Into<PathBuf>, config: EngineConfig) -> Espeak {
-        Espeak { binary: binary.into(), config, version: OnceLock::new(), voices: OnceLock::new(), pool: OnceLock::new() }
+        Espeak {
+            binary: binary.into(),
+            config,
+            version: OnceLock::new(),
+            voices: OnceLock::new(),
+            pool: OnceLock::new(),
+        }
     }
 
     /// Whether lines go to the library's worker processes rather than the program (starts the

@@ -12,8 +12,8 @@ use crate::audio::Pcm;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::OnceLock;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 pub const NAME: &str = "festival";
@@ -196,7 +196,6 @@ impl Worker {
             }
         }
     }
-
 }
 
 impl Drop for Worker {

@@ -158,9 +158,8 @@ fn load() -> Result<Api, String> {
         let synth = *library.get(b"espeak_Synth\0").map_err(|_| symbol("espeak_Synth"))?;
         let set_voice_by_name =
             *library.get(b"espeak_SetVoiceByName\0").map_err(|_| symbol("espeak_SetVoiceByName"))?;
-        let set_voice_by_properties = *library
-            .get(b"espeak_SetVoiceByProperties\0")
-            .map_err(|_| symbol("espeak_SetVoiceByProperties"))?;
+        let set_voice_by_properties =
+            *library.get(b"espeak_SetVoiceByProperties\0").map_err(|_| symbol("espeak_SetVoiceByProperties"))?;
         let list_voices = *library.get(b"espeak_ListVoices\0").map_err(|_| symbol("espeak_ListVoices"))?;
         let set_parameter = *library.get(b"espeak_SetParameter\0").map_err(|_| symbol("espeak_SetParameter"))?;
 
@@ -176,8 +175,20 @@ fn load() -> Result<Api, String> {
         } else {
             CStr::from_ptr(version_ptr).to_string_lossy().split_whitespace().next().unwrap_or("unknown").to_string()
         };
-        let data = (!data_ptr.is_null()).then(|| PathBuf::from(CStr::from_ptr(data_ptr).to_string_lossy().into_owned()));
-        Ok(Api { synth, set_voice_by_name, set_voice_by_properties, list_voices, set_parameter, sample_rate: rate as u32, version, data, current: None, _library: library })
+        let data =
+            (!data_ptr.is_null()).then(|| PathBuf::from(CStr::from_ptr(data_ptr).to_string_lossy().into_owned()));
+        Ok(Api {
+            synth,
+            set_voice_by_name,
+            set_voice_by_properties,
+            list_voices,
+            set_parameter,
+            sample_rate: rate as u32,
+            version,
+            data,
+            current: None,
+            _library: library,
+        })
     }
 }
 
@@ -250,7 +261,11 @@ pub fn list_voices(language: &str) -> Result<Vec<ListedVoice>, String> {
 
 /// Says `text` with `voice` at espeak-ng's own rate (words per minute), pitch (0-99) and
 /// amplitude (0-200) settings; returns the samples and their rate.
-pub fn synthesize(voice: &str, (wpm, pitch, amplitude): (u32, u32, u32), text: &str) -> Result<(Vec<i16>, u32), String> {
+pub fn synthesize(
+    voice: &str,
+    (wpm, pitch, amplitude): (u32, u32, u32),
+    text: &str,
+) -> Result<(Vec<i16>, u32), String> {
     let mut api = api()?.lock().map_err(|_| poisoned())?;
     // A NUL would end the text early; it carries nothing a listener would hear.
     let text = CString::new(text.replace('\0', " ")).expect("NUL bytes were replaced");

@@ -10,8 +10,8 @@ pub mod festival;
 pub mod flite;
 pub mod libespeak;
 pub mod process;
-pub mod saved;
 pub mod sapi;
+pub mod saved;
 pub mod say;
 pub mod wav;
 pub mod worker;
@@ -69,7 +69,9 @@ impl Default for Prosody {
 /// What can go wrong in an engine. The variant tells the caller whether a retry can help.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("the {engine} engine is not installed; install the Debian package `{package}` (or pick another with --engine)")]
+    #[error(
+        "the {engine} engine is not installed; install the Debian package `{package}` (or pick another with --engine)"
+    )]
     NotInstalled { engine: String, package: String },
     #[error("unknown engine `{name}`; the engines are: {valid}")]
     UnknownEngine { name: String, valid: String },
@@ -135,8 +137,7 @@ pub trait Engine: Send + Sync {
 }
 
 /// Every engine `--engine` accepts, in the order `discover` prefers them.
-pub const ENGINE_NAMES: &[&str] =
-    &[festival::NAME, flite::NAME, espeak::NAME, say::NAME, sapi::NAME, embedded::NAME];
+pub const ENGINE_NAMES: &[&str] = &[festival::NAME, flite::NAME, espeak::NAME, say::NAME, sapi::NAME, embedded::NAME];
 
 /// The engine called `name`, ready to use, or why it is not available here.
 pub fn by_name(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>, EngineError> {
@@ -206,7 +207,8 @@ fn via_files(
 
 /// An engine's WAV output as PCM at the requested volume, refusing empty audio.
 fn from_wav(engine: &str, bytes: &[u8], volume: f32) -> Result<Pcm, EngineError> {
-    let mut pcm = wav::parse(bytes).map_err(|e| EngineError::BadOutput { engine: engine.to_string(), detail: e.to_string() })?;
+    let mut pcm =
+        wav::parse(bytes).map_err(|e| EngineError::BadOutput { engine: engine.to_string(), detail: e.to_string() })?;
     scale_volume(&mut pcm, volume);
     non_empty(engine, pcm)
 }

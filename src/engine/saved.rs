@@ -135,7 +135,11 @@ mod tests {
     use super::*;
 
     fn sources(dir: &Path) -> Sources {
-        Sources { files: vec![dir.join("lib.so")], trees: vec![dir.join("voices")], env: vec!["AUDIOBOOK_SAVED_TEST".into()] }
+        Sources {
+            files: vec![dir.join("lib.so")],
+            trees: vec![dir.join("voices")],
+            env: vec!["AUDIOBOOK_SAVED_TEST".into()],
+        }
     }
 
     #[test]

@@ -72,7 +72,11 @@ pub fn serve(engine: &str, input: impl Read, mut output: impl Write) -> i32 {
             match isolated::VoiceServer::start(&voice, &mut output) {
                 Ok(started) => server = Some(started),
                 Err(e) => {
-                    let _ = writeln!(output, "err cannot start a process for voice `{voice}`: {}", one_line(&e.to_string()));
+                    let _ = writeln!(
+                        output,
+                        "err cannot start a process for voice `{voice}`: {}",
+                        one_line(&e.to_string())
+                    );
                     return 1;
                 }
             }
@@ -81,7 +85,8 @@ pub fn serve(engine: &str, input: impl Read, mut output: impl Write) -> i32 {
         if let Err(e) = current.answer(settings, &text) {
             // The voice's process is gone; this line fails and the next one starts it again.
             server = None;
-            let reply = writeln!(output, "err espeak-ng's process for voice `{voice}` ended: {}", one_line(&e.to_string()));
+            let reply =
+                writeln!(output, "err espeak-ng's process for voice `{voice}` ended: {}", one_line(&e.to_string()));
             if reply.and_then(|()| output.flush()).is_err() {
                 return 1;
             }
@@ -291,7 +296,12 @@ fn write_samples(output: &mut impl Write, rate: u32, samples: &[i16]) -> std::io
 
 type Request = (String, Settings, String);
 
-fn write_request(output: &mut impl Write, voice: &str, (wpm, pitch, amplitude): Settings, text: &str) -> std::io::Result<()> {
+fn write_request(
+    output: &mut impl Write,
+    voice: &str,
+    (wpm, pitch, amplitude): Settings,
+    text: &str,
+) -> std::io::Result<()> {
     // One write: the header and the text reach the reader together.
     let mut frame = format!("{voice}\t{wpm}\t{pitch}\t{amplitude}\t{}\n", text.len()).into_bytes();
     frame.extend_from_slice(text.as_bytes());
@@ -334,7 +344,12 @@ impl Pool {
     /// Starts `workers` (at least one) workers of `tool.engine` from `program` side by side;
     /// returns the pool, holding those that started, and the library's version, or why none
     /// could start (the engine's library does not work here).
-    pub fn start(program: &Path, tool: Tool<'static>, timeout: Duration, workers: usize) -> Result<(Pool, String), EngineError> {
+    pub fn start(
+        program: &Path,
+        tool: Tool<'static>,
+        timeout: Duration,
+        workers: usize,
+    ) -> Result<(Pool, String), EngineError> {
         // All are launched before any is waited for: each spends its start-up loading the
         // library, and they load it at the same time, so they share one deadline too.
         let launched: Vec<_> = (0..workers.max(1)).map(|_| Worker::launch(program, tool)).collect();
@@ -472,7 +487,6 @@ impl Worker {
             Err(RecvTimeoutError::Disconnected) => Err(Failure::Dead(self.stderr.tail())),
         }
     }
-
 }
 
 impl Drop for Worker {

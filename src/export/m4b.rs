@@ -78,7 +78,10 @@ pub fn ffmetadata(book: &Book) -> String {
     }
     for (offset, chapter) in book.chapter_offsets() {
         let (start, end) = (millis(offset), millis(offset + chapter.duration_s));
-        out.push_str(&format!("[CHAPTER]\nTIMEBASE=1/1000\nSTART={start}\nEND={end}\ntitle={}\n", escape(&chapter.title)));
+        out.push_str(&format!(
+            "[CHAPTER]\nTIMEBASE=1/1000\nSTART={start}\nEND={end}\ntitle={}\n",
+            escape(&chapter.title)
+        ));
     }
     out
 }
@@ -100,12 +103,15 @@ fn escape(text: &str) -> String {
 /// The ffmpeg arguments: audio from the concat list, metadata and chapters from the FFMETADATA
 /// file (input 1), AAC in an MP4 container (an `.m4b` is an MP4 by another name).
 pub fn ffmpeg_args(list: &Path, metadata: &Path, out: &Path) -> Vec<std::ffi::OsString> {
-    let mut args: Vec<std::ffi::OsString> = ["-nostdin", "-hide_banner", "-loglevel", "error", "-y"].map(Into::into).to_vec();
+    let mut args: Vec<std::ffi::OsString> =
+        ["-nostdin", "-hide_banner", "-loglevel", "error", "-y"].map(Into::into).to_vec();
     args.extend(["-f", "concat", "-safe", "0", "-i"].map(Into::into));
     args.push(list.into());
     args.push("-i".into());
     args.push(metadata.into());
-    args.extend(["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-b:a", BITRATE].map(Into::into));
+    args.extend(
+        ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-b:a", BITRATE].map(Into::into),
+    );
     args.extend(["-movflags", "+faststart", "-f", "mp4"].map(Into::into));
     args.push(out.into());
     args
@@ -119,14 +125,18 @@ fn default_timeout(audio_s: f64) -> Duration {
 /// Runs ffmpeg with its messages going to `log` (a pipe could fill and stall it), stopping it
 /// after `timeout`.
 fn run(ffmpeg: &Path, args: &[std::ffi::OsString], timeout: Duration, log: &Path) -> Result<(), ExportError> {
-    let log_file = std::fs::File::create(log).map_err(|source| ExportError::Write { path: log.to_path_buf(), source })?;
-    let mut child = Command::new(ffmpeg)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(log_file)
-        .spawn()
-        .map_err(|e| if e.kind() == std::io::ErrorKind::NotFound { ExportError::FfmpegMissing } else { ExportError::FfmpegStart(e) })?;
+    let log_file =
+        std::fs::File::create(log).map_err(|source| ExportError::Write { path: log.to_path_buf(), source })?;
+    let mut child =
+        Command::new(ffmpeg).args(args).stdin(Stdio::null()).stdout(Stdio::null()).stderr(log_file).spawn().map_err(
+            |e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    ExportError::FfmpegMissing
+                } else {
+                    ExportError::FfmpegStart(e)
+                }
+            },
+        )?;
     let status = match child.wait_timeout(timeout).map_err(ExportError::FfmpegStart)? {
         Some(status) => status,
         None => {

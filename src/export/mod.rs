@@ -36,7 +36,9 @@ pub enum ExportError {
     Write { path: PathBuf, source: std::io::Error },
     #[error("the chapter file {path} is missing; render the story again")]
     MissingAudio { path: PathBuf },
-    #[error("ffmpeg is needed for --m4b but was not found; install it (Debian/Ubuntu: `sudo apt-get install ffmpeg`) or leave out --m4b")]
+    #[error(
+        "ffmpeg is needed for --m4b but was not found; install it (Debian/Ubuntu: `sudo apt-get install ffmpeg`) or leave out --m4b"
+    )]
     FfmpegMissing,
     #[error("cannot run ffmpeg: {0}")]
     FfmpegStart(std::io::Error),
@@ -73,7 +75,13 @@ pub enum Audiobook {
 
 impl Default for ExportOptions {
     fn default() -> ExportOptions {
-        ExportOptions { title: None, author: None, m4b: Audiobook::Skip, ffmpeg: PathBuf::from("ffmpeg"), ffmpeg_timeout: None }
+        ExportOptions {
+            title: None,
+            author: None,
+            m4b: Audiobook::Skip,
+            ffmpeg: PathBuf::from("ffmpeg"),
+            ffmpeg_timeout: None,
+        }
     }
 }
 
@@ -202,7 +210,8 @@ pub trait Format {
 /// Reads `manifest.json` from a render folder.
 pub fn read_manifest(render_dir: &Path) -> Result<Manifest, ExportError> {
     let path = render_dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).map_err(|source| ExportError::ReadManifest { path: path.clone(), source })?;
+    let text =
+        std::fs::read_to_string(&path).map_err(|source| ExportError::ReadManifest { path: path.clone(), source })?;
     let manifest: Manifest =
         serde_json::from_str(&text).map_err(|source| ExportError::ParseManifest { path: path.clone(), source })?;
     if manifest.chapters.is_empty() {

@@ -38,8 +38,7 @@ pub fn segment_str(text: &str) -> (Script, Analysis) {
     let layout = paragraphs::detect_layout(text, &lines);
     let paras = paragraphs::paragraphs(text, &lines, layout);
     let roles = structure::roles(text, &paras);
-    let body: Vec<Para> =
-        paras.iter().zip(&roles).filter(|(_, r)| **r == Role::Body).map(|(p, _)| p.clone()).collect();
+    let body: Vec<Para> = paras.iter().zip(&roles).filter(|(_, r)| **r == Role::Body).map(|(p, _)| p.clone()).collect();
     let style = quotes::detect_style(text, &body);
     let mut builder = Builder::default();
     for (para, role) in paras.iter().zip(roles) {
@@ -166,10 +165,43 @@ fn one_line(s: &str) -> String {
 
 /// Verbs that introduce speech: a short quotation right after them is still speech.
 const SAY_VERBS: &[&str] = &[
-    "said", "say", "says", "saying", "cried", "asked", "asks", "replied", "answered", "shouted",
-    "whispered", "called", "exclaimed", "added", "muttered", "yelled", "screamed", "thought",
-    "murmured", "snapped", "growled", "hissed", "sighed", "laughed", "repeated", "began",
-    "continued", "went", "goes", "go", "like", "and", "but", "then", "ask", "tell", "told",
+    "said",
+    "say",
+    "says",
+    "saying",
+    "cried",
+    "asked",
+    "asks",
+    "replied",
+    "answered",
+    "shouted",
+    "whispered",
+    "called",
+    "exclaimed",
+    "added",
+    "muttered",
+    "yelled",
+    "screamed",
+    "thought",
+    "murmured",
+    "snapped",
+    "growled",
+    "hissed",
+    "sighed",
+    "laughed",
+    "repeated",
+    "began",
+    "continued",
+    "went",
+    "goes",
+    "go",
+    "like",
+    "and",
+    "but",
+    "then",
+    "ask",
+    "tell",
+    "told",
 ];
 
 /// A short quotation embedded mid-sentence that is not speech: a title, a label or a
@@ -181,14 +213,8 @@ fn is_embedded_mention(text: &str, para: Span, q: &Quote) -> bool {
     }
     let before = text[para.start..q.open.start].trim_end();
     let after = text[q.close.end..para.end].trim_start();
-    let prev_word: String = before
-        .chars()
-        .rev()
-        .take_while(|c| c.is_alphabetic())
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let prev_word: String =
+        before.chars().rev().take_while(|c| c.is_alphabetic()).collect::<Vec<_>>().into_iter().rev().collect();
     let mid_sentence = before.ends_with(|c: char| c.is_alphanumeric());
     let continues = after.is_empty()
         || after.starts_with(|c: char| c.is_lowercase() || matches!(c, ',' | '.' | ';' | ')' | ':' | '?' | '!'));

@@ -47,8 +47,8 @@ struct Mark {
 
 /// Words that begin with an apostrophe: never an opening single quote.
 const ELISIONS: &[&str] = &[
-    "tis", "twas", "twere", "twill", "twould", "til", "till", "cause", "cos", "coz", "em", "n",
-    "round", "bout", "nuff", "kay", "s", "ello", "ere", "ave", "alf", "ow", "im", "is", "er",
+    "tis", "twas", "twere", "twill", "twould", "til", "till", "cause", "cos", "coz", "em", "n", "round", "bout",
+    "nuff", "kay", "s", "ello", "ere", "ave", "alf", "ow", "im", "is", "er",
 ];
 
 /// Picks the style that marks the most speech in the story.
@@ -60,9 +60,7 @@ pub fn detect_style(text: &str, paras: &[Para]) -> Style {
         let next = chars.peek().copied();
         match c {
             '"' | '\u{201C}' | '\u{201D}' | '\u{201E}' => double += 1,
-            '\'' | '\u{2018}' if opens_before(prev) && next.is_some_and(char::is_uppercase) => {
-                single += 1
-            }
+            '\'' | '\u{2018}' if opens_before(prev) && next.is_some_and(char::is_uppercase) => single += 1,
             '\u{AB}' => guil_fr += 1,
             '\u{BB}' if next.is_some_and(char::is_alphanumeric) && opens_before(prev) => guil_de += 1,
             _ => {}
@@ -90,7 +88,10 @@ fn opens_before(prev: char) -> bool {
 fn closes_after(next: Option<char>) -> bool {
     next.is_none_or(|n| {
         n.is_whitespace()
-            || matches!(n, ')' | ']' | '}' | '>' | ',' | '.' | ';' | ':' | '!' | '?' | '\u{2014}' | '\u{2013}' | '-' | '\u{2026}')
+            || matches!(
+                n,
+                ')' | ']' | '}' | '>' | ',' | '.' | ';' | ':' | '!' | '?' | '\u{2014}' | '\u{2013}' | '-' | '\u{2026}'
+            )
     })
 }
 
@@ -100,7 +101,8 @@ fn left_flanking(prev: Option<char>, next: Option<char>) -> bool {
 }
 
 fn right_flanking(prev: Option<char>, next: Option<char>) -> bool {
-    prev.is_some_and(|p| !p.is_whitespace()) && next.is_none_or(|n| n.is_whitespace() || matches!(n, ')' | ']' | '}' | '>'))
+    prev.is_some_and(|p| !p.is_whitespace())
+        && next.is_none_or(|n| n.is_whitespace() || matches!(n, ')' | ']' | '}' | '>'))
 }
 
 /// The quotations of one paragraph.
@@ -149,7 +151,13 @@ fn guillemet_marks(text: &str, para: Span, reversed: bool) -> Vec<Mark> {
     text[para.range()]
         .char_indices()
         .filter_map(|(i, c)| {
-            let role = if c == open { Role::Open } else if c == close { Role::Close } else { return None };
+            let role = if c == open {
+                Role::Open
+            } else if c == close {
+                Role::Close
+            } else {
+                return None;
+            };
             Some(Mark { span: Span::new(para.start + i, para.start + i + c.len_utf8()), role })
         })
         .collect()
@@ -195,7 +203,7 @@ fn is_elision(after: &str) -> bool {
     }
     ELISIONS.contains(&word.to_lowercase().as_str())
         && !after[word.len()..].starts_with(|c: char| c == ',' || c == '.' || c == '!' || c == '?')
-            || word == "n"
+        || word == "n"
 }
 
 /// `o'`, `'n'`: an apostrophe that ends a short elided word.
@@ -271,8 +279,7 @@ fn dash_opening(para: &str) -> Option<usize> {
         return None;
     };
     let rest = para[len..].trim_start();
-    rest.starts_with(|c: char| c.is_alphanumeric() || matches!(c, '\u{BF}' | '\u{A1}' | '.'))
-        .then_some(len)
+    rest.starts_with(|c: char| c.is_alphanumeric() || matches!(c, '\u{BF}' | '\u{A1}' | '.')).then_some(len)
 }
 
 fn dash_quotes(text: &str, para: Span) -> Vec<Quote> {
@@ -314,10 +321,7 @@ mod tests {
 
     /// The inner texts of a paragraph's quotations, trimmed.
     fn inner(text: &str, style: Style) -> Vec<&str> {
-        find(text, Span::new(0, text.len()), style)
-            .iter()
-            .map(|q| text[q.inner.range()].trim())
-            .collect()
+        find(text, Span::new(0, text.len()), style).iter().map(|q| text[q.inner.range()].trim()).collect()
     }
 
     #[test]
@@ -325,7 +329,10 @@ mod tests {
         let cases: &[(&str, &[&str])] = &[
             ("\"Hello,\" said Ann.", &["Hello,"]),
             ("\u{201C}Hello,\u{201D} said Ann, \u{201C}how are you?\u{201D}", &["Hello,", "how are you?"]),
-            ("\"I told you,\" said Edwin, \"that it was wound too tight.\"", &["I told you,", "that it was wound too tight."]),
+            (
+                "\"I told you,\" said Edwin, \"that it was wound too tight.\"",
+                &["I told you,", "that it was wound too tight."],
+            ),
             ("Ann scowled. \"Go away.\"", &["Go away."]),
             ("\"He said 'no' to me,\" she said.", &["He said 'no' to me,"]),
             ("\"I was going to\u{2014}\" \"Don't.\"", &["I was going to\u{2014}", "Don't."]),
@@ -381,7 +388,8 @@ mod tests {
     fn style_detection() {
         let detect = |t: &str| {
             let lines = super::super::paragraphs::lines(t);
-            let paras = super::super::paragraphs::paragraphs(t, &lines, super::super::paragraphs::Layout::LinePerParagraph);
+            let paras =
+                super::super::paragraphs::paragraphs(t, &lines, super::super::paragraphs::Layout::LinePerParagraph);
             detect_style(t, &paras)
         };
         assert_eq!(detect("\"Hi,\" he said.\n\"Bye.\"\n"), Style::Double);

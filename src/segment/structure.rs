@@ -15,28 +15,98 @@ pub enum Role {
 }
 
 const NUMBER_WORDS: &[&str] = &[
-    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
-    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred", "first",
-    "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "last",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+    "thirty",
+    "forty",
+    "fifty",
+    "sixty",
+    "seventy",
+    "eighty",
+    "ninety",
+    "hundred",
+    "first",
+    "second",
+    "third",
+    "fourth",
+    "fifth",
+    "sixth",
+    "seventh",
+    "eighth",
+    "ninth",
+    "tenth",
+    "last",
     "final",
 ];
 const SECTION_WORDS: &[&str] = &["chapter", "chap.", "part", "book", "volume", "act", "section"];
-const STANDALONE_WORDS: &[&str] = &[
-    "prologue", "epilogue", "interlude", "preface", "introduction", "afterword", "foreword",
-    "postscript", "coda",
-];
+const STANDALONE_WORDS: &[&str] =
+    &["prologue", "epilogue", "interlude", "preface", "introduction", "afterword", "foreword", "postscript", "coda"];
 const FRONT_NOTE_PREFIXES: &[&str] = &[
-    "a/n", "an:", "author's note", "author\u{2019}s note", "authors note", "authors' note",
-    "author note", "(a/n", "[a/n", "disclaimer", "story notes", "chapter notes", "notes:", "note:",
-    "summary:", "rating:", "rated:", "pairing:", "pairings:", "warning:", "warnings:",
-    "word count:", "words:", "title:", "author:", "fandom:", "characters:", "spoilers:",
-    "beta:", "beta'd by", "dedication:",
+    "a/n",
+    "an:",
+    "author's note",
+    "author\u{2019}s note",
+    "authors note",
+    "authors' note",
+    "author note",
+    "(a/n",
+    "[a/n",
+    "disclaimer",
+    "story notes",
+    "chapter notes",
+    "notes:",
+    "note:",
+    "summary:",
+    "rating:",
+    "rated:",
+    "pairing:",
+    "pairings:",
+    "warning:",
+    "warnings:",
+    "word count:",
+    "words:",
+    "title:",
+    "author:",
+    "fandom:",
+    "characters:",
+    "spoilers:",
+    "beta:",
+    "beta'd by",
+    "dedication:",
 ];
 const BACK_NOTE_PREFIXES: &[&str] = &[
-    "thanks for reading", "thank you for reading", "the end", "fin", "to be continued", "tbc",
-    "please review", "reviews are", "end of chapter", "end notes", "*** end of the project gutenberg",
-    "*** end of this project gutenberg", "end of the project gutenberg", "end of project gutenberg",
+    "thanks for reading",
+    "thank you for reading",
+    "the end",
+    "fin",
+    "to be continued",
+    "tbc",
+    "please review",
+    "reviews are",
+    "end of chapter",
+    "end notes",
+    "*** end of the project gutenberg",
+    "*** end of this project gutenberg",
+    "end of the project gutenberg",
+    "end of project gutenberg",
 ];
 
 /// Classifies every paragraph.
@@ -83,10 +153,7 @@ fn first_line<'a>(text: &'a str, p: &Para) -> &'a str {
 
 fn starts_with_any(line: &str, prefixes: &[&str]) -> bool {
     let head: String = line.chars().take(40).collect::<String>().to_lowercase();
-    prefixes.iter().any(|p| {
-        head.starts_with(p)
-            && head[p.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric())
-    })
+    prefixes.iter().any(|p| head.starts_with(p) && head[p.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric()))
 }
 
 fn is_gutenberg_start(line: &str) -> bool {
@@ -143,7 +210,9 @@ pub fn is_scene_break(line: &str) -> bool {
     }
     if line.chars().all(|c| !c.is_alphanumeric() && !c.is_whitespace() || c.is_whitespace()) {
         // Lone punctuation that ends or starts speech is not a divider.
-        return !line.chars().all(|c| matches!(c, '"' | '\'' | '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}' | '.' | '!' | '?' | ','));
+        return !line.chars().all(|c| {
+            matches!(c, '"' | '\'' | '\u{201C}' | '\u{201D}' | '\u{2018}' | '\u{2019}' | '.' | '!' | '?' | ',')
+        });
     }
     let core: String = line.chars().filter(|c| c.is_alphanumeric()).collect();
     let divider_letters = core.chars().all(|c| matches!(c, 'o' | 'O' | '0' | 'x' | 'X'));
@@ -160,7 +229,8 @@ fn is_subtitle(text: &str, p: &Para) -> bool {
     p.lines.len() <= 3
         && s.chars().count() <= 120
         && !s.contains(['"', '\u{201C}', '\u{201D}'])
-        && !s.ends_with(['.', '!', '?', ',', ';']) || is_caps_title(text, p)
+        && !s.ends_with(['.', '!', '?', ',', ';'])
+        || is_caps_title(text, p)
 }
 
 /// Title and author lines before the story begins.
@@ -168,7 +238,8 @@ fn is_front_matter_line(text: &str, p: &Para) -> bool {
     let s = &text[p.span.range()];
     let short = p.lines.len() <= 3 && s.chars().count() <= 100;
     let lower = s.to_lowercase();
-    short && (lower.starts_with("by ") || !s.ends_with(['.', '!', '?', '"', '\u{201D}', '\u{2019}']))
+    short
+        && (lower.starts_with("by ") || !s.ends_with(['.', '!', '?', '"', '\u{201D}', '\u{2019}']))
         && !s.starts_with(['"', '\u{201C}', '\''])
 }
 
@@ -192,22 +263,54 @@ mod tests {
     #[test]
     fn headings() {
         for h in [
-            "Chapter 3", "CHAPTER III.", "Chapter Three", "Chapter Twenty-One: The Storm",
-            "Part I", "PART TWO", "Prologue", "Epilogue: Years Later", "# The Beginning",
-            "## 2. Home", "CHAPTER I. Mrs. Rachel Lynde is Surprised", "Book 1", "Chapter 12 - Rain",
+            "Chapter 3",
+            "CHAPTER III.",
+            "Chapter Three",
+            "Chapter Twenty-One: The Storm",
+            "Part I",
+            "PART TWO",
+            "Prologue",
+            "Epilogue: Years Later",
+            "# The Beginning",
+            "## 2. Home",
+            "CHAPTER I. Mrs. Rachel Lynde is Surprised",
+            "Book 1",
+            "Chapter 12 - Rain",
         ] {
             assert!(is_explicit_heading(h), "{h}");
         }
-        for h in ["chapter 3 of the book was boring", "Chapter and verse, he said.", "#", "###",
-                  "Part of me wanted to stay.", "Book it, Danno", "Prologues are dull."] {
+        for h in [
+            "chapter 3 of the book was boring",
+            "Chapter and verse, he said.",
+            "#",
+            "###",
+            "Part of me wanted to stay.",
+            "Book it, Danno",
+            "Prologues are dull.",
+        ] {
             assert!(!is_explicit_heading(h), "{h}");
         }
     }
 
     #[test]
     fn scene_breaks() {
-        for b in ["***", "* * *", "*** *** ***", "~~~", "---", "###", "#", "o0o", "oOo", "-o0o-",
-                  "xXx", "\u{00A7}", "~*~", "   * * *   ", "\u{2766}"] {
+        for b in [
+            "***",
+            "* * *",
+            "*** *** ***",
+            "~~~",
+            "---",
+            "###",
+            "#",
+            "o0o",
+            "oOo",
+            "-o0o-",
+            "xXx",
+            "\u{00A7}",
+            "~*~",
+            "   * * *   ",
+            "\u{2766}",
+        ] {
             assert!(is_scene_break(b), "{b}");
         }
         for b in ["Oooh.", "OK", "ooo", "xx", "I", "\u{201D}", "...", "Hello"] {

@@ -31,10 +31,7 @@ fn table_of_cases() {
 #[test]
 fn multi_paragraph_speech_is_one_line_per_paragraph() {
     let t = "\"It began in May.\n\n\"Then June came.\"\n\nShe stopped.\n";
-    assert_eq!(
-        lines_of(t),
-        [(D, "It began in May."), (D, "Then June came."), (N, "She stopped.")]
-    );
+    assert_eq!(lines_of(t), [(D, "It began in May."), (D, "Then June came."), (N, "She stopped.")]);
 }
 
 #[test]
@@ -43,9 +40,13 @@ fn british_single_quotes_with_apostrophes() {
     assert_eq!(
         lines_of(t),
         [
-            (D, "Tis late,"), (N, "said Tom."),
-            (D, "It's the boys' room,"), (N, "she said."), (D, "Rock 'n' roll."),
-            (D, "Right,"), (N, "said he."),
+            (D, "Tis late,"),
+            (N, "said Tom."),
+            (D, "It's the boys' room,"),
+            (N, "she said."),
+            (D, "Rock 'n' roll."),
+            (D, "Right,"),
+            (N, "said he."),
         ]
     );
 }

@@ -45,10 +45,8 @@ pub fn novels() -> Vec<PathBuf> {
     let Some(shared) = shared() else { return Vec::new() };
     let dir = shared.join("eval/pdnc");
     let Ok(entries) = std::fs::read_dir(&dir) else { return Vec::new() };
-    let mut v: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path().join("novel_text.txt")))
-        .filter(|p| p.is_file())
-        .collect();
+    let mut v: Vec<PathBuf> =
+        entries.filter_map(|e| e.ok().map(|e| e.path().join("novel_text.txt"))).filter(|p| p.is_file()).collect();
     v.sort();
     v
 }
