@@ -370,10 +370,8 @@ pub fn write_cast(dir: &Path, story: &str, cast: &Cast) -> Result<PathBuf, Confi
         "# Voices for {story}: written by `audiobook cast --write`, yours to edit.\n# Keys: narrator, characters.NAME (engine, voice, rate, pitch, volume), renames,\n# [[corrections]] (line or quote, speaker), pronunciations, notes.skip, pauses.\n\n"
     );
     std::fs::create_dir_all(dir).map_err(|source| ConfigError::Write { path: dir.to_path_buf(), source })?;
-    let tmp = path.with_extension("toml.partial");
-    let io = |source| ConfigError::Write { path: path.clone(), source };
-    std::fs::write(&tmp, header + &body).map_err(io)?;
-    std::fs::rename(&tmp, &path).map_err(io)?;
+    crate::util::write_atomic(&path, (header + &body).as_bytes())
+        .map_err(|source| ConfigError::Write { path: path.clone(), source })?;
     Ok(path)
 }
 

@@ -35,5 +35,6 @@ pub mod script;
 pub mod segment;
 #[cfg(feature = "speak")]
 pub mod speak;
+pub mod util;
 
 pub use error::{Error, Result};

@@ -20,6 +20,7 @@ use crate::parallel;
 use crate::plan::{self, Pauses, Pronunciations};
 use crate::progress::{self, Display};
 use crate::script::{Kind, Line, Script};
+use crate::util::hex;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
@@ -389,10 +390,6 @@ fn voice_identities(outcomes: &[Outcome], voices: usize) -> Vec<String> {
         }
     }
     hashers.into_iter().map(|h| hex(&h.finalize())).collect()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The lines to voice, each with its voice (an index into `voices`, which this extends).
@@ -1046,11 +1043,9 @@ fn failures(chapters: &[ChapterRecord]) -> Vec<Failure> {
 
 /// Writes the manifest through a temporary file, so a reader never sees half of one.
 fn write_manifest(path: &Path, report: &RenderReport) -> Result<()> {
-    let tmp = path.with_extension("json.partial");
     let io = |source| Error::Write { path: path.to_path_buf(), source };
     let json = serde_json::to_vec_pretty(report).map_err(|e| io(std::io::Error::other(e)))?;
-    std::fs::write(&tmp, json).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    crate::util::write_atomic(path, &json).map_err(io)
 }
 
 #[cfg(test)]

@@ -28,9 +28,8 @@ use super::{AudioError, Pcm, Pcm16, Result};
 use crate::engine::Prosody;
 use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Changes whenever the key's recipe or the entry format changes, so old entries are not misread.
 const KEY_VERSION: &[u8] = b"audiobook-line-cache-v1";
@@ -55,7 +54,7 @@ impl CacheKey {
         for value in [prosody.rate, prosody.pitch, prosody.volume] {
             hasher.update(value.to_bits().to_le_bytes());
         }
-        CacheKey(hex(&hasher.finalize()))
+        CacheKey(crate::util::hex(&hasher.finalize()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -67,10 +66,6 @@ impl std::fmt::Display for CacheKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A directory of rendered lines. Safe to share between threads and processes.
@@ -136,23 +131,8 @@ impl Cache {
         let path = self.path(key);
         let dir = path.parent().expect("an entry path has a fan-out directory");
         std::fs::create_dir_all(dir).map_err(|e| AudioError::io(dir, e))?;
-        let temp = dir.join(unique_temp_name(key));
-        let written = File::create_new(&temp)
-            .and_then(|mut file| file.write_all(&encode(pcm)))
-            .and_then(|()| std::fs::rename(&temp, &path))
-            .map_err(|e| AudioError::io(&path, e));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temp);
-        }
-        written
+        crate::util::write_atomic(&path, &encode(pcm)).map_err(|e| AudioError::io(&path, e))
     }
-}
-
-/// A name no other writer, thread or process, uses at the same time.
-fn unique_temp_name(key: &CacheKey) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!(".{}.{}.{n}.tmp", key.0, std::process::id())
 }
 
 /// A CRC-32 of the samples: it catches every burst of damage up to 32 bits and all but one in

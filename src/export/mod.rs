@@ -244,12 +244,8 @@ pub fn export_all(render_dir: &Path, options: &ExportOptions) -> Result<Vec<Path
 
 /// Writes a text file through a temporary name, so a reader never sees half of one.
 pub(crate) fn write_text(path: &Path, text: &str) -> Result<PathBuf, ExportError> {
-    let io = |source| ExportError::Write { path: path.to_path_buf(), source };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)?;
+    crate::util::write_atomic(path, text.as_bytes())
+        .map_err(|source| ExportError::Write { path: path.to_path_buf(), source })?;
     Ok(path.to_path_buf())
 }
 
