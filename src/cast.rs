@@ -10,54 +10,33 @@
 //! best, and then with a shifted pitch too.
 
 use crate::attribute::Character;
-use crate::engine::{Engine, Gender, Prosody, VoiceInfo, catalogue};
-use crate::render::{Casting, VoiceChoice};
-use serde::Serialize;
+use crate::engine::{VoiceInfo, catalogue};
+use crate::script::{Gender, Kind, Line};
+use crate::voice::{Prosody, Voice};
 use std::collections::BTreeMap;
-use std::sync::Arc;
-
-/// A voice as the `cast` contract shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct VoiceSpec {
-    pub engine: String,
-    pub voice: String,
-    pub rate: f32,
-    pub pitch: f32,
-    pub volume: f32,
-}
-
-impl From<&VoiceChoice> for VoiceSpec {
-    fn from(v: &VoiceChoice) -> VoiceSpec {
-        VoiceSpec {
-            engine: v.engine.name().to_string(),
-            voice: v.voice.clone(),
-            rate: v.prosody.rate,
-            pitch: v.prosody.pitch,
-            volume: v.prosody.volume,
-        }
-    }
-}
 
 /// A character with their voice.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Member {
     pub character: Character,
-    pub voice: VoiceChoice,
+    pub voice: Voice,
 }
 
-/// The whole cast.
-#[derive(Debug, Clone)]
+/// The whole cast: the narrator's voice and each character's.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Cast {
-    pub narrator: VoiceChoice,
+    pub narrator: Voice,
     pub members: Vec<Member>,
 }
 
 impl Cast {
-    /// The voices as the renderer takes them.
-    pub fn casting(&self) -> Casting {
-        Casting {
-            narrator: self.narrator.clone(),
-            speakers: self.members.iter().map(|m| (m.character.name.clone(), m.voice.clone())).collect(),
+    /// Who speaks a line: its speaker's voice for dialogue, the narrator's otherwise.
+    pub fn voices_by_speaker<'a>(&'a self) -> impl Fn(&Line) -> &'a Voice + 'a {
+        let by_name: BTreeMap<&str, &Voice> =
+            self.members.iter().map(|m| (m.character.name.as_str(), &m.voice)).collect();
+        move |line: &Line| match (&line.kind, &line.speaker) {
+            (Kind::Dialogue, Some(who)) => by_name.get(who.as_str()).copied().unwrap_or(&self.narrator),
+            _ => &self.narrator,
         }
     }
 
@@ -74,18 +53,17 @@ impl Cast {
                     "gender": m.character.gender,
                     "lines": m.character.lines,
                     "words": m.character.words,
-                    "voice": VoiceSpec::from(&m.voice),
+                    "voice": m.voice,
                 })
             })
             .collect();
-        serde_json::json!({ "narrator": VoiceSpec::from(&self.narrator), "characters": characters })
+        serde_json::json!({ "narrator": self.narrator, "characters": characters })
     }
 }
 
-/// A voice that can be cast, with its engine.
+/// A voice that can be cast.
 #[derive(Clone)]
 struct Candidate {
-    engine: Arc<dyn Engine>,
     info: VoiceInfo,
     /// Who a listener hears: the recorded person behind it, else the voice itself.
     speaker: String,
@@ -100,21 +78,19 @@ impl Candidate {
         self.info.intelligibility.unwrap_or(guess)
     }
 
-    fn choice(&self, prosody: Prosody) -> VoiceChoice {
-        VoiceChoice { engine: self.engine.clone(), voice: self.info.id.clone(), prosody }
+    fn choice(&self, prosody: Prosody) -> Voice {
+        Voice::new(self.info.engine.clone(), self.info.id.clone()).with(prosody)
     }
 }
 
-/// Every voice of the given engines, best first.
-fn candidates(engines: &[Arc<dyn Engine>]) -> Vec<Candidate> {
+/// Every voice, best first.
+fn candidates(voices: &[VoiceInfo]) -> Vec<Candidate> {
     let mut all: Vec<Candidate> = Vec::new();
-    for engine in engines {
-        for info in engine.voices() {
-            let order = all.len();
-            let speaker =
-                catalogue::speaker(&info.engine, &info.id).unwrap_or_else(|| format!("{}:{}", info.engine, info.id));
-            all.push(Candidate { engine: engine.clone(), info, speaker, order });
-        }
+    for info in voices {
+        let order = all.len();
+        let speaker =
+            catalogue::speaker(&info.engine, &info.id).unwrap_or_else(|| format!("{}:{}", info.engine, info.id));
+        all.push(Candidate { info: info.clone(), speaker, order });
     }
     all.sort_by(|a, b| {
         (b.info.natural, b.quality())
@@ -125,10 +101,11 @@ fn candidates(engines: &[Arc<dyn Engine>]) -> Vec<Candidate> {
     all
 }
 
-/// Casts every character. `characters` should be ordered as `attribute` returns them; they are
-/// cast in order of lines spoken.
-pub fn auto_cast(characters: &[Character], engines: &[Arc<dyn Engine>]) -> Option<Cast> {
-    let pool = candidates(engines);
+/// Casts every character from `voices` (the engines' voices in the engines' order of
+/// preference). `characters` should be ordered as `attribute` returns them; they are cast in
+/// order of lines spoken. `None` when there is no voice at all.
+pub fn auto_cast(characters: &[Character], voices: &[VoiceInfo]) -> Option<Cast> {
+    let pool = candidates(voices);
     let narrator = pool.first()?;
     let mut uses = Uses::default();
     *uses.speakers.entry(narrator.speaker.clone()).or_insert(0) += 1;
@@ -198,6 +175,7 @@ fn shifted(n: u32) -> Prosody {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Engine;
     use crate::engine::embedded::Embedded;
 
     fn character(name: &str, gender: Gender, lines: usize) -> Character {
@@ -206,7 +184,7 @@ mod tests {
 
     #[test]
     fn everyone_gets_a_distinct_voice_and_the_cast_is_stable() {
-        let engines: Vec<Arc<dyn Engine>> = vec![Arc::new(Embedded::new())];
+        let engines = Embedded::new().voices();
         let chars: Vec<Character> = (0..12).map(|i| character(&format!("C{i}"), Gender::Unknown, 100 - i)).collect();
         let cast = auto_cast(&chars, &engines).unwrap();
         let mut labels: Vec<String> = cast.members.iter().map(|m| m.voice.label()).collect();
@@ -224,37 +202,23 @@ mod tests {
         }
     }
 
-    /// An engine that only lists voices.
-    struct Listed(&'static str, Vec<(&'static str, Gender, f32)>);
-
-    impl Engine for Listed {
-        fn name(&self) -> &'static str {
-            self.0
-        }
-        fn version(&self) -> String {
-            "1".into()
-        }
-        fn voices(&self) -> Vec<VoiceInfo> {
-            self.1
-                .iter()
-                .map(|&(id, gender, score)| VoiceInfo {
-                    engine: self.0.into(),
-                    id: id.into(),
-                    accent: "en-US".into(),
-                    gender,
-                    natural: true,
-                    intelligibility: Some(score),
-                })
-                .collect()
-        }
-        fn synthesize(&self, _: &str, _: Prosody, _: &str) -> Result<crate::audio::Pcm, crate::engine::EngineError> {
-            unreachable!("casting never speaks")
-        }
+    fn listed(engine: &str, voices: &[(&str, Gender, f32)]) -> Vec<VoiceInfo> {
+        voices
+            .iter()
+            .map(|&(id, gender, score)| VoiceInfo {
+                engine: engine.into(),
+                id: id.into(),
+                accent: "en-US".into(),
+                gender,
+                natural: true,
+                intelligibility: Some(score),
+            })
+            .collect()
     }
 
-    fn engines(festival: Vec<(&'static str, Gender, f32)>) -> Vec<Arc<dyn Engine>> {
-        let flite = vec![("rms", Gender::Male, 0.92), ("slt", Gender::Female, 0.76), ("kal16", Gender::Male, 0.79)];
-        vec![Arc::new(Listed("festival", festival)), Arc::new(Listed("flite", flite))]
+    fn engines(festival: Vec<(&'static str, Gender, f32)>) -> Vec<VoiceInfo> {
+        let flite = [("rms", Gender::Male, 0.92), ("slt", Gender::Female, 0.76), ("kal16", Gender::Male, 0.79)];
+        [listed("festival", &festival), listed("flite", &flite)].concat()
     }
 
     #[test]
@@ -264,15 +228,15 @@ mod tests {
         // (a man's voice would not do), pitched apart from Mara.
         let cast = auto_cast(&women, &engines(vec![("cmu_us_slt_arctic_hts", Gender::Female, 0.75)])).unwrap();
         let (mara, ruth) = (&cast.members[0].voice, &cast.members[1].voice);
-        assert_eq!((mara.voice.as_str(), mara.prosody), ("slt", Prosody::default()));
-        assert_eq!(ruth.voice, "cmu_us_slt_arctic_hts");
+        assert_eq!((mara.id.as_str(), mara.prosody), ("slt", Prosody::default()));
+        assert_eq!(ruth.id, "cmu_us_slt_arctic_hts");
         assert!(ruth.prosody.pitch != 1.0, "Ruth sounds like Mara: {:?}", ruth.prosody);
 
         // Another woman of about the same quality is preferred to the same one again.
         let festival =
             vec![("cmu_us_slt_arctic_hts", Gender::Female, 0.75), ("cmu_us_clb_arctic_hts", Gender::Female, 0.70)];
         let cast = auto_cast(&women, &engines(festival)).unwrap();
-        assert_eq!(cast.members[1].voice.voice, "cmu_us_clb_arctic_hts");
+        assert_eq!(cast.members[1].voice.id, "cmu_us_clb_arctic_hts");
         assert_eq!(cast.members[1].voice.prosody, Prosody::default());
     }
 

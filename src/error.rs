@@ -19,6 +19,8 @@ pub enum Error {
     Engine(#[from] crate::engine::EngineError),
     #[error(transparent)]
     Audio(#[from] crate::audio::AudioError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("{0}")]
     Invalid(String),
 }

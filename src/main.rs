@@ -2,11 +2,13 @@
 
 use anyhow::{Context, Result, bail};
 use audiobook::cast::{self, Cast};
-use audiobook::engine::{self, Engine, EngineConfig};
+use audiobook::engine::{self, Engine, EngineConfig, Engines};
+use audiobook::manifest::Manifest;
+use audiobook::pipeline::{self, Story};
+use audiobook::plan::{self, Selection};
 use audiobook::progress::Display;
-use audiobook::render::{self, RenderOptions, RenderReport, Selection};
-use audiobook::script::Script;
-use audiobook::{attribute, config, export, load, report, segment};
+use audiobook::render::{self, RenderOptions};
+use audiobook::{config, export, report};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -228,36 +230,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             preview_command(&story, &story_data, &pick, play, &render)
         }
-        Command::Voices { sample, engines } => voices_command(sample.as_deref(), &engines),
+        Command::Voices { sample, engines } => {
+            voices_command(sample.as_deref(), &engines, &config::load_defaults(voices)?)
+        }
         Command::EngineWorker { engine } => {
-            let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            let code = engine::worker::serve(&engine, std::io::stdin().lock(), stdout);
+            let code =
+                engine::registry::serve_worker(&engine, &mut std::io::stdin().lock(), &mut std::io::stdout().lock());
             Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
         }
     }
 }
 
-/// A story read, segmented and attributed, with its voices files applied.
-struct Story {
-    name: String,
-    text: String,
-    script: Script,
-    characters: Vec<attribute::Character>,
-    config: config::Loaded,
-}
-
+/// Reads a story through the text stages, printing what the user should know.
 fn read_story(path: &Path, voices: &Path) -> Result<Story> {
-    let text = load::load(path)?;
-    for w in &text.warnings {
+    let story = pipeline::read(path, voices)?;
+    for w in &story.warnings {
         eprintln!("warning: {}: {w}", path.display());
     }
-    let mut script = segment::segment(&text);
-    let characters = attribute::attribute(&text.text, &mut script);
-    let name = path.file_stem().map_or_else(|| "story".to_string(), |s| s.to_string_lossy().into_owned());
-    let config = config::load(voices, &name)?;
-    let mut characters = characters;
-    config.apply_to_script(&text.text, &mut script, &mut characters)?;
-    Ok(Story { name, text: text.text, script, characters, config })
+    Ok(story)
 }
 
 fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -> Result<ExitCode> {
@@ -279,33 +269,36 @@ fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -
     Ok(ExitCode::SUCCESS)
 }
 
-/// The engines asked for; `cache` is a render's cache, where they may keep their voice listings.
-fn engines(args: &EngineArgs, cache: Option<&Path>) -> Result<Vec<Arc<dyn Engine>>> {
+/// The engines asked for, with the voices files' settings; `cache` is a render's cache, where
+/// they may keep their voice listings.
+fn engines(args: &EngineArgs, cache: Option<&Path>, config: &config::Loaded) -> Result<Engines> {
     // This very program serves as the worker process of library engines, unless told to run
     // every engine as its program (to debug an engine, or to use a wrapper script on PATH).
     let programs_only = std::env::var_os("AUDIOBOOK_ENGINE_WORKERS").is_some_and(|v| v == "0");
     let worker = if programs_only { None } else { std::env::current_exe().ok() };
     let saved = cache.map(|dir| dir.join(ENGINES_DIR));
-    let config = EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved };
+    let base = EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved, ..Default::default() };
+    let config = config.engine_config(base)?;
     match &args.engine {
-        Some(name) => Ok(vec![engine::by_name(name, &config)?]),
-        None => Ok(engine::discover(&config)),
+        Some(name) => Ok(Engines::only(name, config)?),
+        None => Ok(Engines::discover(config)),
     }
 }
 
 /// Where in a render cache the engines keep what they learned about themselves.
 const ENGINES_DIR: &str = "engines";
 
-/// The automatic cast with the voices files' choices on top.
-fn cast_for(story: &Story, args: &EngineArgs, cache: Option<&Path>) -> Result<Cast> {
-    let engines = engines(args, cache)?;
-    let mut cast = cast::auto_cast(&story.characters, &engines).context("no voice is available on this machine")?;
-    story.config.apply_to_cast(&mut cast, &engines)?;
-    Ok(cast)
+/// The automatic cast with the voices files' choices on top, and the engines it speaks through.
+fn cast_for(story: &Story, args: &EngineArgs, cache: Option<&Path>) -> Result<(Cast, Engines)> {
+    let engines = engines(args, cache, &story.config)?;
+    let cast =
+        cast::auto_cast(&story.characters, &engines.voices()).context("no voice is available on this machine")?;
+    let cast = story.config.cast(&cast, &engines)?;
+    Ok((cast, engines))
 }
 
 fn cast_command(story: &Story, format: CastFormat, write: bool, voices: &Path, args: &EngineArgs) -> Result<ExitCode> {
-    let cast = cast_for(story, args, None)?;
+    let (cast, _) = cast_for(story, args, None)?;
     let mut out = std::io::stdout().lock();
     match format {
         CastFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&cast.to_json())?)?,
@@ -358,8 +351,8 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
 
 fn render_command(path: &Path, story: &Story, args: &RenderArgs, exports: &ExportArgs) -> Result<ExitCode> {
     let opts = render_options(story, args);
-    let cast = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
-    let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
+    let (cast, engines) = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
+    let report = render::render(&story.text, &story.script, &cast, &engines, &opts)
         .with_context(|| format!("cannot render {}", path.display()))?;
     let code = finish(&report, &opts, args.quiet)?;
     // Exported even when some lines failed: the manifest is written and the rest is worth having.
@@ -381,7 +374,7 @@ fn export_command(dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
 }
 
 /// Prints the summary and failures; a render with failures exits non-zero.
-fn finish(report: &RenderReport, opts: &RenderOptions, quiet: bool) -> Result<ExitCode> {
+fn finish(report: &Manifest, opts: &RenderOptions, quiet: bool) -> Result<ExitCode> {
     if !quiet {
         let rtf = if report.wall_s > 0.0 { report.audio_s / report.wall_s } else { 0.0 };
         eprintln!(
@@ -465,10 +458,10 @@ fn parse_range(s: &str) -> Result<(usize, usize)> {
 fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &RenderArgs) -> Result<ExitCode> {
     let indexes = pick_lines(story, pick)?;
     let mut opts = render_options(story, args);
-    let cast = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
+    let (cast, engines) = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
     let file = opts.out_dir.join("preview.wav");
     opts.selection = Selection::Lines { indexes, file: file.clone() };
-    let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
+    let report = render::render(&story.text, &story.script, &cast, &engines, &opts)
         .with_context(|| format!("cannot render a preview of {}", path.display()))?;
     let code = finish(&report, &opts, args.quiet)?;
     if play {
@@ -480,13 +473,11 @@ fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &R
 /// Reads the picked lines aloud with the platform's speech service.
 #[cfg(feature = "speak")]
 fn speak_command(story: &Story, pick: &Pick) -> Result<ExitCode> {
-    use audiobook::plan;
     let lines: Vec<audiobook::speak::Utterance> = pick_lines(story, pick)?
         .into_iter()
         .filter_map(|i| {
             let line = &story.script.lines[i];
-            let text =
-                plan::pronounce(&plan::spoken_text(&story.text[line.span.range()]), story.config.pronunciations());
+            let text = plan::spoken(&story.text[line.span.range()], story.config.pronunciations());
             plan::is_speakable(&text).then(|| audiobook::speak::Utterance { speaker: line.speaker.clone(), text })
         })
         .collect();
@@ -518,11 +509,12 @@ fn play_file(file: &Path) -> Result<()> {
     bail!("no audio player found (tried paplay, aplay, afplay, ffplay); the preview is at {}", file.display())
 }
 
-fn voices_command(sample: Option<&str>, args: &EngineArgs) -> Result<ExitCode> {
-    let engines = engines(args, None)?;
+fn voices_command(sample: Option<&str>, args: &EngineArgs, config: &config::Loaded) -> Result<ExitCode> {
+    let engines = engines(args, None, config)?;
+    let engines = engines.chosen();
     let mut out = std::io::stdout().lock();
     writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} intelligibility", "engine", "voice", "accent", "gender", "kind")?;
-    for engine in &engines {
+    for engine in engines {
         for v in engine.voices() {
             let kind = if v.natural { "natural" } else { "formant" };
             let score = v.intelligibility.map_or("-".to_string(), |s| format!("{s:.2}"));
@@ -531,7 +523,7 @@ fn voices_command(sample: Option<&str>, args: &EngineArgs) -> Result<ExitCode> {
         }
     }
     if let Some(text) = sample {
-        write_samples(&engines, text)?;
+        write_samples(engines, text)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -542,9 +534,9 @@ fn write_samples(engines: &[Arc<dyn Engine>], text: &str) -> Result<()> {
     let mut failed = 0;
     for engine in engines {
         for v in engine.voices() {
-            let file = dir.join(format!("{}-{}.wav", engine.name(), render::slug(&v.id)));
+            let file = dir.join(format!("{}-{}.wav", engine.name(), plan::slug(&v.id)));
             let result = engine
-                .synthesize(&v.id, engine::Prosody::default(), text)
+                .synthesize(&v.id, audiobook::voice::Prosody::default(), text)
                 .map_err(anyhow::Error::from)
                 .and_then(|pcm| write_wav(&file, &pcm));
             if let Err(e) = result {

@@ -1,11 +1,10 @@
 //! Property tests: arbitrary input never panics the segmenter and the offset invariant holds.
 
-use audiobook::{load, segment};
+use audiobook::load;
 use proptest::prelude::*;
 
 fn check_str(s: &str) {
-    let (mut script, _) = segment::segment_str(s);
-    audiobook::attribute::attribute(s, &mut script);
+    let script = audiobook::pipeline::analyse(s).script;
     if let Err(e) = script.check_spans(s) {
         panic!("{e} in {s:?}");
     }

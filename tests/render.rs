@@ -155,7 +155,7 @@ fn espeak_ngs_voice_listing_is_kept_in_the_cache_and_used() {
     if !engine_present("espeak-ng") {
         return;
     }
-    if let Err(why) = audiobook::engine::libespeak::available() {
+    if let Err(why) = audiobook::engine::espeak::library::available() {
         // Without the library lines go to the program, and nothing is saved.
         assert!(!common::required("AUDIOBOOK_REQUIRE_ENGINES"), "espeak-ng's library: {why}");
         eprintln!("skipping: espeak-ng's library cannot be loaded ({why})");

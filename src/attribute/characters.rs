@@ -8,7 +8,7 @@
 
 use super::lexicon;
 use super::tokens::Token;
-use crate::engine::Gender;
+use crate::script::Gender;
 use std::collections::HashMap;
 
 /// One character as the attribution rules see it.

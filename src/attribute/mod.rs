@@ -14,10 +14,10 @@
 //!
 //! ```
 //! let text = audiobook::load::decode("\u{201C}Tea,\u{201D} said Ruth. \u{201C}Now.\u{201D}\n".as_bytes()).unwrap();
-//! let mut script = audiobook::segment::segment(&text);
-//! let cast = audiobook::attribute::attribute(&text.text, &mut script);
-//! assert_eq!(script.lines[0].speaker.as_deref(), Some("Ruth"));
-//! assert_eq!(cast[0].lines, 2);
+//! let script = audiobook::segment::segment(&text);
+//! let found = audiobook::attribute::attribute(&text.text, &script);
+//! assert_eq!(found.script.lines[0].speaker.as_deref(), Some("Ruth"));
+//! assert_eq!(found.characters[0].lines, 2);
 //! ```
 
 mod characters;
@@ -28,7 +28,7 @@ mod tags;
 mod tests;
 mod tokens;
 
-use crate::engine::Gender;
+use crate::script::Gender;
 use crate::script::{Kind, Script};
 use characters::Cast;
 use serde::{Deserialize, Serialize};
@@ -87,9 +87,24 @@ pub(crate) enum Mention {
     Pronoun(Gender),
 }
 
+/// What the attribute stage finds: the script with a `speaker`, `confidence` and `evidence` on
+/// every dialogue line, and the characters who speak, most lines first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribution {
+    pub script: Script,
+    pub characters: Vec<Character>,
+}
+
+/// Who speaks each dialogue line of `script`, a segmented `text`.
+pub fn attribute(text: &str, script: &Script) -> Attribution {
+    let mut script = script.clone();
+    let characters = assign(text, &mut script);
+    Attribution { script, characters }
+}
+
 /// Finds the characters and sets `speaker`, `confidence` and `evidence` on every dialogue line.
 /// Returns the characters who speak, most lines first.
-pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
+pub(crate) fn assign(text: &str, script: &mut Script) -> Vec<Character> {
     let toks: Vec<Vec<Token>> = script
         .lines
         .iter()

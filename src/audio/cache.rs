@@ -15,7 +15,7 @@
 //!
 //! ```
 //! use audiobook::audio::{Pcm, Pcm16, cache::{Cache, CacheKey}};
-//! use audiobook::engine::Prosody;
+//! use audiobook::voice::Prosody;
 //! let dir = tempfile::tempdir().unwrap();
 //! let cache = Cache::open(dir.path()).unwrap();
 //! let key = CacheKey::new("flite", "2.2", "slt", Prosody::default(), "Hello.");
@@ -25,7 +25,7 @@
 //! ```
 
 use super::{AudioError, Pcm, Pcm16, Result};
-use crate::engine::Prosody;
+use crate::voice::Prosody;
 use sha2::{Digest, Sha256};
 use std::fs::File;
 use std::io::Read;

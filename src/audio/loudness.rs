@@ -652,6 +652,6 @@ mod tests {
     fn spans_merge_where_they_touch() {
         assert_eq!(spans([10, 12, 30], 2, 3, 100), vec![8..16, 28..34]);
         assert_eq!(spans([0, 99], 5, 5, 100), vec![0..6, 94..100]);
-        assert_eq!(spans([], 5, 5, 100), vec![]);
+        assert_eq!(spans([], 5, 5, 100), Vec::<std::ops::Range<usize>>::new());
     }
 }

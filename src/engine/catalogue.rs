@@ -106,7 +106,7 @@ pub fn best_first(mut voices: Vec<VoiceInfo>) -> Vec<VoiceInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Gender;
+    use crate::script::Gender;
 
     fn voice(id: &str, intelligibility: Option<f32>) -> VoiceInfo {
         VoiceInfo {

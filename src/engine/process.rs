@@ -5,7 +5,6 @@ use super::EngineError;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -167,50 +166,6 @@ pub fn collect(mut stderr: impl Read + Send + 'static) -> Stderr {
     Stderr(buffer)
 }
 
-/// Idle long-lived engine processes, kept for the next line: at most one per core, since no more
-/// run at once, unless a render runs more (see [`Idle::keep_at_least`]).
-pub struct Idle<T> {
-    workers: Mutex<Vec<T>>,
-    keep: AtomicUsize,
-}
-
-impl<T> Idle<T> {
-    pub fn new() -> Idle<T> {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Idle { workers: Mutex::new(Vec::new()), keep: AtomicUsize::new(cores) }
-    }
-
-    pub fn take(&self) -> Option<T> {
-        self.workers.lock().ok().and_then(|mut idle| idle.pop())
-    }
-
-    /// Keeps up to `count` idle: a render with more jobs than cores runs that many at once, and a
-    /// process stopped after each line would be started again for the next.
-    pub fn keep_at_least(&self, count: usize) {
-        self.keep.fetch_max(count, Ordering::Relaxed);
-    }
-
-    /// Keeps `worker` for later, or drops (and so stops) it when enough are idle.
-    pub fn give_back(&self, worker: T) {
-        if let Ok(mut idle) = self.workers.lock()
-            && idle.len() < self.keep.load(Ordering::Relaxed)
-        {
-            idle.push(worker);
-        }
-    }
-
-    /// Looks at the idle workers (tests use it to find one to kill).
-    pub fn inspect<R>(&self, f: impl FnOnce(&[T]) -> R) -> Option<R> {
-        self.workers.lock().ok().map(|idle| f(&idle))
-    }
-}
-
-impl<T> Default for Idle<T> {
-    fn default() -> Idle<T> {
-        Idle::new()
-    }
-}
-
 /// The end of a process's error output: the last lines say what went wrong, the rest is noise.
 pub fn tail(stderr: &[u8]) -> String {
     let text = String::from_utf8_lossy(stderr);
@@ -255,25 +210,6 @@ mod tests {
         let err = run(command, b"", TOOL, Duration::from_millis(300));
         assert!(matches!(err, Err(EngineError::TimedOut { .. })));
         assert!(started.elapsed() < Duration::from_secs(5));
-    }
-
-    #[test]
-    fn idle_processes_are_kept_one_per_core_or_one_per_job() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let idle = Idle::new();
-        let kept = |idle: &Idle<usize>| idle.inspect(<[usize]>::len).unwrap();
-        for n in 0..cores + 3 {
-            idle.give_back(n);
-        }
-        assert_eq!(kept(&idle), cores);
-        idle.keep_at_least(cores + 2);
-        for n in 0..3 {
-            idle.give_back(n);
-        }
-        assert_eq!(kept(&idle), cores + 2);
-        idle.keep_at_least(1);
-        idle.give_back(0);
-        assert_eq!(kept(&idle), cores + 2, "a smaller count never lowers what is kept");
     }
 
     #[test]

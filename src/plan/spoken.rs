@@ -1,11 +1,11 @@
-//! The plan: what each line says out loud and how long to pause around it. The source span stays
+//! What each line says out loud and how long to pause around it. The source span stays
 //! untouched; only the spoken text is cleaned.
 //!
 //! ```
 //! assert_eq!(audiobook::plan::spoken_text("I can\u{ED}t\nbelieve _it_--really."), "I can't believe it, really.");
 //! ```
 
-use crate::script::{Kind, Line, Script};
+use crate::script::{Kind, Line};
 use serde::{Deserialize, Serialize};
 
 /// Pauses between lines, in milliseconds.
@@ -248,9 +248,9 @@ pub fn is_speakable(spoken: &str) -> bool {
     spoken.chars().any(char::is_alphanumeric)
 }
 
-/// The spoken text of every line of a script.
-pub fn spoken_lines(text: &str, script: &Script, pronunciations: &Pronunciations) -> Vec<String> {
-    script.lines.iter().map(|l| pronounce(&spoken_text(&text[l.span.range()]), pronunciations)).collect()
+/// What an engine says for a source span: the cleaned text with the pronunciations applied.
+pub fn spoken(source: &str, pronunciations: &Pronunciations) -> String {
+    pronounce(&spoken_text(source), pronunciations)
 }
 
 #[cfg(test)]
