@@ -1,5 +1,9 @@
 //! Casting: a voice for the narrator and for every character.
 //!
+//! In: the characters (from the attribute stage) and the voices the engines offer. Out: a
+//! [`Cast`], plain data: a [`Voice`] for the narrator and one for each character, which the voices
+//! file may then override ([`crate::config::Loaded::cast`]).
+//!
 //! Automatic casting is deterministic (the same story and engines give the same cast) and greedy
 //! in order of how much each character speaks, so adding a minor character never changes the
 //! voices of the others. The narrator gets the most intelligible natural voice; the characters

@@ -1,7 +1,10 @@
 //! Voices files: `voices/<story>.toml`, written by `audiobook cast STORY --write` and edited by
 //! hand, over `voices/default.toml` for every story. They fix the narrator's and characters'
 //! voices, rename and merge characters, correct single lines' speakers, add pronunciations, keep
-//! or skip notes, and set pauses.
+//! or skip notes, set pauses, and give engines settings of their own.
+//!
+//! In: the files' text. Out: [`Loaded`], whose methods return the corrected script and
+//! characters ([`Loaded::correct`]) and the overridden cast ([`Loaded::cast`]) as new values.
 //!
 //! ```toml
 //! [narrator]
@@ -436,6 +439,26 @@ mod tests {
         let err = parse(Path::new("voices/x.toml"), "[narrator]\nengine = \"flite\"\nvoice = \n").unwrap_err();
         let msg = err.to_string();
         assert!(msg.starts_with("voices/x.toml:3:"), "{msg}");
+    }
+
+    #[test]
+    fn the_shipped_default_file_changes_nothing_and_shows_every_setting() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("voices/default.toml");
+        let source = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(parse(&path, &source).unwrap(), VoicesFile::default(), "everything is commented out");
+        // Its settings are the lines whose `#` is followed by no space: uncommented, they parse,
+        // and they set every part of a voices file.
+        let uncommented: String = source
+            .lines()
+            .map(|l| if l.starts_with('#') && !l.starts_with("# ") && l != "#" { &l[1..] } else { l })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let file = parse(&path, &uncommented).unwrap();
+        assert!(file.narrator.is_some() && !file.characters.is_empty() && !file.renames.is_empty());
+        assert!(file.corrections.len() == 2 && !file.pronunciations.is_empty() && file.notes.is_some());
+        assert!(file.pauses.is_some() && !file.engines.is_empty());
+        let loaded = Loaded { file, paths: vec![path] };
+        assert!(loaded.engine_config(EngineConfig::default()).is_ok(), "the engine settings are real ones");
     }
 
     #[test]

@@ -213,7 +213,10 @@ impl Run<'_> {
     async fn measure(&mut self, scheduler: &Scheduler) -> Result<()> {
         loop {
             match assemble::loudness::measure(self.assembly.clone(), scheduler.slots()).await? {
-                Ok(gains) => return Ok(self.replace(|a| a.gains = gains)),
+                Ok(gains) => {
+                    self.replace(|a| a.gains = gains);
+                    return Ok(());
+                }
                 Err(damaged) => self.mend(damaged),
             }
         }

@@ -252,7 +252,7 @@ fn the_binary_exits_non_zero_when_some_lines_failed_and_writes_the_rest() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_audiobook"))
+    let output = common::command()
         .args(["render", "--engine", "espeak-ng", "--jobs", "1"])
         .arg(&story)
         .arg("--output")

@@ -7,9 +7,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn audiobook() -> Command {
-    let mut cmd = Command::cargo_bin("audiobook").expect("the binary is built");
-    cmd.current_dir(common::root());
-    cmd
+    common::audiobook()
 }
 
 /// Renders `story` with `engine` (and any `extra` arguments) into a fresh folder; returns the

@@ -59,7 +59,7 @@ fn wavs(out: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn render_cmd(story: &Path, out: &Path, cache: &Path, jobs: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_audiobook"));
+    let mut cmd = common::command();
     cmd.args(["render", "--engine", "flite", "--jobs", jobs])
         .arg(story)
         .arg("--output")

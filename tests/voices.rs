@@ -9,7 +9,7 @@ use std::path::Path;
 const STORY: &str = "stories/the-lighthouse-keepers.txt";
 
 fn audiobook(voices: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("audiobook").expect("the binary is built");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_audiobook"));
     cmd.current_dir(common::root()).arg("--voices").arg(voices);
     cmd
 }

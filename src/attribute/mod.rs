@@ -1,5 +1,8 @@
 //! Who speaks: the story's characters and a speaker guess for every dialogue line.
 //!
+//! In: the text and its [`Script`]. Out: an [`Attribution`], the script with a speaker, a
+//! confidence and the evidence on every dialogue line, and the characters who speak.
+//!
 //! The rules, strongest first, each leaving its name as the line's `evidence`:
 //! a speech tag naming the speaker (`tag`, `first-person` for "I said"), a pronoun or noun-phrase
 //! tag resolved against the people of the scene (`tag-pronoun`, `tag-noun`: "the doctor", "her

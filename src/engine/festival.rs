@@ -157,7 +157,7 @@ impl Protocol for Pipe {
 
     fn read(stdout: BufReader<ChildStdout>, send: &mut dyn FnMut(String) -> bool) {
         for line in stdout.lines() {
-            if !line.is_ok_and(|line| send(line)) {
+            if !line.is_ok_and(&mut *send) {
                 return;
             }
         }

@@ -1,7 +1,10 @@
-//! Text-to-speech engines behind one trait.
+//! Text-to-speech engines behind one trait: the backends of the synthesis stage.
 //!
 //! Every engine is discovered at run time (never a build-time requirement) and renders one line of
 //! text with one voice to mono PCM. The embedded voice is compiled in, so there is always one.
+//! [`registry`] lists them all; [`pool`] keeps the long-lived processes of those that serve many
+//! lines from one process (festival, espeak-ng's library workers); each engine's own files sit
+//! beside them (`espeak/` holds the library, its fork server and its saved voice listing).
 
 pub mod catalogue;
 pub mod embedded;

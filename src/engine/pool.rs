@@ -268,7 +268,7 @@ mod tests {
         }
         fn read(stdout: BufReader<ChildStdout>, send: &mut dyn FnMut(String) -> bool) {
             for line in stdout.lines() {
-                if !line.is_ok_and(|l| send(l)) {
+                if !line.is_ok_and(&mut *send) {
                     return;
                 }
             }

@@ -23,8 +23,11 @@ pub struct Entry {
     /// For engines whose library runs in worker processes of this program
     /// (`audiobook __engine-worker NAME`): serves one worker on the given input and output and
     /// returns its exit code.
-    pub serve: Option<fn(&mut dyn Read, &mut dyn Write) -> i32>,
+    pub serve: Option<Serve>,
 }
+
+/// Serves one worker process on its input and output; returns its exit code.
+pub type Serve = fn(&mut dyn Read, &mut dyn Write) -> i32;
 
 /// Every engine, in the order [`Engines::discover`] prefers them; the embedded one, always
 /// available, last.
