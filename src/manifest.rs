@@ -40,6 +40,24 @@ pub struct Manifest {
     pub wall_s: f64,
 }
 
+impl Manifest {
+    /// A manifest of no chapters yet.
+    pub fn new(story: &str, sample_rate: u32) -> Manifest {
+        Manifest {
+            story: story.to_string(),
+            sample_rate,
+            chapters: Vec::new(),
+            failures: Vec::new(),
+            synthesized: 0,
+            cache_hits: 0,
+            fallbacks: 0,
+            chapters_kept: 0,
+            audio_s: 0.0,
+            wall_s: 0.0,
+        }
+    }
+}
+
 /// A line that could not be voiced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {

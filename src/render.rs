@@ -108,18 +108,7 @@ pub fn render(text: &str, script: &Script, cast: &Cast, engines: &Engines, opts:
         opts,
         started,
     };
-    let mut manifest = Manifest {
-        story: opts.story.clone(),
-        sample_rate: rate,
-        chapters: Vec::new(),
-        failures: Vec::new(),
-        synthesized: 0,
-        cache_hits: 0,
-        fallbacks: 0,
-        chapters_kept: 0,
-        audio_s: 0.0,
-        wall_s: 0.0,
-    };
+    let mut manifest = Manifest::new(&opts.story, rate);
     let chapters = scheduler.block_on(run.write(&scheduler, &mut manifest))?;
     synthesis.count_mended(&run.mended);
     finish(&mut manifest, chapters, &synthesis, started);

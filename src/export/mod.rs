@@ -207,18 +207,7 @@ pub(crate) mod tests {
             fingerprint: String::new(),
             lines: vec![line(1, Kind::Narration, None, "End.", 3600.0, 3725.0)],
         };
-        let manifest = Manifest {
-            story: "test-story".into(),
-            sample_rate: 24_000,
-            chapters: vec![one, two],
-            failures: vec![],
-            synthesized: 0,
-            cache_hits: 0,
-            fallbacks: 0,
-            chapters_kept: 0,
-            audio_s: 0.0,
-            wall_s: 0.0,
-        };
+        let manifest = Manifest { chapters: vec![one, two], ..Manifest::new("test-story", 24_000) };
         Book::new(manifest, &ExportOptions { author: Some("Ann Author".into()), ..ExportOptions::default() })
     }
 
