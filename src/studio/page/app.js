@@ -118,7 +118,16 @@ function lineRow(line) {
   } else {
     who = el("span", { class: "speaker-none" });
   }
-  const text = el("span", { class: "text", title: "Hear this line", text: line.text, onclick: () => play(line.line, "line") });
+  const hear = () => play(line.line, "line");
+  const text = el("span", {
+    class: "text",
+    role: "button",
+    tabindex: "0",
+    title: "Hear this line",
+    text: line.text,
+    onclick: hear,
+    onkeydown: (e) => (e.key === "Enter" || e.key === " ") && (e.preventDefault(), hear()),
+  });
   const actions = el(
     "span",
     { class: "actions" },
