@@ -563,6 +563,23 @@ async fn drive(client: &fantoccini::Client, studio: &Studio, folder: &Folder) ->
     }
     eprintln!("screenshot: {}", shot.display());
 
+    // A scene from a short line onward: its first line alone, then the next ones in a second
+    // file; the highlight follows into it.
+    let k = js(
+        client,
+        "const ls = studio.story.lines; return ls.find((l, i) => i > 0 && i + 1 < ls.length && l.kind !== 'heading' \
+           && l.text.length < 40 && ls[i + 1].scene === l.scene && ls[i + 1].chapter === l.chapter).line",
+    )
+    .await
+    .as_u64()
+    .unwrap();
+    click(client, "#stop").await;
+    click(client, &format!(".line[data-line='{k}'] .play-scene")).await;
+    let next = format!("return !!document.querySelector(\".line.speaking[data-line='{}']\")", k + 1);
+    until(client, "the scene's second line to be highlighted", &next).await;
+    let files = js(client, "return studio.playing.segments.length").await;
+    assert!(files.as_u64() >= Some(2), "the scene came in one file: {files}");
+
     // The whole book from the page, with its progress.
     click(client, "#stop").await;
     click(client, "#render-start").await;
