@@ -205,6 +205,11 @@ impl Shared {
             return Ok(current);
         }
         let _one_at_a_time = self.edits.lock().await;
+        self.refresh().await
+    }
+
+    /// [`Shared::session`] for a caller that holds the edits' lock.
+    async fn refresh(self: &Arc<Self>) -> Result<Arc<Session>, StudioError> {
         let current = self.current();
         if !current.is_stale(&self.settings) {
             return Ok(current);
@@ -229,8 +234,8 @@ impl Shared {
         self: &Arc<Self>,
         change: impl FnOnce(&Session, &Settings) -> Result<Session, StudioError> + Send + 'static,
     ) -> Result<Arc<Session>, StudioError> {
-        let session = self.session().await?;
         let _one_at_a_time = self.edits.lock().await;
+        let session = self.refresh().await?;
         let me = self.clone();
         let edited = blocking(move || change(&session, &me.settings)).await?;
         Ok(self.replace(edited))

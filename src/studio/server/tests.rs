@@ -272,6 +272,29 @@ async fn voices_and_renames_are_saved_and_the_cast_follows() {
     assert_eq!(std::fs::read_to_string(studio.voices_file()).unwrap(), before);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_made_at_once_are_all_kept() {
+    let studio = Studio::new(None);
+    let story = studio.story().await;
+    let dialogue: Vec<u64> = story["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "dialogue")
+        .map(|l| l["line"].as_u64().unwrap())
+        .take(3)
+        .collect();
+    let correct = |n: u64| {
+        studio.call("POST", "/api/speaker", Some(serde_json::json!({ "line": n, "speaker": format!("Voice {n}") })))
+    };
+    let (a, b, c) = tokio::join!(correct(dialogue[0]), correct(dialogue[1]), correct(dialogue[2]));
+    assert!([a.0, b.0, c.0].iter().all(|s| *s == StatusCode::OK));
+    let story = studio.story().await;
+    for n in dialogue {
+        assert_eq!(story["lines"][n as usize - 1]["speaker"], format!("Voice {n}"));
+    }
+}
+
 #[tokio::test]
 async fn an_edit_by_hand_is_read_at_the_next_request() {
     let studio = Studio::new(None);
