@@ -1,10 +1,10 @@
 //! The `audiobook` command line: parses arguments, calls the library, maps outcomes to exit codes.
 
 use anyhow::{Context, Result, bail};
-use audiobook::cast::{self, Cast};
+use audiobook::cast::Cast;
 use audiobook::engine::{self, Engine, EngineConfig, Engines};
 use audiobook::manifest::Manifest;
-use audiobook::pipeline::{self, Story};
+use audiobook::pipeline::{self, Pick, Story};
 use audiobook::plan::{self, Selection};
 use audiobook::progress::Display;
 use audiobook::render::{self, RenderOptions};
@@ -371,9 +371,7 @@ const ENGINES_DIR: &str = "engines";
 /// The automatic cast with the voices files' choices on top, and the engines it speaks through.
 fn cast_for(story: &Story, args: &EngineArgs, cache: Option<&Path>) -> Result<(Cast, Engines)> {
     let engines = engines(args, cache, &story.config)?;
-    let cast =
-        cast::auto_cast(&story.characters, &engines.voices()).context("no voice is available on this machine")?;
-    let cast = story.config.cast(&cast, &engines)?;
+    let cast = story.cast(&engines)?;
     Ok((cast, engines))
 }
 
@@ -382,36 +380,13 @@ fn cast_command(story: &Story, format: CastFormat, write: bool, voices: &Path, a
     let mut out = std::io::stdout().lock();
     match format {
         CastFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&cast.to_json())?)?,
-        CastFormat::Table => write_cast_table(&mut out, story, &cast)?,
+        CastFormat::Table => report::write_cast(&mut out, &story.text, &story.script, &cast)?,
     }
     if write {
         let path = config::write_cast(voices, &story.name, &cast)?;
         note!("wrote {}; edit it to change voices, names, speakers and pronunciations", path.display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn write_cast_table(out: &mut impl Write, story: &Story, cast: &Cast) -> std::io::Result<()> {
-    let total_words: usize =
-        story.script.lines.iter().map(|l| story.text[l.span.range()].split_whitespace().count()).sum();
-    writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>6}  voice", "character", "gender", "lines", "words", "share")?;
-    writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>6}  {}", "(narrator)", "", "", "", "", cast.narrator.label())?;
-    for m in &cast.members {
-        let c = &m.character;
-        let share = 100.0 * c.words as f64 / total_words.max(1) as f64;
-        let gender = format!("{:?}", c.gender).to_lowercase();
-        writeln!(
-            out,
-            "{:<24} {:<8} {:>6} {:>7} {:>5.1}%  {}",
-            c.name,
-            gender,
-            c.lines,
-            c.words,
-            share,
-            m.voice.label()
-        )?;
-    }
-    Ok(())
 }
 
 fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
@@ -491,62 +466,8 @@ fn finish(report: &Manifest, opts: &RenderOptions, quiet: bool) -> Result<ExitCo
     Ok(ExitCode::FAILURE)
 }
 
-/// Which part of a story `preview` renders.
-struct Pick {
-    chapter: Option<usize>,
-    scene: Option<usize>,
-    lines: Option<String>,
-    character: Option<String>,
-}
-
-fn pick_lines(story: &Story, pick: &Pick) -> Result<Vec<usize>> {
-    let lines = &story.script.lines;
-    let chosen: Vec<usize> = if let Some(range) = &pick.lines {
-        let (a, b) = parse_range(range)?;
-        if a > lines.len() {
-            bail!("the story has lines 1 to {} (see `audiobook script`); --lines {range} selects none", lines.len());
-        }
-        (a - 1..b.min(lines.len())).collect()
-    } else if let Some(name) = &pick.character {
-        let wanted = name.to_lowercase();
-        let known = story.characters.iter().any(|c| c.name.to_lowercase() == wanted);
-        if !known {
-            let names: Vec<&str> = story.characters.iter().map(|c| c.name.as_str()).collect();
-            bail!("no character called {name:?}; the characters are: {}", names.join(", "));
-        }
-        (0..lines.len()).filter(|&i| lines[i].speaker.as_deref().is_some_and(|s| s.to_lowercase() == wanted)).collect()
-    } else {
-        let chapter = pick.chapter.unwrap_or(1);
-        if chapter == 0 || chapter > story.script.chapters.len() {
-            bail!("the story has chapters 1 to {}; there is no chapter {chapter}", story.script.chapters.len());
-        }
-        let scenes = lines.iter().filter(|l| l.chapter == chapter).map(|l| l.scene).max().unwrap_or(0);
-        if let Some(scene) = pick.scene.filter(|&s| s > scenes) {
-            bail!("chapter {chapter} has scenes 1 to {scenes}; there is no scene {scene}");
-        }
-        (0..lines.len())
-            .filter(|&i| lines[i].chapter == chapter && pick.scene.is_none_or(|s| lines[i].scene == s))
-            .collect()
-    };
-    if chosen.is_empty() {
-        bail!("nothing to preview: the selection holds no lines");
-    }
-    Ok(chosen)
-}
-
-fn parse_range(s: &str) -> Result<(usize, usize)> {
-    let bad = || anyhow::anyhow!("--lines takes A..B, 1-based and inclusive, for example 10..25 (got {s:?})");
-    let (a, b) = s.split_once("..").ok_or_else(bad)?;
-    let a: usize = a.trim().parse().map_err(|_| bad())?;
-    let b: usize = b.trim().trim_start_matches('=').parse().map_err(|_| bad())?;
-    if a == 0 || b < a {
-        return Err(bad());
-    }
-    Ok((a, b))
-}
-
 fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &RenderArgs) -> Result<ExitCode> {
-    let indexes = pick_lines(story, pick)?;
+    let indexes = story.pick(pick)?;
     let mut opts = render_options(story, args);
     let (cast, engines) = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
     let file = opts.out_dir.join("preview.wav");
@@ -563,7 +484,8 @@ fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &R
 /// Reads the picked lines aloud with the platform's speech service.
 #[cfg(feature = "speak")]
 fn speak_command(story: &Story, pick: &Pick) -> Result<ExitCode> {
-    let lines: Vec<audiobook::speak::Utterance> = pick_lines(story, pick)?
+    let lines: Vec<audiobook::speak::Utterance> = story
+        .pick(pick)?
         .into_iter()
         .filter_map(|i| {
             let line = &story.script.lines[i];
@@ -602,16 +524,8 @@ fn play_file(file: &Path) -> Result<()> {
 fn voices_command(sample: Option<&str>, args: &EngineArgs, config: &config::Loaded) -> Result<ExitCode> {
     let engines = engines(args, None, config)?;
     let engines = engines.chosen();
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} intelligibility", "engine", "voice", "accent", "gender", "kind")?;
-    for engine in engines {
-        for v in engine.voices() {
-            let kind = if v.natural { "natural" } else { "formant" };
-            let score = v.intelligibility.map_or("-".to_string(), |s| format!("{s:.2}"));
-            let gender = format!("{:?}", v.gender).to_lowercase();
-            writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} {score}", v.engine, v.id, v.accent, gender, kind)?;
-        }
-    }
+    let voices: Vec<_> = engines.iter().flat_map(|e| e.voices()).collect();
+    report::write_voices(&mut std::io::stdout().lock(), &voices)?;
     if let Some(text) = sample {
         write_samples(engines, text)?;
     }
