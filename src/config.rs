@@ -48,12 +48,20 @@ use std::path::{Path, PathBuf};
 #[serde(deny_unknown_fields)]
 pub struct Correction {
     /// The script line number (1-based, as `audiobook script` shows it).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "line_number")]
     pub line: Option<usize>,
     /// A fragment of the quotation's text, when no line number is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub quote: Option<String>,
     pub speaker: String,
+}
+
+/// A script line number: counts from 1.
+fn line_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let n = i64::deserialize(d)?;
+    usize::try_from(n).ok().filter(|&n| n >= 1).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!("a line number counts from 1, as `audiobook script` shows them, not {n}"))
+    })
 }
 
 /// Whether notes are spoken.
@@ -416,14 +424,18 @@ fn set_voice(item: &mut toml_edit::Item, voice: &Voice) {
         ("volume", (p.volume != 1.0).then(|| f64::from(p.volume).into())),
     ];
     for (key, value) in fields {
-        match value {
-            Some(mut value) => {
-                if let Some(old) = table.get(key).and_then(|i| i.as_value()) {
+        match (value, table.get_mut(key)) {
+            // Replaced in place: the comments above the key and beside the value stay.
+            (Some(mut value), Some(old)) => {
+                if let Some(old) = old.as_value() {
                     *value.decor_mut() = old.decor().clone();
                 }
+                *old = toml_edit::Item::Value(value);
+            }
+            (Some(value), None) => {
                 table.insert(key, toml_edit::Item::Value(value));
             }
-            None => {
+            (None, _) => {
                 table.remove(key);
             }
         }
@@ -463,6 +475,21 @@ mod tests {
         assert!(file.pauses.is_some() && !file.engines.is_empty());
         let loaded = Loaded { file, paths: vec![path] };
         assert!(loaded.engine_config(EngineConfig::default()).is_ok(), "the engine settings are real ones");
+    }
+
+    #[test]
+    fn numbers_out_of_range_name_the_range() {
+        for (source, expected) in [
+            ("[pauses]\nparagraph_ms = 4294967295\n", "0 to 60000 milliseconds"),
+            ("[pauses]\nline_ms = -5\n", "0 to 60000 milliseconds"),
+            ("[[corrections]]\nline = -5\nspeaker = \"Tom\"\n", "counts from 1"),
+            ("[[corrections]]\nline = 0\nspeaker = \"Tom\"\n", "counts from 1"),
+            ("[narrator]\nengine = \"flite\"\nvoice = \"rms\"\nrate = nan\n", "0.25 to 4"),
+        ] {
+            let err = parse(Path::new("v.toml"), source).unwrap_err().to_string();
+            assert!(err.contains(expected) && err.starts_with("v.toml:"), "{source:?}: {err}");
+            assert!(!err.contains("usize") && !err.contains("u32"), "{err}");
+        }
     }
 
     #[test]

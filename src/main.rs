@@ -1,10 +1,10 @@
 //! The `audiobook` command line: parses arguments, calls the library, maps outcomes to exit codes.
 
 use anyhow::{Context, Result, bail};
-use audiobook::cast::{self, Cast};
+use audiobook::cast::Cast;
 use audiobook::engine::{self, Engine, EngineConfig, Engines};
 use audiobook::manifest::Manifest;
-use audiobook::pipeline::{self, Story};
+use audiobook::pipeline::{self, Pick, Story};
 use audiobook::plan::{self, Selection};
 use audiobook::progress::Display;
 use audiobook::render::{self, RenderOptions};
@@ -16,14 +16,23 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Prints a line on stderr; a reader that went away (`audiobook render STORY 2>&1 | true`) stops
+/// the printing, never the work.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(name = "audiobook", version, about = "Turns stories into multi-voice audiobooks")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Folder of voices files (`default.toml`, `<story>.toml`).
-    #[arg(long, global = true, default_value = "voices", value_name = "DIR")]
-    voices: PathBuf,
+    /// Folder of voices files (`default.toml`, `<story>.toml`; default: `voices`).
+    #[arg(long, global = true, value_name = "DIR")]
+    voices: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -35,7 +44,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ScriptFormat::Text)]
         format: ScriptFormat,
         /// Only list dialogue lines whose speaker guess is below this confidence (0 to 1).
-        #[arg(long, value_name = "X")]
+        #[arg(long, value_name = "X", value_parser = fraction, allow_negative_numbers = true)]
         min_confidence: Option<f32>,
         /// Only list the doubtful dialogue lines (same as --min-confidence 0.6).
         #[arg(long)]
@@ -71,10 +80,10 @@ enum Command {
     Preview {
         story: PathBuf,
         /// The chapter to render (1-based).
-        #[arg(long, conflicts_with_all = ["lines", "character"])]
+        #[arg(long, conflicts_with_all = ["lines", "character"], value_parser = positive, allow_negative_numbers = true)]
         chapter: Option<usize>,
         /// The scene within --chapter (1-based).
-        #[arg(long, requires = "chapter")]
+        #[arg(long, requires = "chapter", value_parser = positive, allow_negative_numbers = true)]
         scene: Option<usize>,
         /// Script lines A..B (1-based, inclusive), as `audiobook script` numbers them.
         #[arg(long, value_name = "A..B", conflicts_with = "character")]
@@ -121,8 +130,8 @@ struct EngineArgs {
     /// Use only this engine: espeak-ng, flite, festival, say, sapi or embedded.
     #[arg(long)]
     engine: Option<String>,
-    /// Seconds one line may take before its engine is stopped.
-    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    /// Seconds one line may take before its engine is stopped (1 to 86400).
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true)]
     timeout: u64,
 }
 
@@ -136,12 +145,12 @@ struct RenderArgs {
     /// Cache of rendered lines (default: output/.cache).
     #[arg(long)]
     cache: Option<PathBuf>,
-    /// Lines synthesized at once (default: the number of cores).
-    #[arg(long, short)]
+    /// Lines synthesized at once (default: the number of cores; at most 4 per core).
+    #[arg(long, short, value_parser = jobs, allow_negative_numbers = true)]
     jobs: Option<usize>,
-    /// The book's sample rate in Hz (default: 24000, or 22050 when the narrator's engine renders
-    /// at 22.05 kHz, as espeak-ng does)
-    #[arg(long)]
+    /// The book's sample rate in Hz, 8000 to 192000 (default: 24000, or 22050 when the narrator's
+    /// engine renders at 22.05 kHz, as espeak-ng does)
+    #[arg(long, value_parser = sample_rate, allow_negative_numbers = true)]
     sample_rate: Option<u32>,
     /// Leave author's notes and disclaimers out of the audio.
     #[arg(long)]
@@ -171,6 +180,47 @@ impl ExportArgs {
     }
 }
 
+/// A whole number in `range`, or a message that names the range.
+fn whole_number<T: TryFrom<u64> + Copy>(
+    s: &str,
+    range: std::ops::RangeInclusive<u64>,
+    what: &str,
+) -> Result<T, String> {
+    let (lo, hi) = (*range.start(), *range.end());
+    let bound = if hi == u64::MAX { format!("from {lo} up") } else { format!("from {lo} to {hi}") };
+    let wrong = || format!("{what} must be a whole number {bound} (got {s:?})");
+    let n: u64 = s.trim().parse().map_err(|_| wrong())?;
+    if !range.contains(&n) {
+        return Err(wrong());
+    }
+    T::try_from(n).map_err(|_| wrong())
+}
+
+fn positive(s: &str) -> Result<usize, String> {
+    whole_number(s, 1..=u64::MAX, "it")
+}
+
+fn seconds(s: &str) -> Result<u64, String> {
+    whole_number(s, 1..=86_400, "the timeout in seconds")
+}
+
+fn sample_rate(s: &str) -> Result<u32, String> {
+    whole_number(s, 8_000..=192_000, "the sample rate in Hz")
+}
+
+/// At most four jobs per core: more only adds engine processes waiting for a core.
+fn jobs(s: &str) -> Result<usize, String> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    whole_number(s, 1..=4 * cores, &format!("the number of jobs ({cores} cores here)"))
+}
+
+fn fraction(s: &str) -> Result<f32, String> {
+    match s.trim().parse::<f32>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("it must be a number from 0 to 1 (got {s:?})")),
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ScriptFormat {
     /// A readable script.
@@ -194,10 +244,27 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            note!("error: {}", message(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes in one line, each cause said once: the library's messages already
+/// quote the error they wrap ("cannot read x.txt: No such file or directory"), which would
+/// otherwise be printed a second time as the next cause.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let cause = cause.to_string();
+        if !out.contains(&cause) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&cause);
+        }
+    }
+    out
 }
 
 /// A render allocates and frees buffers of a line's length (a few hundred KiB) thousands of
@@ -219,7 +286,8 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let voices = cli.voices.as_path();
+    let creates_it = matches!(cli.command, Command::Cast { write: true, .. });
+    let voices = &voices_folder(cli.voices, creates_it)?;
     match cli.command {
         Command::Script { story, format, min_confidence, review } => {
             let threshold = min_confidence.or(review.then_some(0.6));
@@ -252,11 +320,23 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The voices folder: `voices` unless given. One that was given must exist (unless the command
+/// writes into it): a mistyped folder would quietly drop every voice choice.
+fn voices_folder(given: Option<PathBuf>, created: bool) -> Result<PathBuf> {
+    match given {
+        Some(dir) if !dir.is_dir() && !created => {
+            bail!("the voices folder {} does not exist; give a folder that does, or leave out --voices", dir.display())
+        }
+        Some(dir) => Ok(dir),
+        None => Ok(PathBuf::from("voices")),
+    }
+}
+
 /// Reads a story through the text stages, printing what the user should know.
 fn read_story(path: &Path, voices: &Path) -> Result<Story> {
     let story = pipeline::read(path, voices)?;
     for w in &story.warnings {
-        eprintln!("warning: {}: {w}", path.display());
+        note!("warning: {}: {w}", path.display());
     }
     Ok(story)
 }
@@ -306,9 +386,7 @@ const ENGINES_DIR: &str = "engines";
 /// The automatic cast with the voices files' choices on top, and the engines it speaks through.
 fn cast_for(story: &Story, args: &EngineArgs, cache: Option<&Path>) -> Result<(Cast, Engines)> {
     let engines = engines(args, cache, &story.config)?;
-    let cast =
-        cast::auto_cast(&story.characters, &engines.voices()).context("no voice is available on this machine")?;
-    let cast = story.config.cast(&cast, &engines)?;
+    let cast = story.cast(&engines)?;
     Ok((cast, engines))
 }
 
@@ -317,36 +395,13 @@ fn cast_command(story: &Story, format: CastFormat, write: bool, voices: &Path, a
     let mut out = std::io::stdout().lock();
     match format {
         CastFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&cast.to_json())?)?,
-        CastFormat::Table => write_cast_table(&mut out, story, &cast)?,
+        CastFormat::Table => report::write_cast(&mut out, &story.text, &story.script, &cast)?,
     }
     if write {
         let path = config::write_cast(voices, &story.name, &cast)?;
-        eprintln!("wrote {}; edit it to change voices, names, speakers and pronunciations", path.display());
+        note!("wrote {}; edit it to change voices, names, speakers and pronunciations", path.display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn write_cast_table(out: &mut impl Write, story: &Story, cast: &Cast) -> std::io::Result<()> {
-    let total_words: usize =
-        story.script.lines.iter().map(|l| story.text[l.span.range()].split_whitespace().count()).sum();
-    writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>6}  voice", "character", "gender", "lines", "words", "share")?;
-    writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>6}  {}", "(narrator)", "", "", "", "", cast.narrator.label())?;
-    for m in &cast.members {
-        let c = &m.character;
-        let share = 100.0 * c.words as f64 / total_words.max(1) as f64;
-        let gender = format!("{:?}", c.gender).to_lowercase();
-        writeln!(
-            out,
-            "{:<24} {:<8} {:>6} {:>7} {:>5.1}%  {}",
-            c.name,
-            gender,
-            c.lines,
-            c.words,
-            share,
-            m.voice.label()
-        )?;
-    }
-    Ok(())
 }
 
 fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
@@ -354,7 +409,7 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
     let cache = args.cache.clone().unwrap_or_else(|| PathBuf::from("output").join(".cache"));
     let mut opts = RenderOptions::new(&story.name, out_dir, cache);
     if let Some(j) = args.jobs {
-        opts.jobs = j.max(1);
+        opts.jobs = j;
     }
     opts.sample_rate = args.sample_rate;
     opts.skip_notes = args.skip_notes || story.config.skip_notes();
@@ -374,7 +429,7 @@ fn render_command(path: &Path, story: &Story, args: &RenderArgs, exports: &Expor
     let written = export::export_all(&opts.out_dir, &exports.options())
         .context("the chapters and manifest.json are written, but not the listening outputs")?;
     if !args.quiet {
-        eprintln!("wrote {} caption, cue sheet, label and audiobook file(s)", written.len());
+        note!("wrote {} caption, cue sheet, label and audiobook file(s)", written.len());
     }
     Ok(code)
 }
@@ -392,7 +447,7 @@ fn export_command(dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
 fn finish(report: &Manifest, opts: &RenderOptions, quiet: bool) -> Result<ExitCode> {
     if !quiet {
         let rtf = if report.wall_s > 0.0 { report.audio_s / report.wall_s } else { 0.0 };
-        eprintln!(
+        note!(
             "wrote {} file(s) to {}{}: {:.1} min of audio in {:.1} s ({:.0}x real time); {} line(s) synthesized, {} from cache{}",
             report.chapters.len() - report.chapters_kept,
             opts.out_dir.display(),
@@ -413,13 +468,16 @@ fn finish(report: &Manifest, opts: &RenderOptions, quiet: bool) -> Result<ExitCo
             },
         );
     }
+    for warning in &report.warnings {
+        note!("warning: {warning}");
+    }
     if report.failures.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     for f in &report.failures {
-        eprintln!("error: line {} ({}) was not voiced: {}", f.line, f.voice, f.error);
+        note!("error: line {} ({}) was not voiced: {}", f.line, f.voice, f.error);
     }
-    eprintln!("error: {} line(s) could not be voiced; everything else was written", report.failures.len());
+    note!("error: {} line(s) could not be voiced; everything else was written", report.failures.len());
     Ok(ExitCode::FAILURE)
 }
 
@@ -441,62 +499,15 @@ fn studio_command(path: &Path, voices: &Path, port: u16, args: &RenderArgs) -> R
         println!("studio: {url}");
         let _ = std::io::stdout().flush();
         if !quiet {
-            eprintln!("Open that address in a browser (it carries the studio's token); Ctrl+C stops the studio.");
+            note!("Open that address in a browser (it carries the studio's token); Ctrl+C stops the studio.");
         }
     })
     .with_context(|| format!("cannot run the studio for {}", path.display()))?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Which part of a story `preview` renders.
-struct Pick {
-    chapter: Option<usize>,
-    scene: Option<usize>,
-    lines: Option<String>,
-    character: Option<String>,
-}
-
-fn pick_lines(story: &Story, pick: &Pick) -> Result<Vec<usize>> {
-    let lines = &story.script.lines;
-    let chosen: Vec<usize> = if let Some(range) = &pick.lines {
-        let (a, b) = parse_range(range)?;
-        (a.saturating_sub(1)..b.min(lines.len())).collect()
-    } else if let Some(name) = &pick.character {
-        let wanted = name.to_lowercase();
-        let known = story.characters.iter().any(|c| c.name.to_lowercase() == wanted);
-        if !known {
-            let names: Vec<&str> = story.characters.iter().map(|c| c.name.as_str()).collect();
-            bail!("no character called {name:?}; the characters are: {}", names.join(", "));
-        }
-        (0..lines.len()).filter(|&i| lines[i].speaker.as_deref().is_some_and(|s| s.to_lowercase() == wanted)).collect()
-    } else {
-        let chapter = pick.chapter.unwrap_or(1);
-        if chapter == 0 || chapter > story.script.chapters.len() {
-            bail!("the story has chapters 1 to {}; there is no chapter {chapter}", story.script.chapters.len());
-        }
-        (0..lines.len())
-            .filter(|&i| lines[i].chapter == chapter && pick.scene.is_none_or(|s| lines[i].scene == s))
-            .collect()
-    };
-    if chosen.is_empty() {
-        bail!("nothing to preview: the selection holds no lines");
-    }
-    Ok(chosen)
-}
-
-fn parse_range(s: &str) -> Result<(usize, usize)> {
-    let bad = || anyhow::anyhow!("--lines takes A..B, 1-based and inclusive, for example 10..25 (got {s:?})");
-    let (a, b) = s.split_once("..").ok_or_else(bad)?;
-    let a: usize = a.trim().parse().map_err(|_| bad())?;
-    let b: usize = b.trim().trim_start_matches('=').parse().map_err(|_| bad())?;
-    if a == 0 || b < a {
-        return Err(bad());
-    }
-    Ok((a, b))
-}
-
 fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &RenderArgs) -> Result<ExitCode> {
-    let indexes = pick_lines(story, pick)?;
+    let indexes = story.pick(pick)?;
     let mut opts = render_options(story, args);
     let (cast, engines) = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
     let file = opts.out_dir.join("preview.wav");
@@ -513,7 +524,8 @@ fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &R
 /// Reads the picked lines aloud with the platform's speech service.
 #[cfg(feature = "speak")]
 fn speak_command(story: &Story, pick: &Pick) -> Result<ExitCode> {
-    let lines: Vec<audiobook::speak::Utterance> = pick_lines(story, pick)?
+    let lines: Vec<audiobook::speak::Utterance> = story
+        .pick(pick)?
         .into_iter()
         .filter_map(|i| {
             let line = &story.script.lines[i];
@@ -552,16 +564,8 @@ fn play_file(file: &Path) -> Result<()> {
 fn voices_command(sample: Option<&str>, args: &EngineArgs, config: &config::Loaded) -> Result<ExitCode> {
     let engines = engines(args, None, config)?;
     let engines = engines.chosen();
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} intelligibility", "engine", "voice", "accent", "gender", "kind")?;
-    for engine in engines {
-        for v in engine.voices() {
-            let kind = if v.natural { "natural" } else { "formant" };
-            let score = v.intelligibility.map_or("-".to_string(), |s| format!("{s:.2}"));
-            let gender = format!("{:?}", v.gender).to_lowercase();
-            writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} {score}", v.engine, v.id, v.accent, gender, kind)?;
-        }
-    }
+    let voices: Vec<_> = engines.iter().flat_map(|e| e.voices()).collect();
+    report::write_voices(&mut std::io::stdout().lock(), &voices)?;
     if let Some(text) = sample {
         write_samples(engines, text)?;
     }
@@ -581,11 +585,11 @@ fn write_samples(engines: &[Arc<dyn Engine>], text: &str) -> Result<()> {
                 .and_then(|pcm| write_wav(&file, &pcm));
             if let Err(e) = result {
                 failed += 1;
-                eprintln!("warning: {}:{}: {e:#}", engine.name(), v.id);
+                note!("warning: {}:{}: {e:#}", engine.name(), v.id);
             }
         }
     }
-    eprintln!(
+    note!(
         "samples written to {}{}",
         dir.display(),
         if failed > 0 { format!(" ({failed} failed)") } else { String::new() }

@@ -38,6 +38,9 @@ pub struct Manifest {
     pub audio_s: f64,
     #[serde(default)]
     pub wall_s: f64,
+    /// What went wrong without costing any line (the cache could not be written, say).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Manifest {
@@ -54,7 +57,43 @@ impl Manifest {
             chapters_kept: 0,
             audio_s: 0.0,
             wall_s: 0.0,
+            warnings: Vec::new(),
         }
+    }
+}
+
+impl Manifest {
+    /// Checks what the exports rely on, in a manifest that may have been edited by hand: each
+    /// chapter's length is a number of seconds, and its lines' times lie within it, each ending
+    /// after it starts and none starting before the one before it. Says where the first problem is.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        for c in &self.chapters {
+            let at = |what: String| format!("chapter {} ({}): {what}", c.index, c.title);
+            if !(c.duration_s.is_finite() && c.duration_s >= 0.0) {
+                return Err(at(format!("its length {} is not a number of seconds", c.duration_s)));
+            }
+            let mut previous_start = 0.0;
+            for l in &c.lines {
+                let (start, end) = (l.start_s, l.end_s);
+                let line = |what: String| at(format!("line {}: {what}", l.line));
+                if !(start.is_finite() && end.is_finite() && start >= 0.0) {
+                    return Err(line(format!("its times {start} to {end} are not seconds from the chapter's start")));
+                }
+                if end < start {
+                    return Err(line(format!("it ends ({end:.3} s) before it starts ({start:.3} s)")));
+                }
+                if end > c.duration_s + 0.001 {
+                    return Err(line(format!("it ends ({end:.3} s) after the chapter does ({:.3} s)", c.duration_s)));
+                }
+                if start < previous_start {
+                    return Err(line(format!(
+                        "it starts ({start:.3} s) before the line before it ({previous_start:.3} s)"
+                    )));
+                }
+                previous_start = start;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -170,16 +209,46 @@ pub fn write(dir: &Path, manifest: &Manifest) -> Result<()> {
     crate::util::write_atomic(&path, &json).map_err(io)
 }
 
+/// The manifest an earlier render left in `dir`, if it can be read.
+pub fn previous(dir: &Path) -> Option<Manifest> {
+    serde_json::from_slice(&std::fs::read(dir.join(FILE)).ok()?).ok()
+}
+
 /// The chapters of an earlier render in `dir` whose files are all still there, by fingerprint.
-pub fn previous_chapters(dir: &Path) -> HashMap<String, Chapter> {
-    let Ok(bytes) = std::fs::read(dir.join(FILE)) else { return HashMap::new() };
-    let Ok(old) = serde_json::from_slice::<Manifest>(&bytes) else { return HashMap::new() };
-    old.chapters
-        .into_iter()
+pub fn reusable(previous: Option<&Manifest>, dir: &Path) -> HashMap<String, Chapter> {
+    let chapters = previous.into_iter().flat_map(|m| &m.chapters);
+    chapters
         .filter(|c| !c.fingerprint.is_empty())
         .filter(|c| c.files().all(|f| dir.join(f).is_file()))
-        .map(|c| (c.fingerprint.clone(), c))
+        .map(|c| (c.fingerprint.clone(), c.clone()))
         .collect()
+}
+
+/// Removes from `dir` the files an earlier render wrote for chapters that `current` no longer
+/// has: their WAVs and the captions exported beside them. Only files named in the earlier
+/// manifest, by name, inside `dir`: nothing else in the folder is touched.
+pub fn remove_stale(dir: &Path, previous: &Manifest, current: &Manifest) {
+    let kept: std::collections::HashSet<&str> =
+        current.chapters.iter().flat_map(|c| c.files()).map(String::as_str).collect();
+    for chapter in &previous.chapters {
+        let stale: Vec<&String> = chapter.files().filter(|f| !kept.contains(f.as_str())).collect();
+        for file in &stale {
+            remove_named(dir, file);
+        }
+        if !stale.is_empty() && !current.chapters.iter().any(|c| c.stem() == chapter.stem()) {
+            for extension in ["vtt", "srt"] {
+                remove_named(dir, &format!("{}.{extension}", chapter.stem()));
+            }
+        }
+    }
+}
+
+/// Removes the file called `name` in `dir`, if `name` is a plain file name.
+fn remove_named(dir: &Path, name: &str) {
+    let path = Path::new(name);
+    if path.file_name().is_some_and(|n| n == path.as_os_str()) {
+        let _ = std::fs::remove_file(dir.join(path));
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use crate::progress::{self, Display};
 use crate::schedule::{self, Scheduler};
 use crate::script::Script;
 use crate::synth::{self, Mended, Outcome, Speakers, Synthesis};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -99,6 +99,11 @@ pub fn render(text: &str, script: &Script, cast: &Cast, engines: &Engines, opts:
     let mut synthesis = synth::synthesize(&plan, &speakers, &scheduler, opts.display, opts.watch.as_ref())?;
     let rate = opts.sample_rate.unwrap_or_else(|| book_rate(&synthesis.outcomes, &cache));
     std::fs::create_dir_all(&opts.out_dir).map_err(|source| Error::Write { path: opts.out_dir.clone(), source })?;
+    let _lock = lock(&opts.out_dir)?;
+    let previous = match opts.selection {
+        Selection::Chapters => manifest::previous(&opts.out_dir),
+        Selection::Lines { .. } => None,
+    };
     let mut assembly =
         Assembly::new(plan.clone(), Arc::new(script.clone()), synthesis.outcomes.clone(), cache.clone(), rate);
     assembly.pauses = opts.pauses;
@@ -110,15 +115,40 @@ pub fn render(text: &str, script: &Script, cast: &Cast, engines: &Engines, opts:
         assembly: Arc::new(assembly),
         opts,
         started,
+        saved: started,
     };
     let mut manifest = Manifest::new(&opts.story, rate);
-    let chapters = scheduler.block_on(run.write(&scheduler, &mut manifest))?;
+    let chapters = scheduler.block_on(run.write(&scheduler, previous.as_ref(), &mut manifest))?;
     synthesis.count_mended(&run.mended);
     finish(&mut manifest, chapters, &synthesis, started);
+    manifest.warnings.extend(cache.problem());
     if opts.selection == Selection::Chapters {
         manifest::write(&opts.out_dir, &manifest)?;
+        if let Some(previous) = &previous {
+            manifest::remove_stale(&opts.out_dir, previous, &manifest);
+        }
     }
     Ok(manifest)
+}
+
+/// The name of the lock file a render holds in its output folder.
+pub const LOCK_FILE: &str = ".audiobook.lock";
+
+/// Takes the output folder's lock for as long as the file is held: two renders writing one
+/// folder at once would remove or rename each other's files.
+pub fn lock(dir: &std::path::Path) -> Result<std::fs::File> {
+    let path = dir.join(LOCK_FILE);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|source| Error::Write { path: path.clone(), source })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Busy { dir: dir.to_path_buf() }),
+        Err(std::fs::TryLockError::Error(source)) => Err(Error::Write { path, source }),
+    }
 }
 
 /// The version of every engine the cast speaks through, for the cache keys.
@@ -173,16 +203,27 @@ struct Run<'a> {
     assembly: Arc<Assembly>,
     opts: &'a RenderOptions,
     started: Instant,
+    /// When the manifest was last written.
+    saved: Instant,
 }
+
+/// How often the manifest is written while chapters are: often enough that an interrupted
+/// render keeps nearly all it finished (a chapter finished since is assembled again from the
+/// cache), seldom enough that the writes cost nothing however many chapters a story has (a
+/// manifest of 3,000 chapters is 4 MB, and writing it after each chapter made the work per
+/// chapter grow with their number).
+const SAVE_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl Run<'_> {
     /// Writes every file whose fingerprint changed since the last render, side by side; the
     /// chapters in order, kept ones included.
-    async fn write(&mut self, scheduler: &Scheduler, manifest: &mut Manifest) -> Result<Vec<Chapter>> {
-        let previous = match self.opts.selection {
-            Selection::Chapters => manifest::previous_chapters(&self.opts.out_dir),
-            Selection::Lines { .. } => HashMap::new(),
-        };
+    async fn write(
+        &mut self,
+        scheduler: &Scheduler,
+        previous: Option<&Manifest>,
+        manifest: &mut Manifest,
+    ) -> Result<Vec<Chapter>> {
+        let previous = manifest::reusable(previous, &self.opts.out_dir);
         let prints: Vec<String> =
             self.plan.files.iter().map(|f| self.assembly.fingerprint(f, &self.voice_ids)).collect();
         let mut slots: Vec<Option<Chapter>> = prints.iter().map(|f| previous.get(f).cloned()).collect();
@@ -244,10 +285,11 @@ impl Run<'_> {
                 Ok(mut chapter) => {
                     chapter.fingerprint = assembly.fingerprint(&self.plan.files[n], &self.voice_ids);
                     slots[n] = Some(chapter);
-                    if self.opts.selection == Selection::Chapters {
+                    if self.opts.selection == Selection::Chapters && self.saved.elapsed() >= SAVE_EVERY {
                         manifest.chapters = slots.iter().flatten().cloned().collect();
                         manifest.wall_s = self.started.elapsed().as_secs_f64();
                         manifest::write(&self.opts.out_dir, manifest)?;
+                        self.saved = Instant::now();
                     }
                 }
                 Err(damaged) => {

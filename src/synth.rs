@@ -12,12 +12,13 @@
 //! later, when it is read, is spoken again here too ([`Speakers::mend`]).
 
 use crate::audio::Pcm16;
-use crate::audio::cache::{Cache, CacheKey};
+use crate::audio::cache::{Cache, CacheKey, plausible_rate};
 use crate::engine::{Engine, EngineError, Engines};
 use crate::error::{Error, Result};
 use crate::plan::Plan;
 use crate::progress::{self, Display};
 use crate::schedule::{self, Limit, Scheduler, Slots};
+use crate::voice::Voice;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -61,7 +62,7 @@ pub struct Speakers(Arc<Inner>);
 struct Inner {
     /// Each plan voice's engine; the narrator's first.
     engines: Vec<Arc<dyn Engine>>,
-    plan_voices: Vec<crate::voice::Voice>,
+    plan_voices: Vec<Voice>,
     versions: BTreeMap<String, String>,
     cache: Cache,
 }
@@ -120,7 +121,10 @@ impl Speakers {
         let (engine, v) = (&self.0.engines[voice], &self.0.plan_voices[voice]);
         let mut last = String::new();
         for _attempt in 0..2 {
-            match engine.synthesize_16(&v.id, v.prosody, spoken).and_then(|pcm| audible(engine.name(), pcm)) {
+            match engine
+                .synthesize_16(&v.id, v.prosody, spoken)
+                .and_then(|pcm| plausible(engine.name(), pcm, spoken, v))
+            {
                 Ok(pcm) => {
                     let seconds = pcm.samples.len() as f64 / f64::from(pcm.sample_rate.max(1));
                     return self.0.cache.put(key, &pcm).map(|()| seconds).map_err(|e| e.to_string());
@@ -137,12 +141,36 @@ impl Speakers {
     }
 }
 
-/// Engine output that is no speech at all (empty, or digital silence) is a failed line.
-fn audible(engine: &str, pcm: Pcm16) -> std::result::Result<Pcm16, EngineError> {
+/// Engine output that cannot be the line spoken fails the line, before it enters the cache: no
+/// samples or digital silence, a sample rate no speech is made at, or a length no reading of the
+/// text could have (an engine that lies, or a wrapper that broke).
+fn plausible(engine: &str, pcm: Pcm16, spoken: &str, voice: &Voice) -> std::result::Result<Pcm16, EngineError> {
+    let bad = |detail: String| EngineError::BadOutput { engine: engine.to_string(), detail };
+    if !plausible_rate(pcm.sample_rate) {
+        return Err(bad(format!("its audio is at {} Hz, where speech is at 4 kHz to 192 kHz", pcm.sample_rate)));
+    }
     if pcm.samples.is_empty() || pcm.rms() < 1e-4 {
         return Err(EngineError::NoAudio { engine: engine.to_string() });
     }
+    let seconds = pcm.samples.len() as f64 / f64::from(pcm.sample_rate);
+    let (shortest, longest) = plausible_seconds(spoken.chars().count(), voice.prosody.rate);
+    if !(shortest..=longest).contains(&seconds) {
+        return Err(bad(format!(
+            "it made {seconds:.1} s of audio for {} characters of text, where {shortest:.1} s to {longest:.0} s \
+             would be speech",
+            spoken.chars().count()
+        )));
+    }
     Ok(pcm)
+}
+
+/// How long speaking `chars` characters at `rate` times the natural rate may take: speech runs
+/// at about 15 characters a second; anything 50 times faster, or 7 times slower with ten seconds
+/// to spare, is not a reading of the text.
+fn plausible_seconds(chars: usize, rate: f32) -> (f64, f64) {
+    let rate = f64::from(crate::engine::clamp_multiplier(rate));
+    let natural = chars as f64 / 15.0 / rate;
+    (natural / 50.0, 10.0 + natural * 7.0)
 }
 
 /// Speaks every piece of `plan` missing from the cache; `watch`, when given, is told the progress.
@@ -314,4 +342,36 @@ impl Synthesis {
 /// The error of a render that could not start its scheduler.
 pub fn no_scheduler(e: std::io::Error) -> Error {
     Error::Invalid(format!("cannot start the synthesis runtime: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pcm(seconds: f64, rate: u32) -> Pcm16 {
+        let n = (seconds * f64::from(rate)) as usize;
+        Pcm16 { samples: (0..n).map(|i| ((i % 50) as i16 - 25) * 400).collect(), sample_rate: rate }
+    }
+
+    #[test]
+    fn output_that_cannot_be_the_line_is_refused() {
+        let voice = Voice::new("e", "v");
+        let line = "The lamp room smelled of oil and salt."; // 38 characters, about 2.5 s
+        assert!(plausible("e", pcm(2.5, 16_000), line, &voice).is_ok());
+        for (audio, why) in [
+            (pcm(2.5, 1), "1 Hz"),
+            (pcm(2.5, 400_000), "400000 Hz"),
+            (pcm(0.01, 16_000), "0.0 s"),
+            (pcm(60.0, 16_000), "60.0 s"),
+        ] {
+            let err = plausible("e", audio, line, &voice).unwrap_err().to_string();
+            assert!(err.contains(why), "{err}");
+        }
+        assert!(matches!(plausible("e", pcm(0.0, 16_000), line, &voice), Err(EngineError::NoAudio { .. })));
+        // Slow voices may take longer, and a one-word line may be short or padded.
+        let slow = voice.clone().with(crate::voice::Prosody { rate: 0.5, ..Default::default() });
+        assert!(plausible("e", pcm(30.0, 16_000), line, &slow).is_ok());
+        assert!(plausible("e", pcm(0.15, 22_050), "Tea", &voice).is_ok());
+        assert!(plausible("e", pcm(3.0, 22_050), "Tea", &voice).is_ok());
+    }
 }

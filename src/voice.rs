@@ -71,16 +71,35 @@ impl Voice {
 struct Fields {
     engine: String,
     voice: String,
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "rate_or_pitch")]
     rate: f32,
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "rate_or_pitch")]
     pitch: f32,
-    #[serde(default = "one")]
+    #[serde(default = "one", deserialize_with = "volume")]
     volume: f32,
 }
 
 fn one() -> f32 {
     1.0
+}
+
+/// Rate and pitch: a quarter to four times the voice's own; beyond, speech stops being speech.
+fn rate_or_pitch<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+    multiplier(d, 0.25, "1 is the voice's own")
+}
+
+/// Volume: silent to four times the engine's.
+fn volume<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f32, D::Error> {
+    multiplier(d, 0.0, "1 is the engine's own")
+}
+
+fn multiplier<'de, D: serde::Deserializer<'de>>(d: D, lowest: f64, natural: &str) -> Result<f32, D::Error> {
+    let x = f64::deserialize(d)?;
+    if x.is_finite() && (lowest..=4.0).contains(&x) {
+        Ok(x as f32)
+    } else {
+        Err(serde::de::Error::custom(format!("must be a number from {lowest} to 4 ({natural}), not {x}")))
+    }
 }
 
 impl From<Fields> for Voice {
@@ -106,6 +125,13 @@ mod tests {
         assert_eq!(v, Voice::new("flite", "rms").with(Prosody { pitch: 0.9, ..Prosody::default() }));
         let err = toml::from_str::<Voice>("engine = \"flite\"\nvoice = \"rms\"\npich = 0.9\n").unwrap_err();
         assert!(err.to_string().contains("pich"), "{err}");
+        // Numbers outside what engines can say are refused with the range, never clamped.
+        for bad in ["rate = nan", "rate = inf", "pitch = -1.0", "pitch = 1e30", "volume = 5", "rate = 0.1"] {
+            let err = toml::from_str::<Voice>(&format!("engine = \"flite\"\nvoice = \"rms\"\n{bad}\n")).unwrap_err();
+            assert!(err.to_string().contains("to 4"), "{bad}: {err}");
+        }
+        let loud: Voice = toml::from_str("engine = \"flite\"\nvoice = \"rms\"\nvolume = 0\nrate = 2\n").unwrap();
+        assert_eq!((loud.prosody.volume, loud.prosody.rate), (0.0, 2.0));
     }
 
     #[test]

@@ -187,6 +187,44 @@ fn a_failing_character_voice_falls_back_to_the_narrator() {
 }
 
 #[test]
+fn an_engine_that_lies_about_its_sample_rate_costs_only_its_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = fake::script(STORY, &["Ann", "Bob"]);
+    let opts = fake::options(dir.path());
+    let casting = fake::cast("n", &[("Ann", "ann"), ("Bob", "bob")]);
+    // Ann's voice returns audio "at 1 Hz" for the line about dawn; the narrator's is healthy.
+    let liar = Fake::new().fail(Some("ann"), "dawn", Fault::AbsurdRate).arc();
+    let report = render::render(STORY, &script, &casting, &fake::engines(&liar), &opts).unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.fallbacks, 1, "the narrator speaks the line its own voice could not");
+    assert_eq!(liar.calls("ann", "dawn"), 2, "the bad output was tried again, as any failed line");
+    // Nothing the liar said entered the cache: a healthy engine voices the line in Ann's voice.
+    let healthy = Fake::new().arc();
+    let again = render::render(STORY, &script, &casting, &fake::engines(&healthy), &opts).unwrap();
+    assert!(again.failures.is_empty() && again.fallbacks == 0);
+    assert_eq!(healthy.calls("ann", "dawn"), 1);
+}
+
+#[test]
+fn a_cache_that_cannot_be_written_loses_no_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = fake::script(STORY, &[]);
+    let opts = fake::options(dir.path());
+    // Every fan-out folder of the cache is taken by a file, as when nothing more can be written.
+    std::fs::create_dir_all(&opts.cache_dir).unwrap();
+    for n in 0..256 {
+        std::fs::write(opts.cache_dir.join(format!("{n:02x}")), b"").unwrap();
+    }
+    let engine = Fake::new().arc();
+    let report = render::render(STORY, &script, &narrator_only(), &fake::engines(&engine), &opts).unwrap();
+    assert!(report.failures.is_empty(), "lines were lost: {:?}", report.failures);
+    let voiced = fake::manifest_lines(&fake::manifest(&opts.out_dir));
+    assert!(voiced.iter().all(|l| l["end_s"].as_f64() > l["start_s"].as_f64()), "a line is silent");
+    assert_eq!(report.warnings.len(), 1, "one warning: {:?}", report.warnings);
+    assert!(report.warnings[0].contains("could not be saved in the cache"), "{:?}", report.warnings);
+}
+
+#[test]
 fn failed_lines_are_tried_again_by_the_next_render() {
     // Nothing is cached for a failed line, so fixing the engine and rendering again voices just
     // the lines that were missing.

@@ -224,7 +224,21 @@ fn a_damaged_cache_entry_is_rendered_again() {
         zeroed[20..].fill(0);
         zeroed
     };
-    for (damage, how) in [(&truncate as &dyn Fn(&[u8]) -> Vec<u8>, "truncated"), (&zero, "zeroed")] {
+    // A flipped bit in the sample rate, 16000 to 16001, or the rate replaced altogether.
+    let rate = |bytes: &[u8]| {
+        let mut changed = bytes.to_vec();
+        changed[4] ^= 1;
+        changed
+    };
+    let huge = |bytes: &[u8]| {
+        let mut changed = bytes.to_vec();
+        changed[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        changed
+    };
+    type Damage<'a> = &'a dyn Fn(&[u8]) -> Vec<u8>;
+    let damages: [(Damage, &str); 4] =
+        [(&truncate, "truncated"), (&zero, "zeroed"), (&rate, "rate bit flipped"), (&huge, "rate replaced")];
+    for (damage, how) in damages {
         let dir = tempfile::tempdir().unwrap();
         let script = fake::script(DIALOGUE, &["Ann", "Bob"]);
         let opts = fake::options(dir.path());

@@ -71,8 +71,8 @@ impl<P: Protocol> Process<P> {
     fn launch(protocol: &P) -> Result<Process<P>, EngineError> {
         let tool = protocol.tool();
         let state = protocol.state().map_err(|source| EngineError::Io { engine: tool.engine.to_string(), source })?;
-        let mut child = protocol
-            .command()
+        let mut command = protocol.command();
+        let mut child = process::in_own_group(&mut command)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

@@ -69,7 +69,7 @@ pub fn run_any_status(
     timeout: Duration,
 ) -> Result<(ExitStatus, Output), EngineError> {
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = command.spawn().map_err(|e| spawn_error(e, tool))?;
+    let mut child = in_own_group(&mut command).spawn().map_err(|e| spawn_error(e, tool))?;
     // Every pipe gets its own thread: a process that fills stdout while we are still writing
     // stdin would otherwise deadlock with us.
     let writer = feed(&mut child, stdin.to_vec());
@@ -121,8 +121,25 @@ fn wait(child: &mut Child, tool: Tool<'_>, timeout: Duration) -> Result<ExitStat
     }
 }
 
-/// Kills and reaps a child; it may already have exited, which is fine.
+/// Starts `command` in a process group of its own (on Unix), so [`kill`] ends whatever it
+/// started too: an engine wrapper script's own children (a `sleep`, the real engine) would
+/// otherwise outlive a timeout that killed the wrapper.
+pub fn in_own_group(command: &mut Command) -> &mut Command {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
+    command
+}
+
+/// Kills and reaps a child started by [`in_own_group`], with every process of its group; it may
+/// already have exited, which is fine.
 pub fn kill(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill has no memory-safety preconditions. The group is the child's own (it was
+        // started as its leader), so this reaches nothing else; the child is not yet reaped, so
+        // its id cannot have been reused.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+    }
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -210,6 +227,24 @@ mod tests {
         let err = run(command, b"", TOOL, Duration::from_millis(300));
         assert!(matches!(err, Err(EngineError::TimedOut { .. })));
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_timeout_ends_what_the_engine_started_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("child.pid");
+        // A wrapper that starts a long-lived child of its own, then waits.
+        let mut command = Command::new("sh");
+        command.args(["-c", &format!("sleep 30 & echo $! > {}; wait", pid_file.display())]);
+        let err = run(command, b"", TOOL, Duration::from_millis(500));
+        assert!(matches!(err, Err(EngineError::TimedOut { .. })), "{err:?}");
+        let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        // Gone, or a zombie waiting for whoever adopted it to reap it.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+        assert!(matches!(state, None | Some(Some('Z'))), "the wrapper's child {pid} outlived the timeout: {stat}");
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub enum ExportError {
     ParseManifest { path: PathBuf, source: serde_json::Error },
     #[error("{path} lists no chapters; render the story again")]
     NoChapters { path: PathBuf },
+    #[error("{path} cannot be exported: {detail}; render the story again, or mend the times by hand")]
+    BadManifest { path: PathBuf, detail: String },
     #[error("cannot write {path}: {source}; check that the folder is writable and the disk has room")]
     Write { path: PathBuf, source: std::io::Error },
     #[error("the chapter file {path} is missing; render the story again")]
@@ -138,6 +140,7 @@ pub fn read_manifest(render_dir: &Path) -> Result<Manifest, ExportError> {
     if manifest.chapters.is_empty() {
         return Err(ExportError::NoChapters { path });
     }
+    manifest.check().map_err(|detail| ExportError::BadManifest { path, detail })?;
     Ok(manifest)
 }
 
@@ -209,6 +212,28 @@ pub(crate) mod tests {
         };
         let manifest = Manifest { chapters: vec![one, two], ..Manifest::new("test-story", 24_000) };
         Book::new(manifest, &ExportOptions { author: Some("Ann Author".into()), ..ExportOptions::default() })
+    }
+
+    #[test]
+    fn hand_edited_times_that_cannot_be_right_are_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let good = book().manifest;
+        type Damage = fn(&mut Manifest);
+        let cases: [(&str, Damage); 4] = [
+            ("before it starts", |m| m.chapters[0].lines[1].end_s = 1.0),
+            ("not seconds", |m| m.chapters[0].lines[0].start_s = -2.0),
+            ("before the line before it", |m| m.chapters[0].lines[2].start_s = 1.0),
+            ("after the chapter does", |m| m.chapters[1].lines[0].end_s = 4000.0),
+        ];
+        for (expected, damage) in cases {
+            let mut manifest = good.clone();
+            damage(&mut manifest);
+            crate::manifest::write(dir.path(), &manifest).unwrap();
+            let err = export_all(dir.path(), &ExportOptions::default()).expect_err(expected).to_string();
+            assert!(err.contains(expected), "{err}");
+        }
+        crate::manifest::write(dir.path(), &good).unwrap();
+        assert!(read_manifest(dir.path()).is_ok());
     }
 
     #[test]

@@ -26,12 +26,13 @@ use crate::progress::{Snapshot, Watch};
 use crate::voice::Voice;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{Json, Path, Request, State};
+use axum::extract::{FromRequest, Json, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
@@ -284,6 +285,21 @@ async fn voices(State(shared): State<Arc<Shared>>) -> Result<Json<serde_json::Va
     Ok(Json(shared.session().await?.voices_json()))
 }
 
+/// A request's JSON body; one that does not read is refused in words, as the studio's other
+/// errors are.
+struct Ask<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Ask<T> {
+    type Rejection = StudioError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Ask<T>, StudioError> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(Ask(value)),
+            Err(rejection) => Err(StudioError::Invalid(rejection.body_text())),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct PlayRequest {
@@ -300,7 +316,7 @@ fn line_only() -> Until {
     Until::Line
 }
 
-async fn play(State(shared): State<Arc<Shared>>, Json(ask): Json<PlayRequest>) -> Result<Json<Played>, StudioError> {
+async fn play(State(shared): State<Arc<Shared>>, Ask(ask): Ask<PlayRequest>) -> Result<Json<Played>, StudioError> {
     let session = shared.session().await?;
     let name = shared.next_play();
     let me = shared.clone();
@@ -321,10 +337,7 @@ struct VoiceRequest {
     voice: Voice,
 }
 
-async fn audition(
-    State(shared): State<Arc<Shared>>,
-    Json(ask): Json<VoiceRequest>,
-) -> Result<Json<Played>, StudioError> {
+async fn audition(State(shared): State<Arc<Shared>>, Ask(ask): Ask<VoiceRequest>) -> Result<Json<Played>, StudioError> {
     let session = shared.session().await?;
     let name = shared.next_play();
     let me = shared.clone();
@@ -341,7 +354,7 @@ struct SpeakerRequest {
 
 async fn speaker(
     State(shared): State<Arc<Shared>>,
-    Json(ask): Json<SpeakerRequest>,
+    Ask(ask): Ask<SpeakerRequest>,
 ) -> Result<Json<serde_json::Value>, StudioError> {
     let session = shared.edit(move |s, settings| s.correct(settings, ask.line, &ask.speaker)).await?;
     Ok(Json(session.to_json(&shared.settings)))
@@ -356,7 +369,7 @@ struct RenameRequest {
 
 async fn rename(
     State(shared): State<Arc<Shared>>,
-    Json(ask): Json<RenameRequest>,
+    Ask(ask): Ask<RenameRequest>,
 ) -> Result<Json<serde_json::Value>, StudioError> {
     let session = shared.edit(move |s, settings| s.rename(settings, &ask.from, &ask.to)).await?;
     Ok(Json(session.to_json(&shared.settings)))
@@ -364,7 +377,7 @@ async fn rename(
 
 async fn voice(
     State(shared): State<Arc<Shared>>,
-    Json(ask): Json<VoiceRequest>,
+    Ask(ask): Ask<VoiceRequest>,
 ) -> Result<Json<serde_json::Value>, StudioError> {
     let session = shared.edit(move |s, settings| s.set_voice(settings, ask.character.as_deref(), ask.voice)).await?;
     Ok(Json(session.to_json(&shared.settings)))

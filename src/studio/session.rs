@@ -7,7 +7,7 @@
 //! shows and plays is what a render of the same files makes, through the same cache.
 
 use super::StudioError;
-use crate::cast::{self, Cast};
+use crate::cast::Cast;
 use crate::config;
 use crate::engine::{EngineConfig, Engines};
 use crate::manifest::Manifest;
@@ -17,7 +17,7 @@ use crate::progress::{Display, Watch};
 use crate::render::{self, RenderOptions};
 use crate::report;
 use crate::script::Kind;
-use crate::voice::{Prosody, Voice};
+use crate::voice::Voice;
 use crate::{attribute, export, load, segment};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -141,9 +141,8 @@ impl Session {
             Some(p) if p.story.config.file.engines == story.config.file.engines => p.engines.clone(),
             _ => Arc::new(engines(settings, &story.config)?),
         };
-        let automatic = cast::auto_cast(&story.characters, &engines.voices())
-            .ok_or_else(|| StudioError::Invalid("no voice is available on this machine".into()))?;
-        let cast = story.config.cast(&automatic, &engines)?;
+        // Cast as `audiobook render` casts it.
+        let cast = story.cast(&engines)?;
         Ok(Session { story, cast, engines, stamp })
     }
 
@@ -383,18 +382,13 @@ impl Session {
         StudioError::Invalid(format!("no character is called {who:?}; the characters are: {}", names.join(", ")))
     }
 
-    /// A voice the engines have, with prosody within what the engines take.
+    /// A voice the engines have.
     fn checked_voice(&self, voice: Voice) -> Result<Voice, StudioError> {
         let engine = self.engines.get(&voice.engine)?;
         if !engine.voices().iter().any(|v| v.id == voice.id) {
             return Err(StudioError::Invalid(format!("{} has no voice {:?}", voice.engine, voice.id)));
         }
-        let Prosody { rate, pitch, volume } = voice.prosody;
-        for (what, x) in [("rate", rate), ("pitch", pitch), ("volume", volume)] {
-            if !(0.25..=4.0).contains(&x) {
-                return Err(StudioError::Invalid(format!("{what} {x} is out of range: give 0.25 to 4")));
-            }
-        }
+        // Rate, pitch and volume were checked when the voice was read, as a voices file's are.
         Ok(voice)
     }
 

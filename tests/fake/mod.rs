@@ -33,6 +33,8 @@ pub enum Fault {
     Silent,
     /// The voice does not exist: not worth a retry.
     UnknownVoice,
+    /// The engine "succeeds" with a valid tone at a sample rate of 1 Hz, as a lying engine did.
+    AbsurdRate,
 }
 
 struct Rule {
@@ -179,6 +181,7 @@ impl Engine for Fake {
             Some(Fault::Empty) => Ok(Pcm::new(Vec::new(), RATE)),
             Some(Fault::Silent) => Ok(Pcm::new(vec![0.0; RATE as usize], RATE)),
             Some(Fault::UnknownVoice) => Err(EngineError::UnknownVoice { engine, voice: voice.to_string() }),
+            Some(Fault::AbsurdRate) => Ok(Pcm::new(tone(voice, text, 0.3).samples, 1)),
             Some(Fault::CrashOnce) | None => Ok(tone(voice, text, self.levels.get(voice).copied().unwrap_or(0.3))),
         }
     }

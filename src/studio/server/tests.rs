@@ -266,8 +266,10 @@ async fn voices_and_renames_are_saved_and_the_cast_follows() {
         serde_json::json!({ "character": "Skipper", "voice": { "engine": "embedded", "voice": "kal16", "rate": 9.0 } }),
         serde_json::json!({ "character": "Nobody", "voice": { "engine": "embedded", "voice": "kal16" } }),
     ] {
-        let (status, _) = studio.call("POST", "/api/voice", Some(bad.clone())).await;
+        let (status, body) = studio.call("POST", "/api/voice", Some(bad.clone())).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+        let said: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert!(said["error"].as_str().is_some_and(|e| !e.is_empty()), "{said}");
     }
     assert_eq!(std::fs::read_to_string(studio.voices_file()).unwrap(), before);
 }
