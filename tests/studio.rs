@@ -309,18 +309,19 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
     chromium.zip(driver)
 }
 
-/// chromedriver on a free port, stopped when dropped.
+/// chromedriver on a free port, stopped with the browser it started when dropped (even when a
+/// test fails half-way, with its session still open).
 struct Driver(Child, u16);
 
 impl Driver {
     fn start(program: &Path) -> Driver {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(program)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
+        let mut command = Command::new(program);
+        command.arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null());
+        // A process group of its own: the browser's processes are in it too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command.spawn().expect("start chromedriver");
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(Instant::now() < deadline, "chromedriver did not listen on {port}");
@@ -332,6 +333,13 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Ok(group) = i32::try_from(self.0.id()) {
+            // SAFETY: kill only sends a signal, to the group this test started.
+            unsafe {
+                libc::kill(-group, libc::SIGKILL);
+            }
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
