@@ -442,6 +442,10 @@ fn set_voice(item: &mut toml_edit::Item, voice: &Voice) {
     }
 }
 
+// The studio's edits: a correction, a voice, a rename.
+mod edit;
+pub use edit::{add_correction, rename_character, set_voice_of};
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -38,6 +38,7 @@ pub mod script;
 pub mod segment;
 #[cfg(feature = "speak")]
 pub mod speak;
+pub mod studio;
 pub mod synth;
 pub mod util;
 pub mod voice;

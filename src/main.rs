@@ -8,7 +8,7 @@ use audiobook::pipeline::{self, Pick, Story};
 use audiobook::plan::{self, Selection};
 use audiobook::progress::Display;
 use audiobook::render::{self, RenderOptions};
-use audiobook::{config, export, report};
+use audiobook::{config, export, report, studio};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -98,6 +98,16 @@ enum Command {
         /// (builds with `--features speak` only).
         #[arg(long, conflicts_with = "play")]
         speak: bool,
+        #[command(flatten)]
+        render: RenderArgs,
+    },
+    /// Review who speaks, cast the voices and hear any part of a story, in the browser: serves a
+    /// page on 127.0.0.1 at the address it prints (with a token), until Ctrl+C.
+    Studio {
+        story: PathBuf,
+        /// The port on 127.0.0.1 (default: a free one).
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        port: u16,
         #[command(flatten)]
         render: RenderArgs,
     },
@@ -301,6 +311,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Voices { sample, engines } => {
             voices_command(sample.as_deref(), &engines, &config::load_defaults(voices)?)
         }
+        Command::Studio { story, port, render } => studio_command(&story, voices, port, &render),
         Command::EngineWorker { engine } => {
             let code =
                 engine::registry::serve_worker(&engine, &mut std::io::stdin().lock(), &mut std::io::stdout().lock());
@@ -352,17 +363,21 @@ fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -
 /// The engines asked for, with the voices files' settings; `cache` is a render's cache, where
 /// they may keep their voice listings.
 fn engines(args: &EngineArgs, cache: Option<&Path>, config: &config::Loaded) -> Result<Engines> {
+    let config = config.engine_config(engine_base(args, cache))?;
+    match &args.engine {
+        Some(name) => Ok(Engines::only(name, config)?),
+        None => Ok(Engines::discover(config)),
+    }
+}
+
+/// The engine settings of the command line, before the voices files' own.
+fn engine_base(args: &EngineArgs, cache: Option<&Path>) -> EngineConfig {
     // This very program serves as the worker process of library engines, unless told to run
     // every engine as its program (to debug an engine, or to use a wrapper script on PATH).
     let programs_only = std::env::var_os("AUDIOBOOK_ENGINE_WORKERS").is_some_and(|v| v == "0");
     let worker = if programs_only { None } else { std::env::current_exe().ok() };
     let saved = cache.map(|dir| dir.join(ENGINES_DIR));
-    let base = EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved, ..Default::default() };
-    let config = config.engine_config(base)?;
-    match &args.engine {
-        Some(name) => Ok(Engines::only(name, config)?),
-        None => Ok(Engines::discover(config)),
-    }
+    EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved, ..Default::default() }
 }
 
 /// Where in a render cache the engines keep what they learned about themselves.
@@ -464,6 +479,31 @@ fn finish(report: &Manifest, opts: &RenderOptions, quiet: bool) -> Result<ExitCo
     }
     note!("error: {} line(s) could not be voiced; everything else was written", report.failures.len());
     Ok(ExitCode::FAILURE)
+}
+
+/// Serves the studio: the render's settings as `render` takes them, so the studio plays what a
+/// render makes.
+fn studio_command(path: &Path, voices: &Path, port: u16, args: &RenderArgs) -> Result<ExitCode> {
+    let story = read_story(path, voices)?;
+    let render = render_options(&story, args);
+    let settings = studio::Settings {
+        story: path.to_path_buf(),
+        voices: voices.to_path_buf(),
+        skip_notes: args.skip_notes,
+        engines: engine_base(&args.engines, Some(&render.cache_dir)),
+        engine: args.engines.engine.clone(),
+        render,
+    };
+    let quiet = args.quiet;
+    studio::serve(settings, port, |url| {
+        println!("studio: {url}");
+        let _ = std::io::stdout().flush();
+        if !quiet {
+            note!("Open that address in a browser (it carries the studio's token); Ctrl+C stops the studio.");
+        }
+    })
+    .with_context(|| format!("cannot run the studio for {}", path.display()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &RenderArgs) -> Result<ExitCode> {

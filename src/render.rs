@@ -45,6 +45,8 @@ pub struct RenderOptions {
     pub selection: Selection,
     /// The story's name, for the manifest.
     pub story: String,
+    /// Told the progress as the bars are, for a watcher other than the terminal (the studio).
+    pub watch: Option<Arc<progress::Watch>>,
 }
 
 /// The book's rate unless told otherwise, or unless the narrator's engine renders at a multiple
@@ -71,6 +73,7 @@ impl RenderOptions {
             display: Display::Auto,
             selection: Selection::Chapters,
             story: story.to_string(),
+            watch: None,
         }
     }
 
@@ -93,7 +96,7 @@ pub fn render(text: &str, script: &Script, cast: &Cast, engines: &Engines, opts:
     let plan = Arc::new(plan::plan(text, script, cast, &versions, &opts.plan_options()));
     let speakers = Speakers::new(&plan, engines, &versions, &cache)?;
     let scheduler = Scheduler::new(opts.jobs).map_err(synth::no_scheduler)?;
-    let mut synthesis = synth::synthesize(&plan, &speakers, &scheduler, opts.display)?;
+    let mut synthesis = synth::synthesize(&plan, &speakers, &scheduler, opts.display, opts.watch.as_ref())?;
     let rate = opts.sample_rate.unwrap_or_else(|| book_rate(&synthesis.outcomes, &cache));
     std::fs::create_dir_all(&opts.out_dir).map_err(|source| Error::Write { path: opts.out_dir.clone(), source })?;
     let _lock = lock(&opts.out_dir)?;
@@ -232,7 +235,7 @@ impl Run<'_> {
         self.measure(scheduler).await?;
         let lines = todo.iter().flat_map(|&n| &self.plan.files[n].lines).filter(|&&i| !self.plan.jobs_of(i).is_empty());
         let bar = progress::bar(self.opts.display, lines.count() as u64, "writing");
-        let writing = Arc::new(progress::LineCounter::new(bar));
+        let writing = Arc::new(progress::LineCounter::new(bar).watched(self.opts.watch.as_ref(), "writing"));
         self.replace(|a| a.writing = Some(writing.clone()));
         self.write_files(scheduler, todo, &mut slots, manifest).await?;
         writing.finish();

@@ -173,8 +173,14 @@ fn plausible_seconds(chars: usize, rate: f32) -> (f64, f64) {
     (natural / 50.0, 10.0 + natural * 7.0)
 }
 
-/// Speaks every piece of `plan` missing from the cache.
-pub fn synthesize(plan: &Plan, speakers: &Speakers, scheduler: &Scheduler, display: Display) -> Result<Synthesis> {
+/// Speaks every piece of `plan` missing from the cache; `watch`, when given, is told the progress.
+pub fn synthesize(
+    plan: &Plan,
+    speakers: &Speakers,
+    scheduler: &Scheduler,
+    display: Display,
+    watch: Option<&Arc<progress::Watch>>,
+) -> Result<Synthesis> {
     let cache = &speakers.0.cache;
     let mut outcomes: Vec<Outcome> =
         plan.jobs.iter().map(|j| Outcome::Audio { voice: j.voice, key: j.key.clone() }).collect();
@@ -185,7 +191,8 @@ pub fn synthesize(plan: &Plan, speakers: &Speakers, scheduler: &Scheduler, displ
     }
     todo.retain(|key, _| !cache.contains(key));
     let cache_hits = plan.jobs.len() - todo.values().map(Vec::len).sum::<usize>();
-    let bar = progress::LineCounter::new(progress::bar(display, todo.len() as u64, "speaking"));
+    let bar =
+        progress::LineCounter::new(progress::bar(display, todo.len() as u64, "speaking")).watched(watch, "speaking");
     let tasks: Vec<Task> = todo
         .iter()
         .map(|(key, jobs)| {
