@@ -106,7 +106,7 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct EngineArgs {
-    /// Use only this engine: espeak-ng, flite, festival, say, sapi or embedded.
+    /// Use only this engine: piper, espeak-ng, flite, festival, say, sapi or embedded.
     #[arg(long)]
     engine: Option<String>,
     /// Seconds one line may take before its engine is stopped.
@@ -228,7 +228,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             preview_command(&story, &story_data, &pick, play, &render)
         }
-        Command::Voices { sample, engines } => voices_command(sample.as_deref(), &engines),
+        Command::Voices { sample, engines } => voices_command(sample.as_deref(), &engines, voices),
         Command::EngineWorker { engine } => {
             let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
             let code = engine::worker::serve(&engine, std::io::stdin().lock(), stdout);
@@ -244,6 +244,8 @@ struct Story {
     script: Script,
     characters: Vec<attribute::Character>,
     config: config::Loaded,
+    /// The voices folder it was read with (`--voices`).
+    voices: PathBuf,
 }
 
 fn read_story(path: &Path, voices: &Path) -> Result<Story> {
@@ -257,7 +259,7 @@ fn read_story(path: &Path, voices: &Path) -> Result<Story> {
     let config = config::load(voices, &name)?;
     let mut characters = characters;
     config.apply_to_script(&text.text, &mut script, &mut characters)?;
-    Ok(Story { name, text: text.text, script, characters, config })
+    Ok(Story { name, text: text.text, script, characters, config, voices: voices.to_path_buf() })
 }
 
 fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -> Result<ExitCode> {
@@ -280,13 +282,14 @@ fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -
 }
 
 /// The engines asked for; `cache` is a render's cache, where they may keep their voice listings.
-fn engines(args: &EngineArgs, cache: Option<&Path>) -> Result<Vec<Arc<dyn Engine>>> {
+fn engines(args: &EngineArgs, cache: Option<&Path>, voices: &Path) -> Result<Vec<Arc<dyn Engine>>> {
     // This very program serves as the worker process of library engines, unless told to run
     // every engine as its program (to debug an engine, or to use a wrapper script on PATH).
     let programs_only = std::env::var_os("AUDIOBOOK_ENGINE_WORKERS").is_some_and(|v| v == "0");
     let worker = if programs_only { None } else { std::env::current_exe().ok() };
     let saved = cache.map(|dir| dir.join(ENGINES_DIR));
-    let config = EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved };
+    let voices = Some(voices.to_path_buf());
+    let config = EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved, voices };
     match &args.engine {
         Some(name) => Ok(vec![engine::by_name(name, &config)?]),
         None => Ok(engine::discover(&config)),
@@ -298,7 +301,7 @@ const ENGINES_DIR: &str = "engines";
 
 /// The automatic cast with the voices files' choices on top.
 fn cast_for(story: &Story, args: &EngineArgs, cache: Option<&Path>) -> Result<Cast> {
-    let engines = engines(args, cache)?;
+    let engines = engines(args, cache, &story.voices)?;
     let mut cast = cast::auto_cast(&story.characters, &engines).context("no voice is available on this machine")?;
     story.config.apply_to_cast(&mut cast, &engines)?;
     Ok(cast)
@@ -518,8 +521,8 @@ fn play_file(file: &Path) -> Result<()> {
     bail!("no audio player found (tried paplay, aplay, afplay, ffplay); the preview is at {}", file.display())
 }
 
-fn voices_command(sample: Option<&str>, args: &EngineArgs) -> Result<ExitCode> {
-    let engines = engines(args, None)?;
+fn voices_command(sample: Option<&str>, args: &EngineArgs, voices: &Path) -> Result<ExitCode> {
+    let engines = engines(args, None, voices)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} intelligibility", "engine", "voice", "accent", "gender", "kind")?;
     for engine in &engines {

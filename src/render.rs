@@ -430,16 +430,23 @@ fn plan_jobs(
     jobs
 }
 
-fn engine_versions(voices: &[VoiceChoice]) -> HashMap<&'static str, String> {
+/// Each voice's version for the cache key: its engine's, and what the voice adds (a hash of a
+/// Piper model), each asked once.
+fn engine_versions(voices: &[VoiceChoice]) -> HashMap<(&'static str, String), String> {
+    let mut engines: HashMap<&'static str, String> = HashMap::new();
     let mut versions = HashMap::new();
     for v in voices {
-        versions.entry(v.engine.name()).or_insert_with(|| v.engine.version());
+        let engine = engines.entry(v.engine.name()).or_insert_with(|| v.engine.version()).clone();
+        versions.entry((v.engine.name(), v.voice.clone())).or_insert_with(|| match v.engine.voice_version(&v.voice) {
+            own if own.is_empty() => engine,
+            own => format!("{engine}/{own}"),
+        });
     }
     versions
 }
 
-fn key_for(voice: &VoiceChoice, versions: &HashMap<&'static str, String>, spoken: &str) -> CacheKey {
-    let version = versions.get(voice.engine.name()).map_or("", String::as_str);
+fn key_for(voice: &VoiceChoice, versions: &HashMap<(&'static str, String), String>, spoken: &str) -> CacheKey {
+    let version = versions.get(&(voice.engine.name(), voice.voice.clone())).map_or("", String::as_str);
     CacheKey::new(voice.engine.name(), version, &voice.voice, voice.prosody, spoken)
 }
 
@@ -456,7 +463,7 @@ fn synthesize(
     jobs: &[Job],
     keys: &[CacheKey],
     voices: &[VoiceChoice],
-    versions: &HashMap<&'static str, String>,
+    versions: &HashMap<(&'static str, String), String>,
     cache: &Cache,
     opts: &RenderOptions,
 ) -> Result<Synthesis> {
@@ -650,6 +657,7 @@ fn speak(voice: &VoiceChoice, spoken: &str, key: &CacheKey, cache: &Cache) -> st
             Err(
                 e @ (EngineError::NotInstalled { .. }
                 | EngineError::UnknownVoice { .. }
+                | EngineError::BadVoice { .. }
                 | EngineError::Unsupported { .. }),
             ) => {
                 return Err(e.to_string());
@@ -807,7 +815,7 @@ struct Assembly<'a> {
     /// The book's sample rate.
     rate: u32,
     /// The engines' versions, for the narrator's keys of lines that fall back on the narrator.
-    versions: &'a HashMap<&'static str, String>,
+    versions: &'a HashMap<(&'static str, String), String>,
     /// What became of each entry found damaged as it was read.
     mended: &'a std::sync::Mutex<HashMap<CacheKey, Mend>>,
     /// Counts the lines written, once chapters are being written.

@@ -9,6 +9,7 @@ pub mod espeak;
 pub mod festival;
 pub mod flite;
 pub mod libespeak;
+pub mod piper;
 pub mod process;
 pub mod sapi;
 pub mod saved;
@@ -83,6 +84,8 @@ pub enum EngineError {
     Crashed { engine: String, status: String, stderr: String },
     #[error("{engine} did not finish a line within {secs} s and was stopped")]
     TimedOut { engine: String, secs: u64 },
+    #[error("{engine} voice `{voice}` cannot be used: {reason}")]
+    BadVoice { engine: String, voice: String, reason: String },
     #[error("{engine} returned no audio")]
     NoAudio { engine: String },
     #[error("{engine} wrote audio that cannot be read: {detail}")]
@@ -103,11 +106,14 @@ pub struct EngineConfig {
     /// A folder where engines keep what they learn about themselves (their voices, their
     /// version) between runs; see [`saved`]. Renders use their cache's.
     pub saved: Option<std::path::PathBuf>,
+    /// The voices folder (`--voices`): engines whose voices are files (Piper) also look in a
+    /// subfolder named after them. `None`: `voices` in the working directory.
+    pub voices: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineConfig {
     fn default() -> EngineConfig {
-        EngineConfig { timeout: Duration::from_secs(60), worker: None, saved: None }
+        EngineConfig { timeout: Duration::from_secs(60), worker: None, saved: None, voices: None }
     }
 }
 
@@ -117,6 +123,11 @@ pub trait Engine: Send + Sync {
     fn name(&self) -> &'static str;
     /// The engine's version, part of the render cache key.
     fn version(&self) -> String;
+    /// What else a voice's lines depend on, for the cache key, where the engine's version does not
+    /// cover it: a hash of a Piper voice's model, which the user may replace. Empty by default.
+    fn voice_version(&self, _voice: &str) -> String {
+        String::new()
+    }
     /// The voices it offers, best first.
     fn voices(&self) -> Vec<VoiceInfo>;
     /// Renders one line. Blocking: callers run it on a blocking thread.
@@ -137,12 +148,14 @@ pub trait Engine: Send + Sync {
 }
 
 /// Every engine `--engine` accepts, in the order `discover` prefers them.
-pub const ENGINE_NAMES: &[&str] = &[festival::NAME, flite::NAME, espeak::NAME, say::NAME, sapi::NAME, embedded::NAME];
+pub const ENGINE_NAMES: &[&str] =
+    &[piper::NAME, festival::NAME, flite::NAME, espeak::NAME, say::NAME, sapi::NAME, embedded::NAME];
 
 /// The engine called `name`, ready to use, or why it is not available here.
 pub fn by_name(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>, EngineError> {
     let config = config.clone();
     Ok(match name {
+        piper::NAME => Arc::new(piper::Piper::new(config)?),
         festival::NAME => Arc::new(festival::Festival::new(config)?),
         flite::NAME => Arc::new(flite::Flite::new(config)?),
         espeak::NAME => Arc::new(espeak::Espeak::new(config)?),
@@ -156,7 +169,8 @@ pub fn by_name(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>, Eng
 }
 
 /// The engines installed on this machine, the embedded one always last. Cheap: it looks the
-/// programs up on `PATH` and starts none of them.
+/// programs up on `PATH` and starts none of them (Piper loads its runtime library and reads its
+/// voices' settings).
 pub fn discover(config: &EngineConfig) -> Vec<Arc<dyn Engine>> {
     ENGINE_NAMES.iter().filter_map(|name| by_name(name, config).ok()).collect()
 }
