@@ -524,13 +524,31 @@ fn play_file(file: &Path) -> Result<()> {
 fn voices_command(sample: Option<&str>, args: &EngineArgs, voices: &Path) -> Result<ExitCode> {
     let engines = engines(args, None, voices)?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} intelligibility", "engine", "voice", "accent", "gender", "kind")?;
+    let header = ("engine", "voice", "accent", "gender", "kind", "intelligibility");
+    writeln!(
+        out,
+        "{:<10} {:<28} {:<12} {:<8} {:<8} {:<15} naturalness",
+        header.0, header.1, header.2, header.3, header.4, header.5
+    )?;
     for engine in &engines {
         for v in engine.voices() {
-            let kind = if v.natural { "natural" } else { "formant" };
+            let neural = engine::catalogue::sounds_natural(&v.engine, &v.id);
+            let kind = if neural {
+                "neural"
+            } else if v.natural {
+                "natural"
+            } else {
+                "formant"
+            };
             let score = v.intelligibility.map_or("-".to_string(), |s| format!("{s:.2}"));
+            let measured = engine::catalogue::NATURALNESS.iter().find(|m| m.0 == v.engine && m.1 == v.id);
+            let natural = measured.map_or("-".to_string(), |m| format!("{:.2}", m.2));
             let gender = format!("{:?}", v.gender).to_lowercase();
-            writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} {score}", v.engine, v.id, v.accent, gender, kind)?;
+            writeln!(
+                out,
+                "{:<10} {:<28} {:<12} {:<8} {:<8} {score:<15} {natural}",
+                v.engine, v.id, v.accent, gender, kind
+            )?;
         }
     }
     if let Some(text) = sample {

@@ -349,6 +349,47 @@ impl Piper {
     }
 }
 
+/// What checks against Piper's own program use: the ids the model gets and its raw audio.
+impl Piper {
+    /// The phoneme ids of each model run a line of `text` makes with `voice`.
+    pub fn phoneme_ids(&self, voice: &str, text: &str) -> Result<Vec<Vec<i64>>, EngineError> {
+        let (m, _) = self.find(voice).ok_or_else(|| unknown(voice))?;
+        let model = &self.models[m];
+        let pieces = self.sentences(model, text)?.into_iter().flat_map(|s| phonemes::split_long(s, MAX_PHONEMES));
+        Ok(pieces.map(|s| phonemes::frame(&s, &model.config.phoneme_id_map).ids).collect())
+    }
+
+    /// The model's raw audio for one run of `ids`, with the given noise (`noise_scale`,
+    /// `noise_w`; zero for none, so that it can be compared sample by sample) at the voice's
+    /// own length scale.
+    pub fn run_ids(&self, voice: &str, ids: &[i64], (noise, noise_w): (f32, f32)) -> Result<Vec<f32>, EngineError> {
+        let (m, speaker) = self.find(voice).ok_or_else(|| unknown(voice))?;
+        let scales = Scales { noise, length: self.models[m].config.length_scale, noise_w };
+        let mut session = self.take_session(m)?;
+        let audio =
+            runtime::with_deadline(self.config.timeout, |d| runtime::run(&mut session, ids, scales, speaker.sid, d));
+        self.give_back(m, session);
+        match audio {
+            Ok(Ok(samples)) => Ok(samples),
+            Ok(Err(RunError::TimedOut)) => {
+                Err(EngineError::TimedOut { engine: NAME.to_string(), secs: self.config.timeout.as_secs() })
+            }
+            Ok(Err(RunError::Failed(reason))) | Err(reason) => {
+                Err(EngineError::Crashed { engine: NAME.to_string(), status: format!("voice {voice}"), stderr: reason })
+            }
+        }
+    }
+
+    /// The sample rate of a voice's audio.
+    pub fn sample_rate(&self, voice: &str) -> Option<u32> {
+        self.find(voice).map(|(m, _)| self.models[m].config.sample_rate)
+    }
+}
+
+fn unknown(voice: &str) -> EngineError {
+    EngineError::UnknownVoice { engine: NAME.to_string(), voice: voice.to_string() }
+}
+
 /// Phoneme ids reserved for a run, given back when dropped.
 struct Reserved<'a> {
     ids: usize,
@@ -431,9 +472,7 @@ impl Engine for Piper {
     }
 
     fn synthesize_16(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm16, EngineError> {
-        let Some((m, speaker)) = self.find(voice) else {
-            return Err(EngineError::UnknownVoice { engine: NAME.to_string(), voice: voice.to_string() });
-        };
+        let (m, speaker) = self.find(voice).ok_or_else(|| unknown(voice))?;
         let config = &self.models[m].config;
         let rate = super::clamp_multiplier(prosody.rate);
         let pitch = pitch_step(prosody.pitch);
