@@ -420,3 +420,33 @@ fn a_run_past_the_deadline_is_stopped() {
     assert!(matches!(result, Err(EngineError::TimedOut { .. })), "{result:?}");
     assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
 }
+
+/// For `scripts/compare-piper-reference.py`: each line of `$AUDIOBOOK_PIPER_COMPARE_DIR/lines.txt`
+/// as the joe voice's model runs see it, one JSON array of runs per line in `ours.jsonl`, and the
+/// model's raw audio without noise for the first `$AUDIOBOOK_PIPER_COMPARE_AUDIO` lines
+/// (`ours-LINE-RUN.f32`, little-endian floats).
+#[test]
+#[ignore = "run by scripts/compare-piper-reference.py"]
+fn ours_for_the_reference() {
+    let Ok(dir) = std::env::var("AUDIOBOOK_PIPER_COMPARE_DIR") else { return };
+    let dir = Path::new(&dir);
+    let audio_lines: usize =
+        std::env::var("AUDIOBOOK_PIPER_COMPARE_AUDIO").ok().and_then(|n| n.parse().ok()).unwrap_or(0);
+    let config = EngineConfig { saved: Some(dir.join("saved")), ..EngineConfig::default() };
+    let piper = Piper::new(config).expect("Piper and the joe voice are installed");
+    let text = std::fs::read_to_string(dir.join("lines.txt")).expect("lines.txt");
+    let mut out = String::new();
+    for (n, line) in text.lines().enumerate() {
+        let runs = piper.phoneme_ids(JOE, line).expect("phonemized");
+        out.push_str(&serde_json::to_string(&runs).unwrap());
+        out.push('\n');
+        if n < audio_lines {
+            for (k, ids) in runs.iter().enumerate() {
+                let audio = piper.run_ids(JOE, ids, (0.0, 0.0)).expect("the model runs");
+                let bytes: Vec<u8> = audio.iter().flat_map(|s| s.to_le_bytes()).collect();
+                std::fs::write(dir.join(format!("ours-{n}-{k}.f32")), bytes).unwrap();
+            }
+        }
+    }
+    std::fs::write(dir.join("ours.jsonl"), out).unwrap();
+}
