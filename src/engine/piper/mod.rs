@@ -174,7 +174,8 @@ impl Piper {
 
     /// Model `m` in ONNX Runtime's format: converted once (about a second) and kept beside its
     /// facts, under its content hash and the runtime's version, then read into memory once per
-    /// process.
+    /// process. A kept conversion that no longer loads is made again; where none can be kept (a
+    /// folder that cannot be written), one is made for this process alone.
     fn converted(&self, m: usize) -> Result<&'static [u8], String> {
         self.learned[m]
             .converted
@@ -184,21 +185,31 @@ impl Piper {
                 let hash = self.hash(m);
                 let name =
                     format!("piper-{key}-{}-onnxruntime-{}.ort", &hash[..16.min(hash.len())], self.runtime.version);
-                let dir = self.saved_dir().unwrap_or_else(std::env::temp_dir);
-                let file = dir.join(&name);
-                if !file.is_file() {
-                    self.runtime.convert(&model.onnx, &file)?;
-                    // Conversions of this file's earlier contents are of no more use.
-                    if let Ok(entries) = std::fs::read_dir(&dir) {
-                        for entry in entries.flatten() {
-                            let other = entry.file_name().to_string_lossy().into_owned();
-                            if other.starts_with(&format!("piper-{key}-")) && other.ends_with(".ort") && other != name {
-                                let _ = std::fs::remove_file(entry.path());
-                            }
-                        }
+                let kept = self.saved_dir().map(|dir| dir.join(&name));
+                if let Some(file) = &kept
+                    && let Ok(bytes) = std::fs::read(file)
+                {
+                    if self.runtime.session(&bytes, 1).is_ok() {
+                        return Ok(&*Box::leak(bytes.into_boxed_slice()));
                     }
+                    let _ = std::fs::remove_file(file);
                 }
-                let bytes = std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+                let made = match &kept {
+                    Some(file) => self.runtime.convert(&model.onnx, file).map(|()| file.clone()),
+                    None => Err(String::new()),
+                };
+                let bytes = match made {
+                    Ok(file) => {
+                        forget_other_conversions(&file, &key);
+                        std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?
+                    }
+                    Err(_) => {
+                        let temp = tempfile::tempdir().map_err(|e| format!("no temporary folder: {e}"))?;
+                        let file = temp.path().join(&name);
+                        self.runtime.convert(&model.onnx, &file)?;
+                        std::fs::read(&file).map_err(|e| format!("cannot read {}: {e}", file.display()))?
+                    }
+                };
                 Ok(&*Box::leak(bytes.into_boxed_slice()))
             })
             .clone()
@@ -506,6 +517,18 @@ fn keep_duration(pcm: Pcm, pitch: f32) -> Result<Pcm, EngineError> {
     let faster = Pcm::new(pcm.samples, (rate as f32 * pitch).round() as u32);
     crate::audio::resample::resample(&faster, rate)
         .map_err(|e| EngineError::BadOutput { engine: NAME.to_string(), detail: e.to_string() })
+}
+
+/// Removes the kept conversions of a model's earlier contents, beside the one just made.
+fn forget_other_conversions(made: &std::path::Path, key: &str) {
+    let (Some(dir), Some(name)) = (made.parent(), made.file_name()) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let other = entry.file_name().to_string_lossy().into_owned();
+        if other.starts_with(&format!("piper-{key}-")) && other.ends_with(".ort") && entry.file_name() != name {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// A short, stable name for a file's path, for the file its facts are kept in.

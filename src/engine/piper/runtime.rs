@@ -225,7 +225,7 @@ impl Runtime {
     /// A session of a converted model (see [`Runtime::convert`]) computing on `threads` threads
     /// (the caller's among them), which never spin waiting for work: a render keeps the other
     /// cores busy with other lines.
-    pub fn session(&self, model: &'static [u8], threads: usize) -> Result<ModelSession, String> {
+    pub fn session<'m>(&self, model: &'m [u8], threads: usize) -> Result<InMemorySession<'m>, String> {
         let builder = Session::builder(&self.environment).map_err(|e| e.to_string())?;
         let builder = step(builder.with_optimization_level(GraphOptimizationLevel::All))?;
         let builder = step(builder.with_intra_threads(threads.max(1)))?;
