@@ -194,16 +194,18 @@ fn pick(pool: &[Candidate], narrator: usize, gender: Gender, uses: &mut Uses) ->
         uses.speakers.insert(c.speaker.clone(), 1);
         return (best, Prosody::default());
     }
+    // A voice measured rough comes after the others used as often.
     let score = |(i, c): (usize, &Candidate)| {
         let used = uses.voices.get(&i).copied().unwrap_or(0) + u32::from(c.order == narrator);
-        (used, -(c.quality() + fits(c) - SPEAKER_HEARD * heard(c).min(1) as f32), i)
+        let rough = catalogue::sounds_rough(&c.info.engine, &c.info.id);
+        (used, rough, -(c.quality() + fits(c) - SPEAKER_HEARD * heard(c).min(1) as f32), i)
     };
     let best = pool
         .iter()
         .enumerate()
         .map(score)
         .min_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal))
-        .map_or(0, |s| s.2);
+        .map_or(0, |s| s.3);
     let shift = heard(&pool[best]);
     *uses.voices.entry(best).or_insert(0) += 1;
     *uses.speakers.entry(pool[best].speaker.clone()).or_insert(0) += 1;

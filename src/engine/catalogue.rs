@@ -56,32 +56,56 @@ pub static MEASURED: &[(&str, &str, f32)] = &[
     ("espeak-ng", "en-us+whisper", 0.16),        // WER 0.8413
 ];
 
-/// How natural each voice sounds, as measured: DNSMOS P.808, a predicted listener score from 1 to 5
-/// (`../shared/eval/naturalness.py`, the voice's renditions of the measurement passage of
-/// `scripts/measure-voices.sh` scored as one stream). The model hears signal artefacts (buzz,
-/// vocoder and concatenation colouring), not prosody, so it separates neural voices from
-/// classical ones rather than ranking within them. (engine, voice id, P.808; OVRL in the comment.)
-pub static NATURALNESS: &[(&str, &str, f32)] = &[];
+/// How natural each voice sounds, as measured: DNSMOS OVRL, a predicted listener rating from 1 to
+/// 5 (`../shared/eval/naturalness.py`, each voice's rendition of the measurement passage of
+/// `scripts/measure-voices.sh`; P.808 in the comment). The model hears signal artefacts (buzz,
+/// vocoder and concatenation colouring, processing), not prosody: OVRL puts the neural voices
+/// (3.34 and up) above every classical one (3.26 at most), where P.808 ranks some HTS and diphone
+/// voices with them. Measured 2026-12-01 on the Debian development machine. (engine, voice id, OVRL.)
+pub static NATURALNESS: &[(&str, &str, f32)] = &[
+    ("piper", "en_US-joe-medium", 3.41),         // P.808 4.17
+    ("flite", "rms", 3.22),                      // P.808 3.64
+    ("flite", "slt", 2.80),                      // P.808 3.61
+    ("flite", "awb", 2.91),                      // P.808 3.63
+    ("flite", "kal16", 3.26),                    // P.808 3.89
+    ("festival", "cmu_us_slt_arctic_hts", 3.05), // P.808 3.91
+    ("festival", "kal_diphone", 2.98),           // P.808 3.89
+    ("embedded", "kal16", 3.26),                 // P.808 3.89
+    ("embedded", "kal16-slow", 3.15),            // P.808 3.76
+    ("embedded", "kal16-deep", 1.89),            // P.808 3.23
+    ("espeak-ng", "en-us", 3.15),                // P.808 3.80
+    ("espeak-ng", "en-us+f2", 2.81),             // P.808 3.56
+    ("espeak-ng", "en-us+f3", 2.70),             // P.808 3.43
+    ("espeak-ng", "en-us+f5", 2.75),             // P.808 3.51
+    ("espeak-ng", "en-us+klatt", 3.18),          // P.808 3.56
+];
 
-/// From this P.808 up a voice sounds natural enough to cast before every classical voice: the
-/// neural voices measured score above it, the formant, diphone, unit-selection and HTS voices
-/// below (the best classical one, espeak-ng, 3.74).
-pub const NATURAL_P808: f32 = 3.9;
+/// From this OVRL up a voice sounds natural enough to cast before every classical voice.
+pub const NATURAL_OVRL: f32 = 3.3;
+
+/// Below this OVRL a voice is heard as rough (buzz, processing artefacts): cast only when no
+/// other voice of the same standing is left. A book's gate is 2.8; a voice's lines in a render
+/// scored up to 0.06 below its measurement passage (flite slt: 2.80 here, 2.74 in a book).
+pub const ROUGH_OVRL: f32 = 2.85;
 
 /// Engines whose voices are neural: a voice of theirs not yet measured is taken to score
-/// [`NATURAL_P808`], as natural as a classical voice can never be.
+/// [`NATURAL_OVRL`].
 pub const NEURAL_ENGINES: &[&str] = &["piper"];
 
-/// A voice's naturalness (P.808): measured, else assumed for a neural engine's voice, else
-/// unknown.
+/// A voice's naturalness (OVRL): measured, else assumed for a neural engine's voice, else unknown.
 pub fn naturalness(engine: &str, voice: &str) -> Option<f32> {
     let measured = NATURALNESS.iter().find(|m| m.0 == engine && m.1 == voice).map(|m| m.2);
-    measured.or_else(|| NEURAL_ENGINES.contains(&engine).then_some(NATURAL_P808))
+    measured.or_else(|| NEURAL_ENGINES.contains(&engine).then_some(NATURAL_OVRL))
 }
 
 /// Whether a voice sounds natural by that measure.
 pub fn sounds_natural(engine: &str, voice: &str) -> bool {
-    naturalness(engine, voice).is_some_and(|n| n >= NATURAL_P808)
+    naturalness(engine, voice).is_some_and(|n| n >= NATURAL_OVRL)
+}
+
+/// Whether a voice was measured rough (see [`ROUGH_OVRL`]).
+pub fn sounds_rough(engine: &str, voice: &str) -> bool {
+    naturalness(engine, voice).is_some_and(|n| n < ROUGH_OVRL)
 }
 
 /// The measured intelligibility of a voice, if it was measured.
@@ -209,6 +233,7 @@ mod tests {
         assert!(sounds_natural("piper", "some-voice-nobody-measured"));
         assert!(!sounds_natural("flite", "rms"));
         assert!(NATURALNESS.iter().all(|m| (1.0..=5.0).contains(&m.2)));
+        assert!(!sounds_rough("piper", "some-voice-nobody-measured"));
         for (engine, voice, _) in NATURALNESS {
             assert_eq!(sounds_natural(engine, voice), NEURAL_ENGINES.contains(engine), "{engine} {voice}");
         }
