@@ -189,7 +189,7 @@ fn pick(pool: &[Candidate], narrator: usize, gender: Gender, uses: &mut Uses) ->
         .iter()
         .enumerate()
         .filter(|(_, c)| c.natural_sound.is_some() && heard(c) == 0 && fits(c) > 0.0)
-        .filter(|(i, c)| uses.voices.get(i).is_none() && c.order != narrator)
+        .filter(|(i, c)| !uses.voices.contains_key(i) && c.order != narrator)
         .max_by(|(_, a), (_, b)| {
             let key = |c: &Candidate| (fits(c), c.natural_sound.unwrap_or(0.0), c.quality());
             key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal).then(b.order.cmp(&a.order))
