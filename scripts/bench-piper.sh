@@ -78,9 +78,9 @@ best() { python3 -c "print(min(float(l.split()[$2 - 1]) for l in open('$1') if l
 worst() { python3 -c "print(max(float(l.split()[$2 - 1]) for l in open('$1') if l.strip()))"; }
 
 voices_for "$story" "$work/voices"
-render() { # JOBS CACHE [STORY]
-    "$bin" render "${3:-$story}" --voices "$work/voices" --engine piper --jobs "$1" --quiet \
-        --output "$work/out" --cache "$2"
+measure_render() { # FILE JOBS CACHE [STORY]
+    measure "$1" "$bin" render "${4:-$story}" --voices "$work/voices" --engine piper --jobs "$2" --quiet \
+        --output "$work/out" --cache "$3"
 }
 
 # What the engine learns once per model, for the renders to start from.
@@ -101,9 +101,9 @@ for i in $(seq "$runs"); do
     for jobs in 1 2; do
         echo "run $i: render --jobs $jobs" >&2
         fresh_cache
-        measure "$work/jobs$jobs" render "$jobs" "$work/cache"
+        measure_render "$work/jobs$jobs" "$jobs" "$work/cache"
     done
-    measure "$work/cached" render 2 "$work/cache"
+    measure_render "$work/cached" 2 "$work/cache"
 done
 
 if [ "$long_chars" -gt 0 ] && [ -f ../shared/eval/pdnc/PrideAndPrejudice/novel_text.txt ]; then
@@ -111,7 +111,7 @@ if [ "$long_chars" -gt 0 ] && [ -f ../shared/eval/pdnc/PrideAndPrejudice/novel_t
     voices_for "$work/long.txt" "$work/voices"
     echo "longer text: $(wc -w < "$work/long.txt") words, render --jobs 2" >&2
     fresh_cache
-    measure "$work/long" render 2 "$work/cache" "$work/long.txt"
+    measure_render "$work/long" 2 "$work/cache" "$work/long.txt"
 fi
 
 audio_s=$(python3 -c "import wave; w = wave.open('$work/reference.wav'); print(w.getnframes() / w.getframerate())")
