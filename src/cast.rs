@@ -6,9 +6,13 @@
 //!
 //! Automatic casting is deterministic (the same story and engines give the same cast) and greedy
 //! in order of how much each character speaks, so adding a minor character never changes the
-//! voices of the others. The narrator gets the most intelligible natural voice; the characters
-//! with the most lines get the next best, matched to their gender where known; once every voice
-//! is taken, the least used ones come back with a shifted pitch so no two characters sound alike.
+//! voices of the others. Voices that sound natural (neural ones: a measured naturalness, see
+//! [`catalogue::sounds_natural`]) come first: the narrator gets the most natural of them, and the
+//! characters with the most lines each get a speaker of their own among them, of their gender
+//! where known. The rest get the classical voices as before: the narrator the most intelligible
+//! recorded voice, the characters the next best, matched to their gender where known; once every
+//! voice is taken, the least used ones come back with a shifted pitch so no two characters sound
+//! alike.
 //! Voices made from one recorded person (flite's slt and festival's slt HTS voice) count as one
 //! speaker: a second voice of a speaker already heard is taken only when it is still clearly the
 //! best, and then with a shifted pitch too.
@@ -73,6 +77,8 @@ struct Candidate {
     speaker: String,
     /// Position in the engines' own order, for deterministic ties.
     order: usize,
+    /// Its naturalness (P.808) when it sounds natural (see [`catalogue::sounds_natural`]).
+    natural_sound: Option<f32>,
 }
 
 impl Candidate {
@@ -94,13 +100,17 @@ fn candidates(voices: &[VoiceInfo]) -> Vec<Candidate> {
         let order = all.len();
         let speaker =
             catalogue::speaker(&info.engine, &info.id).unwrap_or_else(|| format!("{}:{}", info.engine, info.id));
-        all.push(Candidate { info: info.clone(), speaker, order });
+        let natural_sound = catalogue::sounds_natural(&info.engine, &info.id)
+            .then(|| catalogue::naturalness(&info.engine, &info.id))
+            .flatten();
+        all.push(Candidate { info: info.clone(), speaker, order, natural_sound });
     }
+    // Natural-sounding voices first, the most natural first; then as before, recorded voices
+    // before formant ones, the most intelligible first.
     all.sort_by(|a, b| {
-        (b.info.natural, b.quality())
-            .partial_cmp(&(a.info.natural, a.quality()))
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(a.order.cmp(&b.order))
+        let key =
+            |c: &Candidate| (c.natural_sound.is_some(), c.natural_sound.unwrap_or(0.0), c.info.natural, c.quality());
+        key(b).partial_cmp(&key(a)).unwrap_or(std::cmp::Ordering::Equal).then(a.order.cmp(&b.order))
     });
     all
 }
@@ -140,6 +150,11 @@ struct Uses {
 /// heard).
 const SPEAKER_HEARD: f32 = 0.2;
 
+/// What a voice measured rough ([`catalogue::sounds_rough`]: buzz or processing artefacts a
+/// listener hears) costs it in [`pick`]: another voice as intelligible and as fitting is taken
+/// first (festival's slt before flite's), a clearly better fit is not given up for it.
+const ROUGH: f32 = 0.1;
+
 /// The best voice for a character of `gender`: unused ones first, then the least used with a
 /// pitch shift that keeps it distinct. A voice whose speaker is already heard counts against it,
 /// and is shifted as a reused voice would be.
@@ -150,9 +165,25 @@ fn pick(pool: &[Candidate], narrator: usize, gender: Gender, uses: &mut Uses) ->
         _ => 0.0,
     };
     let heard = |c: &Candidate| uses.speakers.get(&c.speaker).copied().unwrap_or(0);
+    // A natural-sounding speaker not heard yet, not of the other gender, the most natural first.
+    let fresh = pool
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.natural_sound.is_some() && heard(c) == 0 && fits(c) > 0.0)
+        .filter(|(i, c)| !uses.voices.contains_key(i) && c.order != narrator)
+        .max_by(|(_, a), (_, b)| {
+            let key = |c: &Candidate| (fits(c), c.natural_sound.unwrap_or(0.0), c.quality());
+            key(a).partial_cmp(&key(b)).unwrap_or(std::cmp::Ordering::Equal).then(b.order.cmp(&a.order))
+        });
+    if let Some((best, c)) = fresh {
+        uses.voices.insert(best, 1);
+        uses.speakers.insert(c.speaker.clone(), 1);
+        return (best, Prosody::default());
+    }
     let score = |(i, c): (usize, &Candidate)| {
         let used = uses.voices.get(&i).copied().unwrap_or(0) + u32::from(c.order == narrator);
-        (used, -(c.quality() + fits(c) - SPEAKER_HEARD * heard(c).min(1) as f32), i)
+        let rough = if catalogue::sounds_rough(&c.info.engine, &c.info.id) { ROUGH } else { 0.0 };
+        (used, -(c.quality() + fits(c) - SPEAKER_HEARD * heard(c).min(1) as f32 - rough), i)
     };
     let best = pool
         .iter()
@@ -230,10 +261,11 @@ mod tests {
         let women = [character("Mara", Gender::Female, 20), character("Ruth", Gender::Female, 10)];
         // The only other woman's voice is the same person as flite's slt: she speaks for Ruth
         // (a man's voice would not do), pitched apart from Mara.
+        // (flite's slt is measured rough, so festival's rendition of her goes first.)
         let cast = auto_cast(&women, &engines(vec![("cmu_us_slt_arctic_hts", Gender::Female, 0.75)])).unwrap();
         let (mara, ruth) = (&cast.members[0].voice, &cast.members[1].voice);
-        assert_eq!((mara.id.as_str(), mara.prosody), ("slt", Prosody::default()));
-        assert_eq!(ruth.id, "cmu_us_slt_arctic_hts");
+        assert_eq!((mara.id.as_str(), mara.prosody), ("cmu_us_slt_arctic_hts", Prosody::default()));
+        assert_eq!(ruth.id, "slt");
         assert!(ruth.prosody.pitch != 1.0, "Ruth sounds like Mara: {:?}", ruth.prosody);
 
         // Another woman of about the same quality is preferred to the same one again.
@@ -242,6 +274,36 @@ mod tests {
         let cast = auto_cast(&women, &engines(festival)).unwrap();
         assert_eq!(cast.members[1].voice.id, "cmu_us_clb_arctic_hts");
         assert_eq!(cast.members[1].voice.prosody, Prosody::default());
+    }
+
+    #[test]
+    fn neural_speakers_come_first_one_person_each_matched_by_gender() {
+        let piper = vec![
+            ("en_US-lessac-high", Gender::Male, 0.80),
+            ("en_US-lessac-low", Gender::Male, 0.78),
+            ("en_GB-m-medium#a", Gender::Female, 0.70),
+            ("en_GB-m-medium#b", Gender::Male, 0.70),
+            ("en_GB-m-medium#c", Gender::Female, 0.60),
+        ];
+        let flite = vec![("rms", Gender::Male, 0.92), ("slt", Gender::Female, 0.76), ("kal16", Gender::Male, 0.79)];
+        let engines = [listed("piper", &piper), listed("flite", &flite)].concat();
+        let chars = [
+            character("Mara", Gender::Female, 20),
+            character("Tom", Gender::Male, 10),
+            character("Ruth", Gender::Female, 5),
+            character("Ann", Gender::Female, 3),
+            character("Sam", Gender::Male, 2),
+        ];
+        let cast = auto_cast(&chars, &engines).unwrap();
+        // The narrator: the most natural voice (all unmeasured, so the most intelligible of them).
+        assert_eq!(cast.narrator.label(), "piper:en_US-lessac-high");
+        let voice = |name: &str| cast.members.iter().find(|m| m.character.name == name).unwrap().voice.label();
+        assert_eq!(voice("Mara"), "piper:en_GB-m-medium#a");
+        assert_eq!(voice("Tom"), "piper:en_GB-m-medium#b");
+        assert_eq!(voice("Ruth"), "piper:en_GB-m-medium#c");
+        // No neural woman is left, and lessac-low is the narrator's own speaker: classical voices.
+        assert_eq!(voice("Ann"), "flite:slt");
+        assert!(!voice("Sam").contains("lessac"), "{}", voice("Sam"));
     }
 
     #[test]

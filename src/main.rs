@@ -127,7 +127,7 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct EngineArgs {
-    /// Use only this engine: espeak-ng, flite, festival, say, sapi or embedded.
+    /// Use only this engine: piper, espeak-ng, flite, festival, say, sapi or embedded.
     #[arg(long)]
     engine: Option<String>,
     /// Seconds one line may take before its engine is stopped (1 to 86400).
@@ -308,9 +308,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             preview_command(&story, &story_data, &pick, play, &render)
         }
-        Command::Voices { sample, engines } => {
-            voices_command(sample.as_deref(), &engines, &config::load_defaults(voices)?)
-        }
+        Command::Voices { sample, engines } => voices_command(sample.as_deref(), &engines, voices),
         Command::Studio { story, port, render } => studio_command(&story, voices, port, &render),
         Command::EngineWorker { engine } => {
             let code =
@@ -362,8 +360,8 @@ fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -
 
 /// The engines asked for, with the voices files' settings; `cache` is a render's cache, where
 /// they may keep their voice listings.
-fn engines(args: &EngineArgs, cache: Option<&Path>, config: &config::Loaded) -> Result<Engines> {
-    let config = config.engine_config(engine_base(args, cache))?;
+fn engines(args: &EngineArgs, cache: Option<&Path>, voices: &Path, config: &config::Loaded) -> Result<Engines> {
+    let config = config.engine_config(engine_base(args, cache, voices))?;
     match &args.engine {
         Some(name) => Ok(Engines::only(name, config)?),
         None => Ok(Engines::discover(config)),
@@ -371,13 +369,14 @@ fn engines(args: &EngineArgs, cache: Option<&Path>, config: &config::Loaded) -> 
 }
 
 /// The engine settings of the command line, before the voices files' own.
-fn engine_base(args: &EngineArgs, cache: Option<&Path>) -> EngineConfig {
+fn engine_base(args: &EngineArgs, cache: Option<&Path>, voices: &Path) -> EngineConfig {
     // This very program serves as the worker process of library engines, unless told to run
     // every engine as its program (to debug an engine, or to use a wrapper script on PATH).
     let programs_only = std::env::var_os("AUDIOBOOK_ENGINE_WORKERS").is_some_and(|v| v == "0");
     let worker = if programs_only { None } else { std::env::current_exe().ok() };
     let saved = cache.map(|dir| dir.join(ENGINES_DIR));
-    EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved, ..Default::default() }
+    let voices = Some(voices.to_path_buf());
+    EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved, voices, ..Default::default() }
 }
 
 /// Where in a render cache the engines keep what they learned about themselves.
@@ -385,7 +384,7 @@ const ENGINES_DIR: &str = "engines";
 
 /// The automatic cast with the voices files' choices on top, and the engines it speaks through.
 fn cast_for(story: &Story, args: &EngineArgs, cache: Option<&Path>) -> Result<(Cast, Engines)> {
-    let engines = engines(args, cache, &story.config)?;
+    let engines = engines(args, cache, &story.voices_dir, &story.config)?;
     let cast = story.cast(&engines)?;
     Ok((cast, engines))
 }
@@ -490,7 +489,7 @@ fn studio_command(path: &Path, voices: &Path, port: u16, args: &RenderArgs) -> R
         story: path.to_path_buf(),
         voices: voices.to_path_buf(),
         skip_notes: args.skip_notes,
-        engines: engine_base(&args.engines, Some(&render.cache_dir)),
+        engines: engine_base(&args.engines, Some(&render.cache_dir), voices),
         engine: args.engines.engine.clone(),
         render,
     };
@@ -561,8 +560,8 @@ fn play_file(file: &Path) -> Result<()> {
     bail!("no audio player found (tried paplay, aplay, afplay, ffplay); the preview is at {}", file.display())
 }
 
-fn voices_command(sample: Option<&str>, args: &EngineArgs, config: &config::Loaded) -> Result<ExitCode> {
-    let engines = engines(args, None, config)?;
+fn voices_command(sample: Option<&str>, args: &EngineArgs, voices: &Path) -> Result<ExitCode> {
+    let engines = engines(args, None, voices, &config::load_defaults(voices)?)?;
     let engines = engines.chosen();
     let voices: Vec<_> = engines.iter().flat_map(|e| e.voices()).collect();
     report::write_voices(&mut std::io::stdout().lock(), &voices)?;

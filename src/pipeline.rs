@@ -35,6 +35,8 @@ pub struct Story {
     pub characters: Vec<Character>,
     /// The voices files that apply (`default.toml` and `<name>.toml`).
     pub config: config::Loaded,
+    /// The voices folder they came from; engines whose voices are files (Piper) look in it too.
+    pub voices_dir: std::path::PathBuf,
 }
 
 /// Segments and attributes a text.
@@ -50,7 +52,8 @@ pub fn read(path: &Path, voices_dir: &Path) -> Result<Story> {
     let config = config::load(voices_dir, &name)?;
     let Attribution { script, characters } = attribute::attribute(&text.text, &segment::segment(&text));
     let (script, characters) = config.correct(&text.text, &script, &characters)?;
-    Ok(Story { name, text: text.text, warnings: text.warnings, script, characters, config })
+    let voices_dir = voices_dir.to_path_buf();
+    Ok(Story { name, text: text.text, warnings: text.warnings, script, characters, config, voices_dir })
 }
 
 /// Which part of a story to take: some lines, one character's, or a chapter (or one of its
@@ -138,6 +141,7 @@ mod tests {
             script: found.script,
             characters: found.characters,
             config: Default::default(),
+            voices_dir: "voices".into(),
         }
     }
 

@@ -17,7 +17,7 @@ use crate::cast::Cast;
 use crate::engine::Engines;
 use crate::error::{Error, Result};
 use crate::manifest::{self, Chapter, Manifest};
-use crate::plan::{self, Pauses, Plan, PlanOptions, Pronunciations, Selection};
+use crate::plan::{self, Pauses, Plan, PlanOptions, Pronunciations, Selection, Versions};
 use crate::progress::{self, Display};
 use crate::schedule::{self, Scheduler};
 use crate::script::Script;
@@ -152,12 +152,21 @@ pub fn lock(dir: &std::path::Path) -> Result<std::fs::File> {
 }
 
 /// The version of every engine the cast speaks through, for the cache keys.
-fn versions(cast: &Cast, engines: &Engines) -> Result<BTreeMap<String, String>> {
-    let mut versions = BTreeMap::new();
+fn versions(cast: &Cast, engines: &Engines) -> Result<Versions> {
+    let mut of_engine: BTreeMap<&str, String> = BTreeMap::new();
+    let mut versions = Versions::new();
     for voice in std::iter::once(&cast.narrator).chain(cast.members.iter().map(|m| &m.voice)) {
-        if !versions.contains_key(&voice.engine) {
-            versions.insert(voice.engine.clone(), engines.get(&voice.engine)?.version());
+        let key = (voice.engine.clone(), voice.id.clone());
+        if versions.contains_key(&key) {
+            continue;
         }
+        let engine = engines.get(&voice.engine)?;
+        let version = match of_engine.get(voice.engine.as_str()) {
+            Some(v) => v.clone(),
+            None => of_engine.entry(&voice.engine).or_insert(engine.version()).clone(),
+        };
+        let own = engine.voice_version(&voice.id);
+        versions.insert(key, if own.is_empty() { version } else { format!("{version}/{own}") });
     }
     Ok(versions)
 }

@@ -1,7 +1,7 @@
 //! Presenting a script, a cast and voices: the JSON Lines contract and readable tables.
 
 use crate::cast::Cast;
-use crate::engine::VoiceInfo;
+use crate::engine::{VoiceInfo, catalogue};
 use crate::script::{Kind, Line, Script};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -109,14 +109,23 @@ pub fn write_cast(out: &mut impl Write, text: &str, script: &Script, cast: &Cast
     Ok(())
 }
 
-/// The voices of the engines found, one per row.
+/// The voices of the engines found, one per row, with their measured intelligibility and
+/// naturalness (see [`crate::engine::catalogue`]).
 pub fn write_voices(out: &mut impl Write, voices: &[VoiceInfo]) -> io::Result<()> {
-    writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} intelligibility", "engine", "voice", "accent", "gender", "kind")?;
+    let header = ("engine", "voice", "accent", "gender", "kind", "intelligibility", "naturalness");
+    let (e, v, a, g, k, i, n) = header;
+    writeln!(out, "{e:<10} {v:<28} {a:<12} {g:<8} {k:<8} {i:<15} {n}")?;
     for v in voices {
-        let kind = if v.natural { "natural" } else { "formant" };
+        let kind = match (catalogue::sounds_natural(&v.engine, &v.id), v.natural) {
+            (true, _) => "neural",
+            (false, true) => "natural",
+            (false, false) => "formant",
+        };
         let score = v.intelligibility.map_or("-".to_string(), |s| format!("{s:.2}"));
+        let measured = catalogue::NATURALNESS.iter().find(|m| m.0 == v.engine && m.1 == v.id);
+        let natural = measured.map_or("-".to_string(), |m| format!("{:.2}", m.2));
         let gender = format!("{:?}", v.gender).to_lowercase();
-        writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} {score}", v.engine, v.id, v.accent, gender, kind)?;
+        writeln!(out, "{:<10} {:<28} {:<12} {gender:<8} {kind:<8} {score:<15} {natural}", v.engine, v.id, v.accent)?;
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::audio::Pcm16;
 use crate::audio::cache::{Cache, CacheKey, plausible_rate};
 use crate::engine::{Engine, EngineError, Engines};
 use crate::error::{Error, Result};
-use crate::plan::Plan;
+use crate::plan::{Plan, Versions};
 use crate::progress::{self, Display};
 use crate::schedule::{self, Limit, Scheduler, Slots};
 use crate::voice::Voice;
@@ -63,18 +63,13 @@ struct Inner {
     /// Each plan voice's engine; the narrator's first.
     engines: Vec<Arc<dyn Engine>>,
     plan_voices: Vec<Voice>,
-    versions: BTreeMap<String, String>,
+    versions: Versions,
     cache: Cache,
 }
 
 impl Speakers {
     /// The engines of the plan's voices, found by name.
-    pub fn new(
-        plan: &Plan,
-        engines: &Engines,
-        versions: &BTreeMap<String, String>,
-        cache: &Cache,
-    ) -> Result<Speakers, EngineError> {
+    pub fn new(plan: &Plan, engines: &Engines, versions: &Versions, cache: &Cache) -> Result<Speakers, EngineError> {
         let found: Result<Vec<_>, _> = plan.voices.iter().map(|v| engines.get(&v.engine)).collect();
         Ok(Speakers(Arc::new(Inner {
             engines: found?,
@@ -132,6 +127,7 @@ impl Speakers {
                 Err(
                     e @ (EngineError::NotInstalled { .. }
                     | EngineError::UnknownVoice { .. }
+                    | EngineError::BadVoice { .. }
                     | EngineError::Unsupported { .. }),
                 ) => return Err(e.to_string()),
                 Err(e) => last = e.to_string(),

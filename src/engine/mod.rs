@@ -4,17 +4,20 @@
 //! text with one voice to mono PCM. The embedded voice is compiled in, so there is always one.
 //! [`registry`] lists them all; [`pool`] keeps the long-lived processes of those that serve many
 //! lines from one process (festival, espeak-ng's library workers); each engine's own files sit
-//! beside them (`espeak/` holds the library, its fork server and its saved voice listing).
+//! beside them (`espeak/` holds the library and its fork server; `piper/` the neural voices);
+//! [`saved`] keeps what engines learn about themselves between runs.
 
 pub mod catalogue;
 pub mod embedded;
 pub mod espeak;
 pub mod festival;
 pub mod flite;
+pub mod piper;
 pub mod pool;
 pub mod process;
 pub mod registry;
 pub mod sapi;
+pub mod saved;
 pub mod say;
 pub mod wav;
 
@@ -61,6 +64,8 @@ pub enum EngineError {
     Crashed { engine: String, status: String, stderr: String },
     #[error("{engine} did not finish a line within {secs} s and was stopped")]
     TimedOut { engine: String, secs: u64 },
+    #[error("{engine} voice `{voice}` cannot be used: {reason}")]
+    BadVoice { engine: String, voice: String, reason: String },
     #[error("{engine} returned no audio")]
     NoAudio { engine: String },
     #[error("{engine} wrote audio that cannot be read: {detail}")]
@@ -83,16 +88,25 @@ pub struct EngineConfig {
     /// without, they start their command-line program for every line.
     pub worker: Option<std::path::PathBuf>,
     /// A folder where engines keep what they learn about themselves (their voices, their
-    /// version) between runs; see [`espeak::saved`]. Renders use their cache's.
+    /// version) between runs; see [`saved`]. Renders use their cache's.
     pub saved: Option<std::path::PathBuf>,
     /// Each engine's own settings, by engine name; [`registry::Entry::settings`] says which
     /// each takes.
     pub settings: std::collections::BTreeMap<String, toml::Table>,
+    /// The voices folder (`--voices`): engines whose voices are files (Piper) also look in a
+    /// subfolder named after them. `None`: `voices` in the working directory.
+    pub voices: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineConfig {
     fn default() -> EngineConfig {
-        EngineConfig { timeout: Duration::from_secs(60), worker: None, saved: None, settings: Default::default() }
+        EngineConfig {
+            timeout: Duration::from_secs(60),
+            worker: None,
+            saved: None,
+            settings: Default::default(),
+            voices: None,
+        }
     }
 }
 
@@ -110,6 +124,11 @@ pub trait Engine: Send + Sync {
     fn name(&self) -> &'static str;
     /// The engine's version, part of the render cache key.
     fn version(&self) -> String;
+    /// What else a voice's lines depend on, for the cache key, where the engine's version does not
+    /// cover it: a hash of a Piper voice's model, which the user may replace. Empty by default.
+    fn voice_version(&self, _voice: &str) -> String {
+        String::new()
+    }
     /// The voices it offers, best first.
     fn voices(&self) -> Vec<VoiceInfo>;
     /// Renders one line. Blocking: callers run it on a blocking thread.

@@ -4,7 +4,7 @@
 //! one row in [`ENGINES`]: `--engine`, discovery, voices files, `audiobook voices` and the
 //! worker processes all read the table.
 
-use super::{Engine, EngineConfig, EngineError, embedded, espeak, festival, flite, sapi, say};
+use super::{Engine, EngineConfig, EngineError, embedded, espeak, festival, flite, piper, sapi, say};
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -31,7 +31,8 @@ pub type Serve = fn(&mut dyn Read, &mut dyn Write) -> i32;
 
 /// Every engine, in the order [`Engines::discover`] prefers them; the embedded one, always
 /// available, last.
-pub const ENGINES: &[Entry] = &[festival::ENTRY, flite::ENTRY, espeak::ENTRY, say::ENTRY, sapi::ENTRY, embedded::ENTRY];
+pub const ENGINES: &[Entry] =
+    &[piper::ENTRY, festival::ENTRY, flite::ENTRY, espeak::ENTRY, say::ENTRY, sapi::ENTRY, embedded::ENTRY];
 
 /// The names of every engine, in order.
 pub fn names() -> Vec<&'static str> {

@@ -79,14 +79,19 @@ impl Plan {
     }
 
     /// The cache key of `spoken` in `voice`, as the plan makes them.
-    pub fn key(voice: &Voice, versions: &BTreeMap<String, String>, spoken: &str) -> CacheKey {
-        let version = versions.get(&voice.engine).map_or("", String::as_str);
+    pub fn key(voice: &Voice, versions: &Versions, spoken: &str) -> CacheKey {
+        let version = versions.get(&(voice.engine.clone(), voice.id.clone())).map_or("", String::as_str);
         CacheKey::new(&voice.engine, version, &voice.id, voice.prosody, spoken)
     }
 }
 
-/// Plans a render. `versions` gives each engine's version by name, for the cache keys.
-pub fn plan(text: &str, script: &Script, cast: &Cast, versions: &BTreeMap<String, String>, opts: &PlanOptions) -> Plan {
+/// What each voice's audio depends on besides its name, prosody and text, by (engine, voice):
+/// the engine's version, and what the voice adds (a hash of a Piper model, which the user may
+/// replace). Part of every cache key.
+pub type Versions = BTreeMap<(String, String), String>;
+
+/// Plans a render. `versions` gives each voice's version, for the cache keys.
+pub fn plan(text: &str, script: &Script, cast: &Cast, versions: &Versions, opts: &PlanOptions) -> Plan {
     let voice_of = cast.voices_by_speaker();
     let mut voices = vec![cast.narrator.clone()];
     let mut index: HashMap<String, usize> = HashMap::from([(cast.narrator.label(), 0)]);
@@ -179,7 +184,8 @@ mod tests {
             narrator: Voice::new("flite", "rms"),
             members: vec![Member { character: ann, voice: Voice::new("flite", "slt") }],
         };
-        let versions = BTreeMap::from([("flite".to_string(), "2.2".to_string())]);
+        let version = |id: &str| (("flite".to_string(), id.to_string()), "2.2".to_string());
+        let versions = Versions::from([version("rms"), version("slt")]);
         let opts = PlanOptions {
             out_dir: PathBuf::from("out"),
             selection: Selection::Chapters,

@@ -7,12 +7,11 @@
 //! over the library), so they share cache entries.
 
 pub mod library;
-pub mod saved;
 pub mod worker;
 
 use super::pool::Pool;
 use super::process::{self, Tool};
-use super::{EngineConfig, EngineError, VoiceInfo, catalogue, wav};
+use super::{EngineConfig, EngineError, VoiceInfo, catalogue, saved, wav};
 use crate::audio::{Pcm, Pcm16};
 use crate::script::Gender;
 use crate::voice::Prosody;
