@@ -271,6 +271,7 @@ fn hot_peaks(samples: &[f32], phases: &[Taps], quiet: f32, ceiling: f32) -> Vec<
     let block = 2 * HALF_TAPS;
     // Whether each block holds a sample over `quiet` (or one that is not finite, which `<=`
     // calls false), folded without branches so that it runs on whole vectors.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(x <= q)` is deliberately true for NaN
     let blocks: Vec<bool> =
         samples.chunks(block).map(|chunk| chunk.iter().fold(false, |over, &s| over | !(s.abs() <= quiet))).collect();
     let loud = |b: usize| blocks[b.saturating_sub(1)..(b + 2).min(blocks.len())].contains(&true);

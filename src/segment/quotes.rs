@@ -202,7 +202,7 @@ fn is_elision(after: &str) -> bool {
         return true;
     }
     ELISIONS.contains(&word.to_lowercase().as_str())
-        && !after[word.len()..].starts_with(|c: char| c == ',' || c == '.' || c == '!' || c == '?')
+        && !after[word.len()..].starts_with([',', '.', '!', '?'])
         || word == "n"
 }
 
