@@ -28,7 +28,7 @@ struct Cli {
 enum Command {
     /// Show how a story is split into chapters, scenes, narration and dialogue, and who speaks.
     Script {
-        /// The story file (plain text).
+        /// The story file (plain text, Markdown, HTML or EPUB).
         story: PathBuf,
         #[arg(long, value_enum, default_value_t = ScriptFormat::Text)]
         format: ScriptFormat,
@@ -38,6 +38,9 @@ enum Command {
         /// Only list the doubtful dialogue lines (same as --min-confidence 0.6).
         #[arg(long)]
         review: bool,
+        /// Print the text extracted from the story, exactly: the text every span indexes.
+        #[arg(long, conflicts_with_all = ["format", "min_confidence", "review"])]
+        text: bool,
     },
     /// Show the characters and the voice each one gets.
     Cast {
@@ -144,18 +147,29 @@ struct ExportArgs {
     /// Also write one .m4b audiobook with chapter markers (needs ffmpeg).
     #[arg(long)]
     m4b: bool,
-    /// The book's title (default: the story name).
+    /// The book's title (default: the book's own, else the story name).
     #[arg(long, value_name = "T")]
     title: Option<String>,
-    /// The book's author.
+    /// The book's author (default: the book's own, from an EPUB or an AO3 download).
     #[arg(long, value_name = "A")]
     author: Option<String>,
+    /// Also write a read-along EPUB 3: the text, highlighted line by line as the audio plays
+    /// (needs ffmpeg).
+    #[arg(long)]
+    epub: bool,
 }
 
 impl ExportArgs {
     fn options(&self) -> export::ExportOptions {
         let m4b = if self.m4b { export::Audiobook::M4b } else { export::Audiobook::Skip };
-        export::ExportOptions { title: self.title.clone(), author: self.author.clone(), m4b, ..Default::default() }
+        let epub = if self.epub { export::ReadAlong::Epub } else { export::ReadAlong::Skip };
+        export::ExportOptions {
+            title: self.title.clone(),
+            author: self.author.clone(),
+            m4b,
+            epub,
+            ..Default::default()
+        }
     }
 }
 
@@ -209,9 +223,15 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 fn run(cli: Cli) -> Result<ExitCode> {
     let voices = cli.voices.as_path();
     match cli.command {
-        Command::Script { story, format, min_confidence, review } => {
+        Command::Script { story, format, min_confidence, review, text } => {
+            let story = read_story(&story, voices)?;
+            if text {
+                let mut out = std::io::stdout().lock();
+                out.write_all(story.text.as_bytes()).and_then(|()| out.flush()).context("cannot write the text")?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let threshold = min_confidence.or(review.then_some(0.6));
-            script_command(&read_story(&story, voices)?, format, threshold)
+            script_command(&story, format, threshold)
         }
         Command::Cast { story, format, write, engines } => {
             cast_command(&read_story(&story, voices)?, format, write, voices, &engines)
@@ -244,6 +264,9 @@ struct Story {
     script: Script,
     characters: Vec<attribute::Character>,
     config: config::Loaded,
+    /// The file's format and what the book says about itself (title, author, cover).
+    format: load::Format,
+    metadata: load::Metadata,
 }
 
 fn read_story(path: &Path, voices: &Path) -> Result<Story> {
@@ -257,7 +280,7 @@ fn read_story(path: &Path, voices: &Path) -> Result<Story> {
     let config = config::load(voices, &name)?;
     let mut characters = characters;
     config.apply_to_script(&text.text, &mut script, &mut characters)?;
-    Ok(Story { name, text: text.text, script, characters, config })
+    Ok(Story { name, text: text.text, script, characters, config, format: text.format, metadata: text.metadata })
 }
 
 fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -> Result<ExitCode> {
@@ -357,7 +380,15 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
 }
 
 fn render_command(path: &Path, story: &Story, args: &RenderArgs, exports: &ExportArgs) -> Result<ExitCode> {
-    let opts = render_options(story, args);
+    let mut opts = render_options(story, args);
+    opts.book = export::source::save(
+        &opts.out_dir,
+        &story.text,
+        story.format,
+        &story.metadata,
+        exports.title.as_deref(),
+        exports.author.as_deref(),
+    )?;
     let cast = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
     let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
         .with_context(|| format!("cannot render {}", path.display()))?;

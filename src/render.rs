@@ -107,6 +107,8 @@ pub struct RenderOptions {
     pub selection: Selection,
     /// The story's name, for the manifest.
     pub story: String,
+    /// Title, author, cover and extracted text of the book, for the manifest.
+    pub book: crate::export::source::BookInfo,
 }
 
 /// The book's rate unless told otherwise, or unless the narrator's engine renders at a multiple
@@ -133,6 +135,7 @@ impl RenderOptions {
             display: Display::Auto,
             selection: Selection::Chapters,
             story: story.to_string(),
+            book: Default::default(),
         }
     }
 }
@@ -160,6 +163,12 @@ pub struct ChapterRecord {
     /// again.
     #[serde(default)]
     pub fingerprint: String,
+    /// The source document the chapter begins in (for an EPUB, the file inside it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Every source document its lines come from, when there are several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
     pub lines: Vec<LineRecord>,
 }
 
@@ -199,6 +208,9 @@ pub struct VoiceRecord {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RenderReport {
     pub story: String,
+    /// Title, author, language, format, cover and extracted text of the book.
+    #[serde(flatten)]
+    pub book: crate::export::source::BookInfo,
     pub sample_rate: u32,
     pub chapters: Vec<ChapterRecord>,
     pub failures: Vec<Failure>,
@@ -253,6 +265,7 @@ pub fn render(text: &str, script: &Script, casting: &Casting, opts: &RenderOptio
     let rate = opts.sample_rate.unwrap_or_else(|| book_rate(&synth.outcomes, &cache));
     let mut report = RenderReport {
         story: opts.story.clone(),
+        book: opts.book.clone(),
         sample_rate: rate,
         chapters: Vec::new(),
         failures: Vec::new(),
@@ -911,8 +924,22 @@ impl Assembly<'_> {
             duration_s: parts.iter().map(|p| p.duration_s()).sum(),
             parts: parts.iter().skip(1).map(|p| file_name(&p.path)).collect(),
             fingerprint: String::new(),
+            source: self.chapter_of(index).and_then(|c| c.source.clone()),
+            sources: self
+                .chapter_of(index)
+                .filter(|c| c.sources.len() > 1)
+                .map(|c| c.sources.clone())
+                .unwrap_or_default(),
             lines: records,
         })
+    }
+
+    /// The script's chapter written as file `index` (a preview is no chapter).
+    fn chapter_of(&self, index: usize) -> Option<&crate::script::Chapter> {
+        match self.opts.selection {
+            Selection::Chapters => self.script.chapters.get(index - 1),
+            Selection::Lines { .. } => None,
+        }
     }
 
     /// Job `j`'s audio from the cache, with the voice that speaks it. An entry found damaged as

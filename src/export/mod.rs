@@ -1,5 +1,5 @@
-//! Listening outputs derived from a finished render: captions, a cue sheet, Audacity labels and an
-//! `.m4b` audiobook.
+//! Listening outputs derived from a finished render: captions, a cue sheet, Audacity labels, an
+//! `.m4b` audiobook and a read-along EPUB.
 //!
 //! `manifest.json` is the single source of timings. Every format here reads it (through its own
 //! tolerant structs, so a manifest with more fields still loads) and nothing is synthesized again,
@@ -16,8 +16,10 @@
 
 pub mod captions;
 pub mod cue;
+pub mod epub;
 pub mod labels;
 pub mod m4b;
+pub mod source;
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -46,6 +48,8 @@ pub enum ExportError {
     FfmpegTimeout { seconds: u64 },
     #[error("ffmpeg failed ({status}): {stderr}")]
     FfmpegFailed { status: String, stderr: String },
+    #[error("cannot write the EPUB {path}: {reason}")]
+    Epub { path: PathBuf, reason: String },
 }
 
 /// How to export.
@@ -57,10 +61,20 @@ pub struct ExportOptions {
     pub author: Option<String>,
     /// Whether to make an `.m4b` (needs ffmpeg).
     pub m4b: Audiobook,
+    /// Whether to make a read-along EPUB (needs ffmpeg for its audio).
+    pub epub: ReadAlong,
     /// The ffmpeg program to run.
     pub ffmpeg: PathBuf,
     /// How long ffmpeg may take; `None` scales with the book's length.
     pub ffmpeg_timeout: Option<Duration>,
+}
+
+/// Whether to write an EPUB 3 whose media overlays highlight each line as it is spoken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadAlong {
+    #[default]
+    Skip,
+    Epub,
 }
 
 /// Whether to encode the chapters into one `.m4b`.
@@ -79,6 +93,7 @@ impl Default for ExportOptions {
             title: None,
             author: None,
             m4b: Audiobook::Skip,
+            epub: ReadAlong::Skip,
             ffmpeg: PathBuf::from("ffmpeg"),
             ffmpeg_timeout: None,
         }
@@ -90,6 +105,9 @@ impl Default for ExportOptions {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Manifest {
     pub story: String,
+    /// Title, author, language, cover and extracted text, when the render knew them.
+    #[serde(flatten)]
+    pub book: source::BookInfo,
     pub chapters: Vec<Chapter>,
 }
 
@@ -110,8 +128,16 @@ pub struct Chapter {
 /// A voiced line; times are seconds from the start of its chapter file.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Line {
+    /// 1-based line number of the script.
+    #[serde(default)]
+    pub line: usize,
     #[serde(default)]
     pub scene: usize,
+    #[serde(default)]
+    pub paragraph: usize,
+    /// The source span in the extracted text.
+    #[serde(default)]
+    pub span: Option<[usize; 2]>,
     /// `narration`, `dialogue`, `heading` or `note`; kept as text so a new kind still loads.
     #[serde(default)]
     pub kind: String,
@@ -174,10 +200,20 @@ pub struct Book {
 }
 
 impl Book {
+    /// The title and author given in `options`, else the manifest's, else the story's name.
     pub fn new(manifest: Manifest, options: &ExportOptions) -> Book {
-        let title = options.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| manifest.story.clone());
-        let author = options.author.clone().filter(|a| !a.trim().is_empty());
+        let given = |s: &Option<String>| s.clone().filter(|t| !t.trim().is_empty());
+        let title =
+            given(&options.title).or_else(|| given(&manifest.book.title)).unwrap_or_else(|| manifest.story.clone());
+        let author = given(&options.author).or_else(|| given(&manifest.book.author));
         Book { manifest, title, author }
+    }
+
+    /// The cover image in the render folder, when the book has one.
+    pub fn cover(&self, dir: &Path) -> Option<PathBuf> {
+        let name = self.manifest.book.cover.as_deref()?;
+        let path = dir.join(Path::new(name).file_name()?);
+        path.is_file().then_some(path)
     }
 
     /// A file-name-safe base name for whole-book files (`<story>.cue`, `<story>.m4b`).
@@ -235,6 +271,9 @@ pub fn export_all(render_dir: &Path, options: &ExportOptions) -> Result<Vec<Path
     if options.m4b == Audiobook::M4b {
         formats.push(Box::new(m4b::M4b { ffmpeg: options.ffmpeg.clone(), timeout: options.ffmpeg_timeout }));
     }
+    if options.epub == ReadAlong::Epub {
+        formats.push(Box::new(epub::ReadAlongEpub { ffmpeg: options.ffmpeg.clone(), timeout: options.ffmpeg_timeout }));
+    }
     let mut written = Vec::new();
     for format in &formats {
         written.extend(format.write(&book, render_dir)?);
@@ -265,7 +304,10 @@ pub(crate) mod tests {
 
     pub fn line(scene: usize, kind: &str, speaker: Option<&str>, text: &str, start_s: f64, end_s: f64) -> Line {
         Line {
+            line: 0,
             scene,
+            paragraph: 0,
+            span: None,
             kind: kind.to_string(),
             speaker: speaker.map(str::to_string),
             text: text.to_string(),
@@ -297,7 +339,7 @@ pub(crate) mod tests {
             parts: vec![],
             lines: vec![line(1, "narration", None, "End.", 3600.0, 3725.0)],
         };
-        let manifest = Manifest { story: "test-story".into(), chapters: vec![one, two] };
+        let manifest = Manifest { story: "test-story".into(), book: Default::default(), chapters: vec![one, two] };
         Book::new(manifest, &ExportOptions { author: Some("Ann Author".into()), ..ExportOptions::default() })
     }
 

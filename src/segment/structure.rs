@@ -111,15 +111,28 @@ const BACK_NOTE_PREFIXES: &[&str] = &[
 
 /// Classifies every paragraph.
 pub fn roles(text: &str, paras: &[Para]) -> Vec<Role> {
+    roles_with(text, paras, &[])
+}
+
+/// Classifies every paragraph, taking `forced[i]` as paragraph `i`'s role where it is given (a
+/// markup format's headings, notes and scene breaks). With markup, only explicit headings
+/// ("Chapter 3") are found in the paragraphs themselves: a short line in capitals there is the
+/// author's, not a heading.
+pub fn roles_with(text: &str, paras: &[Para], forced: &[Option<Role>]) -> Vec<Role> {
     let explicit: Vec<bool> = paras.iter().map(|p| is_explicit_heading(first_line(text, p))).collect();
-    let any_explicit = explicit.iter().any(|&e| e);
+    let any_explicit = explicit.iter().any(|&e| e) || !forced.is_empty();
     let mut roles = Vec::with_capacity(paras.len());
     let mut seen_body = false;
     let mut back_matter = false;
     for (i, p) in paras.iter().enumerate() {
         let line = first_line(text, p);
         let prev = roles.last().copied();
-        let role = if is_scene_break(line) && p.lines.len() == 1 {
+        let role = if let Some(role) = forced.get(i).copied().flatten() {
+            if role == Role::Heading {
+                back_matter = false;
+            }
+            role
+        } else if is_scene_break(line) && p.lines.len() == 1 {
             Role::SceneBreak
         } else if explicit[i] && p.lines.len() <= 4 {
             back_matter = false;
