@@ -26,6 +26,7 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod load;
+pub mod normalize;
 mod parallel;
 pub mod plan;
 pub mod progress;
