@@ -74,7 +74,22 @@ impl ReadAlongEpub {
                 .to_vec();
         args.push(list.into());
         args.extend(
-            ["-map", "0:a", "-c:a", "aac", "-b:a", BITRATE, "-movflags", "+faststart", "-f", "mp4"].map(Into::into),
+            // The fast coder: a third of the default's CPU; speech at 64 kb/s sounds the same.
+            [
+                "-map",
+                "0:a",
+                "-c:a",
+                "aac",
+                "-aac_coder",
+                "fast",
+                "-b:a",
+                BITRATE,
+                "-movflags",
+                "+faststart",
+                "-f",
+                "mp4",
+            ]
+            .map(Into::into),
         );
         args.push(out.clone().into());
         let timeout = self.timeout.unwrap_or_else(|| default_timeout(chapter.duration_s));

@@ -373,7 +373,8 @@ impl Walker<'_> {
                 ctx.role = Role::Note;
                 ctx.ao3_meta = true;
             }
-            if el.has_class("userstuff") {
+            // `#chapters` carries the class too, around the chapters' meta blocks.
+            if el.has_class("userstuff") && el.id() != Some("chapters") {
                 ctx.userstuff = true;
                 if !ctx.ao3_meta {
                     ctx.role = Role::Story;

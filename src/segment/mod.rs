@@ -83,9 +83,25 @@ fn name_sources(script: &mut Script, text: &Text) {
                 names.push(name.to_string());
             }
         }
-        let first_line = script.lines.get(chapter.lines.start).map(|l| l.span.start);
-        chapter.source =
-            chapter.heading.map(|h| h.start).or(first_line).and_then(|at| text.document_at(at)).map(str::to_string);
+        // The chapter begins where the book says (its table of contents entry), else at its
+        // heading, else at its first line.
+        // Notes merged into it keep their entries: the entry is the last before its story.
+        let lines = &script.lines[chapter.lines.clone()];
+        let first_line = lines.first().map(|l| l.span.start);
+        let story = lines.iter().find(|l| matches!(l.kind, Kind::Narration | Kind::Dialogue)).map(|l| l.span.start);
+        let listed = match (first_line, lines.last()) {
+            (Some(a), Some(last)) => {
+                let within: Vec<usize> =
+                    text.chapters.iter().map(|s| s.at).filter(|&at| a <= at && at < last.span.end).collect();
+                within.iter().rev().find(|&&at| story.is_none_or(|s| at <= s)).or(within.first()).copied()
+            }
+            _ => None,
+        };
+        chapter.source = listed
+            .or(chapter.heading.map(|h| h.start))
+            .or(first_line)
+            .and_then(|at| text.document_at(at))
+            .map(str::to_string);
         chapter.sources = names;
     }
 }
