@@ -134,6 +134,32 @@ fn epub2_table_of_contents_and_named_front_matter() {
 }
 
 #[test]
+fn epub_without_a_table_of_contents_titles_chapters_by_their_headings() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let story = books::story(&common::root().join("stories/the-clockmakers-apprentice.txt"));
+    let full = books::epub2(&story, "The Clockmaker's Apprentice", "Ann Author");
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(full)).expect("fixture zip");
+    let mut files = Vec::new();
+    for i in 0..archive.len() {
+        let mut f = archive.by_index(i).expect("entry");
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut bytes).expect("read");
+        if f.name() != "OEBPS/toc.ncx" {
+            files.push((f.name().to_string(), bytes));
+        }
+    }
+    let files: Vec<(&str, Vec<u8>)> = files.iter().map(|(n, b)| (n.as_str(), b.clone())).collect();
+    let epub = write(dir.path(), "no-toc.epub", books::zip(&files));
+    let lines = script(dir.path(), &epub);
+    let (_, script) = segmented(&epub);
+    let titles: Vec<&str> = script.chapters.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, ["Chapter 1", "CHAPTER II."], "one chapter per document, titled by its heading");
+    // Front and back matter known by their documents' titles and names alone.
+    assert_left_out(&extracted(dir.path(), &epub), &["All rights reserved", "Ann Author"], "no table of contents");
+    assert_eq!(texts_of(&lines, "note"), ["The author lives by the sea."]);
+}
+
+#[test]
 fn ao3_download_notes_are_notes_and_tags_are_never_read() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = common::root().join("stories/the-lighthouse-keepers.txt");

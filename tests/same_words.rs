@@ -31,8 +31,8 @@ fn spoken(story: &Path, engine: &str, dir: &Path) -> Vec<(u64, String)> {
         .output()
         .expect("run render");
     assert!(run.status.success(), "{engine}: {}", String::from_utf8_lossy(&run.stderr));
-    let man: Value = serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).expect("manifest"))
-        .expect("JSON");
+    let man: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("manifest.json")).expect("manifest")).expect("JSON");
     man["chapters"]
         .as_array()
         .expect("chapters")
@@ -69,7 +69,8 @@ fn espeak_ng_and_flite_say_the_same_words() {
         }
     }
     let work = dir.path().join("numbers");
-    let words: Vec<String> = spoken(&stories[stories.len() - 1], "espeak-ng", &work).into_iter().map(|(_, t)| t).collect();
+    let words: Vec<String> =
+        spoken(&stories[stories.len() - 1], "espeak-ng", &work).into_iter().map(|(_, t)| t).collect();
     let all = words.join(" | ");
     for want in [
         "Chapter four",

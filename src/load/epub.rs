@@ -330,7 +330,12 @@ impl Book<'_> {
     fn text(&mut self) -> Result<Text> {
         let toc = self.toc();
         let landmarks = self.landmarks();
-        let labels: HashMap<&str, &str> = flatten_all(&toc).map(|e| (e.path.as_str(), e.label.as_str())).collect();
+        // A document's label is its own entry's (no fragment): an entry for a part of it ("Notes"
+        // at the end of a chapter, "Contents" before the first) does not name all of it.
+        let mut labels: HashMap<&str, &str> = HashMap::new();
+        for e in flatten_all(&toc).filter(|e| e.fragment.is_empty()) {
+            labels.entry(e.path.as_str()).or_insert(e.label.as_str());
+        }
         let spine: Vec<Item> = self
             .package
             .spine

@@ -329,7 +329,9 @@ impl Walker<'_> {
         {
             return None;
         }
-        if name == "pre" && el.text().contains("Project Gutenberg") {
+        // Project Gutenberg's header or licence in a `<pre>`; a whole book in one is kept (the
+        // segmenter knows its start and end markers).
+        if name == "pre" && el.text().contains("Project Gutenberg") && el.text().len() < 40_000 {
             return None;
         }
         if is_note_marker(el) || is_link_list(el) {

@@ -175,10 +175,7 @@ impl Text {
 
     /// The name of the document that holds byte `at` of the text.
     pub fn document_at(&self, at: usize) -> Option<&str> {
-        self.documents
-            .iter()
-            .find(|d| d.span.start <= at && at < d.span.end.max(d.span.start + 1))
-            .map(|d| d.name.as_str())
+        self.documents.iter().find(|d| d.span.start <= at && at < d.span.end).map(|d| d.name.as_str())
     }
 }
 
