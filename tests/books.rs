@@ -211,6 +211,49 @@ fn ao3_download_notes_are_notes_and_tags_are_never_read() {
 }
 
 #[test]
+fn ao3_work_page_saved_from_a_browser() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = common::root().join("stories/the-clockmakers-apprentice.txt");
+    let story = books::story(&path);
+    let html =
+        write(dir.path(), "work.html", books::ao3_page_html(&story, "The Clockmaker's Apprentice", "Ann Author"));
+    let lines = script(dir.path(), &html);
+    let text = extracted(dir.path(), &html);
+    assert_left_out(
+        &text,
+        &[
+            "Archive of Our Own",
+            "Fandoms",
+            "General Audiences",
+            "Kudos",
+            "Chapter Text",
+            "Lovely story",
+            "See the end",
+            "Entire Work",
+            "Footer",
+        ],
+        "AO3 work page",
+    );
+    let notes = texts_of(&lines, "note");
+    for want in [
+        "The Clockmaker's Apprentice",
+        "Ann Author",
+        "Summary:",
+        "A storm, a lamp and three people who keep it lit.",
+        "Chapter 2 notes: thank you for the comments.",
+    ] {
+        assert!(notes.iter().any(|n| n == want), "{want:?} is a note: {notes:?}");
+    }
+    let (loaded, script) = segmented(&html);
+    assert_eq!(
+        (loaded.metadata.title.as_deref(), loaded.metadata.author.as_deref()),
+        (Some("The Clockmaker's Apprentice"), Some("Ann Author"))
+    );
+    let titles: Vec<&str> = script.chapters.iter().map(|c| c.title.as_str()).collect();
+    assert_eq!(titles, ["Chapter 1: Part 1 of the Story", "Chapter 2: Part 2 of the Story"]);
+}
+
+#[test]
 fn gutenberg_html_without_its_licence_and_page_numbers() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = common::root().join("stories/the-clockmakers-apprentice.txt");
@@ -279,6 +322,7 @@ fn every_format_gives_the_plain_texts_lines() {
             ("epub", books::epub3(&story, &options(&story))),
             ("epub2.epub", books::epub2(&story, &title, "Juniper Reed")),
             ("ao3.html", books::ao3_html(&story, &title, "Juniper Reed").into_bytes()),
+            ("ao3-page.html", books::ao3_page_html(&story, &title, "Juniper Reed").into_bytes()),
             ("pg.html", books::gutenberg_html(&story, &title, "Juniper Reed").into_bytes()),
             ("ffn.html", books::ffn_html(&story, &title, "Juniper Reed").into_bytes()),
             ("md", books::markdown(&story, &title, "Juniper Reed").into_bytes()),

@@ -60,9 +60,12 @@ impl Extract {
     pub fn add(&mut self, name: &str, root: &Element, origin: Origin, role: Role) {
         let ao3 = root.find(&|e| matches!(e.id(), Some("preface" | "afterword" | "chapters"))).is_some()
             && root.find(&|e| e.has_class("userstuff")).is_some();
-        // FanFiction.net: the story is the one `#storytext`; the rest of the page is the site.
-        let start =
-            root.find(&|e| e.id() == Some("storytext")).or_else(|| root.find(&|e| e.name == "body")).unwrap_or(root);
+        // FanFiction.net: the story is the one `#storytext`; an AO3 work page as a browser saves
+        // it: `#workskin`; the rest of the page is the site.
+        let start = root
+            .find(&|e| matches!(e.id(), Some("storytext" | "workskin")))
+            .or_else(|| root.find(&|e| e.name == "body"))
+            .unwrap_or(root);
         let first_block = self.blocks.len();
         self.pending.push((name.to_string(), String::new()));
         let mut walker = Walker {
@@ -77,7 +80,14 @@ impl Extract {
             scene_break: false,
             pushed: 0,
         };
-        let ctx = Ctx { role, ao3_meta: false, ao3_chapters: false, userstuff: false, chapter_heading: false };
+        let ctx = Ctx {
+            role,
+            ao3_meta: false,
+            ao3_chapters: false,
+            ao3_module: false,
+            userstuff: false,
+            chapter_heading: false,
+        };
         walker.element(start, ctx);
         walker.flush();
         if self.blocks.len() > first_block {
@@ -123,6 +133,8 @@ struct Ctx {
     ao3_meta: bool,
     /// Inside AO3's `#chapters`.
     ao3_chapters: bool,
+    /// Inside one of AO3's modules (a summary, notes: their headings are labels).
+    ao3_module: bool,
     /// Inside AO3's `.userstuff` (what the author wrote).
     userstuff: bool,
     chapter_heading: bool,
@@ -352,8 +364,10 @@ impl Walker<'_> {
         Some(ctx)
     }
 
-    /// AO3's download layout: a preface (tags, stats, title, summary, notes), the chapters (each
-    /// with a meta block of title and notes, then the text, then end notes), an afterword.
+    /// AO3's layouts. A download: a preface (tags, stats, title, summary, notes), the chapters
+    /// (each with a meta block of title and notes, then the text, then end notes), an
+    /// afterword. A work page: the same parts as `.preface` blocks and modules in `#workskin`,
+    /// with a hidden "Chapter Text" landmark before each chapter's text.
     fn ao3(&self, el: &Element, mut ctx: Ctx) -> Option<Ctx> {
         let name = el.name.as_str();
         match el.id() {
@@ -364,16 +378,23 @@ impl Walker<'_> {
             Some("chapters") => ctx.ao3_chapters = true,
             _ => {}
         }
-        if el.has_class("toc-heading") || el.has_class("endnote-link") {
+        if el.has_class("toc-heading") || el.has_class("endnote-link") || el.has_class("landmark") {
             return None;
         }
         if !ctx.userstuff {
             if el.has_class("message") || name == "dl" || ctx.ao3_meta && name == "ul" {
                 return None;
             }
-            if el.has_class("meta") {
+            // "(See the end of the chapter for notes.)"
+            if ctx.ao3_meta && name == "p" && el.text().starts_with("(See the end") {
+                return None;
+            }
+            if el.has_class("meta") || el.has_class("preface") {
                 ctx.role = Role::Note;
                 ctx.ao3_meta = true;
+            }
+            if el.has_class("module") {
+                ctx.ao3_module = true;
             }
             // `#chapters` carries the class too, around the chapters' meta blocks.
             if el.has_class("userstuff") && el.id() != Some("chapters") {
@@ -382,7 +403,8 @@ impl Walker<'_> {
                     ctx.role = Role::Story;
                 }
             }
-            if ctx.ao3_chapters && ctx.ao3_meta && is_heading(name) && el.has_class("heading") {
+            let title = el.has_class("title") || el.has_class("heading") && !el.has_class("byline");
+            if ctx.ao3_chapters && ctx.ao3_meta && !ctx.ao3_module && is_heading(name) && title {
                 ctx.role = Role::Story;
                 ctx.chapter_heading = true;
             }

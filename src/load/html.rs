@@ -85,8 +85,10 @@ pub fn chapters(ex: &Extract) -> Vec<ChapterStart> {
 pub fn metadata(root: &Element) -> Metadata {
     let mut m =
         Metadata { language: root.attr("lang").or(root.attr("xml:lang")).map(str::to_string), ..Metadata::default() };
-    if let Some(preface) = root.find(&|e| e.id() == Some("preface")) {
-        m.title = preface.find(&|e| e.name == "h1").map(Element::text);
+    // AO3: a download's `#preface`, or a work page's first `.preface` (the work's).
+    if let Some(preface) = root.find(&|e| e.id() == Some("preface")).or_else(|| root.find(&|e| e.has_class("preface")))
+    {
+        m.title = preface.find(&|e| e.name == "h1" || e.name == "h2" && e.has_class("title")).map(Element::text);
         m.author = preface.find(&|e| e.has_class("byline")).map(|b| {
             let mut authors = Vec::new();
             b.find_all(&|e| e.name == "a" && e.attr("rel") == Some("author"), &mut authors);

@@ -433,6 +433,79 @@ pub fn ao3_html(story: &Story, title: &str, author: &str) -> String {
     )
 }
 
+/// An AO3 work page ("Entire Work") as a browser saves it: the site's header, menus and tags
+/// around `#workskin` (the work's preface, its chapters with their prefaces, a hidden "Chapter
+/// Text" landmark, end notes, the afterword), then kudos and comments.
+pub fn ao3_page_html(story: &Story, title: &str, author: &str) -> String {
+    let mut chapters = String::new();
+    let mut end_notes = String::new();
+    for (i, c) in story.chapters.iter().enumerate() {
+        let mut paragraphs = c.paragraphs.clone();
+        if i + 1 == story.chapters.len() && paragraphs.last().is_some_and(|p| p.starts_with("Thanks for reading")) {
+            end_notes = paragraphs.pop().unwrap_or_default();
+        }
+        let skip = if story.front.is_empty() && i == 0 { leading_front(&paragraphs) } else { 0 };
+        let text: String = paragraphs[skip..].iter().map(|p| format!("<p>{}</p>\n", esc(p))).collect();
+        chapters.push_str(&format!(
+            "<div class=\"chapter\" id=\"chapter-{n}\">\n<div class=\"chapter preface group\">\n\
+             <h3 class=\"title\"><a href=\"/works/1/chapters/{n}\">Chapter {n}</a>: {t}</h3>\n\
+             <div id=\"notes\" class=\"notes module\"><h3 class=\"heading\">Notes:</h3>\n\
+             <p>(See the end of the chapter for <a href=\"#chapter_{n}_endnotes\">more notes</a>.)</p>\n\
+             <blockquote class=\"userstuff\"><p>Chapter {n} notes: thank you for the comments.</p></blockquote></div>\n</div>\n\
+             <div class=\"userstuff module\" role=\"article\">\n<h3 class=\"landmark heading\" id=\"work\">Chapter Text</h3>\n{text}</div>\n</div>\n",
+            n = i + 1,
+            t = esc(&toc_title(i + 1)),
+        ));
+    }
+    let notes: String = story
+        .chapters
+        .first()
+        .map(|c| &c.paragraphs[..if story.front.is_empty() { leading_front(&c.paragraphs) } else { 0 }])
+        .unwrap_or(&[])
+        .iter()
+        .chain(&story.front)
+        .filter(|p| p.starts_with("A/N"))
+        .map(|p| format!("<p>{}</p>", esc(p)))
+        .collect();
+    let end_html = if end_notes.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "<div class=\"afterword preface group\"><div id=\"work_endnotes\" class=\"end notes module\"><h3 class=\"heading\">Notes:</h3><blockquote class=\"userstuff\"><p>{}</p></blockquote></div></div>",
+            esc(&end_notes)
+        )
+    };
+    format!(
+        r##"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{t} - Chapter 1 - {a} - Original Work [Archive of Our Own]</title>
+<script>window.ao3 = {{}};</script></head>
+<body><div id="outer" class="wrapper"><ul id="skiplinks"><li><a href="#main">Main Content</a></li></ul>
+<header id="header" class="region"><h1 class="heading"><a href="/">Archive of Our Own</a></h1>
+<ul class="primary navigation actions"><li><a href="/menu/fandoms">Fandoms</a></li><li><a href="/menu/browse">Browse</a></li><li><a href="/menu/search">Search</a></li><li><a href="/menu/about">About</a></li></ul></header>
+<div id="inner" class="wrapper"><div id="main" class="works-show region" role="main">
+<ul class="work navigation actions"><li><a href="/works/1?view_full_work=true">Entire Work</a></li><li><a href="/works/1/chapters/2">Next Chapter</a></li></ul>
+<div class="wrapper"><dl class="work meta group"><dt class="rating tags">Rating:</dt><dd class="rating tags"><ul class="commas"><li><a class="tag" href="/tags/General">General Audiences</a></li></ul></dd>
+<dt class="stats">Stats:</dt><dd class="stats"><dl class="stats"><dt>Published:</dt><dd>2026-01-01</dd><dt>Words:</dt><dd>3,000</dd><dt>Kudos:</dt><dd>42</dd></dl></dd></dl></div>
+<div id="workskin">
+<div class="preface group"><h2 class="title heading">{t}</h2>
+<h3 class="byline heading"><a rel="author" href="/users/someone/pseuds/someone">{a}</a></h3>
+<div class="summary module"><h3 class="heading">Summary:</h3><blockquote class="userstuff"><p>A storm, a lamp and three people who keep it lit.</p></blockquote></div>
+<div class="notes module"><h3 class="heading">Notes:</h3><blockquote class="userstuff">{notes}</blockquote></div></div>
+<div id="chapters" role="article">
+{chapters}</div>
+{end_html}
+</div>
+<div id="feedback" class="feedback"><h3 class="landmark heading">Actions</h3><p class="kudos">Someone and 41 more users left kudos on this work!</p>
+<div id="comments_placeholder"><h3 class="heading">Comments</h3><p>Lovely story, thank you for writing it!</p></div></div>
+</div></div>
+<footer id="footer" role="contentinfo" class="region"><h4 class="landmark heading">Footer</h4><p>The Archive of Our Own is a project of the Organization for Transformative Works.</p></footer>
+</div></body></html>
+"##,
+        t = esc(title),
+        a = esc(author),
+    )
+}
+
 /// How many paragraphs at a chapter's start are title lines and notes (short lines without a
 /// full stop, "by ...", "A/N: ...").
 pub fn leading_front(paragraphs: &[String]) -> usize {
