@@ -39,7 +39,7 @@ struct Cli {
 enum Command {
     /// Show how a story is split into chapters, scenes, narration and dialogue, and who speaks.
     Script {
-        /// The story file (plain text).
+        /// The story file (plain text, Markdown, HTML or EPUB).
         story: PathBuf,
         #[arg(long, value_enum, default_value_t = ScriptFormat::Text)]
         format: ScriptFormat,
@@ -49,6 +49,9 @@ enum Command {
         /// Only list the doubtful dialogue lines (same as --min-confidence 0.6).
         #[arg(long)]
         review: bool,
+        /// Print the text extracted from the story, exactly: the text every span indexes.
+        #[arg(long, conflicts_with_all = ["format", "min_confidence", "review"])]
+        text: bool,
     },
     /// Show the characters and the voice each one gets.
     Cast {
@@ -165,18 +168,29 @@ struct ExportArgs {
     /// Also write one .m4b audiobook with chapter markers (needs ffmpeg).
     #[arg(long)]
     m4b: bool,
-    /// The book's title (default: the story name).
+    /// The book's title (default: the book's own, else the story name).
     #[arg(long, value_name = "T")]
     title: Option<String>,
-    /// The book's author.
+    /// The book's author (default: the book's own, from an EPUB or an AO3 download).
     #[arg(long, value_name = "A")]
     author: Option<String>,
+    /// Also write a read-along EPUB 3: the text, highlighted line by line as the audio plays
+    /// (needs ffmpeg).
+    #[arg(long)]
+    epub: bool,
 }
 
 impl ExportArgs {
     fn options(&self) -> export::ExportOptions {
         let m4b = if self.m4b { export::Audiobook::M4b } else { export::Audiobook::Skip };
-        export::ExportOptions { title: self.title.clone(), author: self.author.clone(), m4b, ..Default::default() }
+        let epub = if self.epub { export::ReadAlong::Epub } else { export::ReadAlong::Skip };
+        export::ExportOptions {
+            title: self.title.clone(),
+            author: self.author.clone(),
+            m4b,
+            epub,
+            ..Default::default()
+        }
     }
 }
 
@@ -289,9 +303,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let creates_it = matches!(cli.command, Command::Cast { write: true, .. });
     let voices = &voices_folder(cli.voices, creates_it)?;
     match cli.command {
-        Command::Script { story, format, min_confidence, review } => {
+        Command::Script { story, format, min_confidence, review, text } => {
+            let story = read_story(&story, voices)?;
+            if text {
+                let mut out = std::io::stdout().lock();
+                out.write_all(story.text.as_bytes()).and_then(|()| out.flush()).context("cannot write the text")?;
+                return Ok(ExitCode::SUCCESS);
+            }
             let threshold = min_confidence.or(review.then_some(0.6));
-            script_command(&read_story(&story, voices)?, format, threshold)
+            script_command(&story, format, threshold)
         }
         Command::Cast { story, format, write, engines } => {
             cast_command(&read_story(&story, voices)?, format, write, voices, &engines)
@@ -419,7 +439,15 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
 }
 
 fn render_command(path: &Path, story: &Story, args: &RenderArgs, exports: &ExportArgs) -> Result<ExitCode> {
-    let opts = render_options(story, args);
+    let mut opts = render_options(story, args);
+    opts.book = export::source::save(
+        &opts.out_dir,
+        &story.text,
+        story.format,
+        &story.metadata,
+        exports.title.as_deref(),
+        exports.author.as_deref(),
+    )?;
     let (cast, engines) = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
     let report = render::render(&story.text, &story.script, &cast, &engines, &opts)
         .with_context(|| format!("cannot render {}", path.display()))?;

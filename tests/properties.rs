@@ -1,6 +1,6 @@
-//! Property tests: arbitrary input never panics the segmenter and the offset invariant holds, and
-//! the real binary given random bytes or odd stories answers with a result or a clear error,
-//! never a crash.
+//! Property tests: arbitrary input never panics the segmenter, the HTML loader or the
+//! normalizer, and the offset invariant holds; the real binary given random bytes or odd stories
+//! answers with a result or a clear error, never a crash.
 
 mod common;
 
@@ -54,6 +54,55 @@ fn quote_heavy() -> impl Strategy<Value = String> {
     prop::collection::vec(atoms, 0..60).prop_map(|v| v.concat())
 }
 
+/// Text made of what the normalizer reads: numbers, symbols, abbreviations.
+fn number_heavy() -> impl Strategy<Value = String> {
+    let atoms = prop::sample::select(vec![
+        "1",
+        "23",
+        "1888",
+        "2024",
+        "0",
+        "007",
+        ",",
+        ".",
+        ":",
+        "/",
+        "-",
+        "\u{2013}",
+        "$",
+        "\u{A3}",
+        "%",
+        "\u{BD}",
+        "\u{B0}",
+        "st",
+        "th",
+        "s",
+        "'",
+        "am",
+        "p.m.",
+        "Mr.",
+        "St.",
+        "Dr",
+        "No.",
+        "VIII",
+        "IV",
+        "I",
+        "Chapter",
+        "Henry",
+        "March",
+        "May",
+        " ",
+        " ",
+        "#",
+        "&",
+        "e.g.",
+        "etc.",
+        "\u{1F600}",
+        "caf\u{E9}",
+    ]);
+    prop::collection::vec(atoms, 0..30).prop_map(|v| v.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -72,6 +121,18 @@ proptest! {
     #[test]
     fn quote_heavy_text_keeps_offsets(s in quote_heavy()) {
         check_str(&s);
+    }
+
+    #[test]
+    fn normalizing_never_panics(s in number_heavy()) {
+        let spoken = audiobook::plan::spoken_text(&s);
+        // Every number is said in words: no engine is left to read digits its own way.
+        prop_assert!(!spoken.contains(|c: char| c.is_ascii_digit()), "{:?} -> {:?}", s, spoken);
+    }
+
+    #[test]
+    fn arbitrary_unicode_normalizes(s in "\\PC{0,120}") {
+        let _ = audiobook::normalize::normalize(&s);
     }
 }
 

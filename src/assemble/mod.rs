@@ -262,6 +262,8 @@ pub async fn write_file(
         duration_s: parts.iter().map(|p| p.duration_s()).sum(),
         parts: parts.iter().skip(1).map(|p| file_name(&p.path)).collect(),
         fingerprint: String::new(),
+        source: file.source.clone(),
+        sources: file.sources.clone(),
         lines: records,
     }))
 }

@@ -1,27 +1,6 @@
-//! Loading: bytes to text. UTF-8 (a BOM is stripped), else Windows-1252 with a warning.
-//! Offsets everywhere else are UTF-8 byte offsets into [`Text::text`].
-//!
-//! In: a story file's path (or its bytes). Out: a [`Text`], the decoded story with what the user
-//! should know about how it was read.
+//! Plain text: bytes to text. UTF-8 (a BOM is stripped), else Windows-1252 with a warning.
 
-use crate::error::{Error, Result};
-use std::path::{Path, PathBuf};
-
-/// How the bytes were decoded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum Encoding {
-    Utf8,
-    Windows1252,
-}
-
-/// A decoded story.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Text {
-    pub text: String,
-    pub encoding: Encoding,
-    /// Things the user should know (a fallback encoding).
-    pub warnings: Vec<String>,
-}
+use super::{Encoding, Text};
 
 /// Why some bytes are not a story.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,16 +23,7 @@ pub fn decode(bytes: &[u8]) -> Result<Text, DecodeError> {
     if bytes.contains(&0) {
         return Err(DecodeError::Nul);
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let (text, encoding, warnings) = match std::str::from_utf8(bytes) {
-        Ok(s) => (s.to_owned(), Encoding::Utf8, Vec::new()),
-        Err(e) => {
-            let (s, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
-            let warning =
-                format!("not valid UTF-8 (first bad byte at offset {}); read as Windows-1252", e.valid_up_to());
-            (s.into_owned(), Encoding::Windows1252, vec![warning])
-        }
-    };
+    let (text, encoding, warnings) = to_string(bytes);
     let control = text.chars().filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t' | '\x0c')).count();
     let total = text.chars().count().max(1);
     if control * 10 > total {
@@ -62,20 +32,21 @@ pub fn decode(bytes: &[u8]) -> Result<Text, DecodeError> {
     if text.trim().is_empty() {
         return Err(DecodeError::Blank);
     }
-    Ok(Text { text, encoding, warnings })
+    Ok(Text::plain(text, encoding, warnings))
 }
 
-/// Reads and decodes a story file.
-pub fn load(path: &Path) -> Result<Text> {
-    let owned = || PathBuf::from(path);
-    if path.is_dir() {
-        return Err(Error::IsDirectory { path: owned() });
+/// Bytes as a string: UTF-8 without its BOM, else Windows-1252, with a warning saying so.
+pub(crate) fn to_string(bytes: &[u8]) -> (String, Encoding, Vec<String>) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => (s.to_owned(), Encoding::Utf8, Vec::new()),
+        Err(e) => {
+            let (s, _, _) = encoding_rs::WINDOWS_1252.decode(bytes);
+            let warning =
+                format!("not valid UTF-8 (first bad byte at offset {}); read as Windows-1252", e.valid_up_to());
+            (s.into_owned(), Encoding::Windows1252, vec![warning])
+        }
     }
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: owned(), source })?;
-    decode(&bytes).map_err(|e| match e {
-        DecodeError::Empty | DecodeError::Blank => Error::Empty { path: owned() },
-        other => Error::Binary { path: owned(), reason: other.to_string() },
-    })
 }
 
 #[cfg(test)]
