@@ -172,6 +172,7 @@ proptest! {
     fn the_binary_never_crashes_on_random_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
         let dir = tempfile::tempdir().unwrap();
         never_crashes(dir.path(), &bytes, &["script"]);
+        never_crashes(dir.path(), &bytes, &["cast", "--engine", "embedded"]);
         never_crashes(dir.path(), &bytes, &["render", "--engine", "embedded", "--quiet"]);
     }
 
