@@ -66,10 +66,13 @@ fn utf16_with_a_bom_is_read_and_spans_index_the_printed_text() {
     let units = || STORY.replace('\n', "\r\n").encode_utf16().collect::<Vec<u16>>();
     let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(units().into_iter().flat_map(u16::to_le_bytes)).collect();
     let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(units().into_iter().flat_map(u16::to_be_bytes)).collect();
-    for (name, bytes) in [("notepad-le.txt", le), ("notepad-be.txt", be)] {
+    let no_bom = le[2..].to_vec();
+    for (name, bytes, warns) in
+        [("notepad-le.txt", le, false), ("notepad-be.txt", be, false), ("no-bom.txt", no_bom, true)]
+    {
         let (text, lines, stderr) = read_ok(&write(dir.path(), name, bytes));
         assert_eq!(text, STORY.replace('\n', "\r\n"));
-        assert!(!stderr.contains("warning"), "{stderr}");
+        assert_eq!(stderr.contains("warning: ") && stderr.contains("no byte order mark"), warns, "{stderr}");
         assert!(dialogue(&lines).contains(&"Caf\u{E9} au lait?"), "{lines:?}");
     }
 }

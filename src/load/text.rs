@@ -1,8 +1,9 @@
 //! Plain text: bytes to text. UTF-8 (a BOM is stripped); UTF-16 with a BOM (what Windows Notepad
-//! saves as "Unicode"); UTF-8 with a few bad bytes (a story pasted together from two sources) as
-//! UTF-8 with only those bytes read as Windows-1252; a file with no UTF-8 at all as Windows-1252.
-//! Each fallback gives one warning. The decoded text is what every span indexes (and what
-//! `audiobook script STORY --text` prints): for a file with a BOM, offsets count from after it.
+//! saves as "Unicode"), or without one when its zero bytes show it; UTF-8 with a few bad bytes (a
+//! story pasted together from two sources) as UTF-8 with only those bytes read as Windows-1252; a
+//! file with no UTF-8 at all as Windows-1252. Each guess or repair gives one warning. The decoded
+//! text is what every span indexes (and what `audiobook script STORY --text` prints): for a file
+//! with a BOM, offsets count from after it.
 
 use super::{Encoding, Text};
 
@@ -27,7 +28,7 @@ pub fn decode(bytes: &[u8]) -> Result<Text, DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::Empty);
     }
-    if utf16_bom(bytes).is_none() {
+    if utf16_bom(bytes).is_none() && utf16_without_bom(bytes).is_none() {
         if let Some(what) = binary_kind(bytes) {
             return Err(DecodeError::Looks(what));
         }
@@ -86,7 +87,7 @@ pub(crate) fn binary_kind(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// The UTF-16 encoding a byte order mark announces, and the mark's length.
+/// The UTF-16 encoding a byte order mark announces.
 fn utf16_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
     if bytes.starts_with(b"\xFF\xFE") {
         Some(encoding_rs::UTF_16LE)
@@ -94,6 +95,23 @@ fn utf16_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
         Some(encoding_rs::UTF_16BE)
     } else {
         None
+    }
+}
+
+/// UTF-16 without a byte order mark, told by its zero bytes: in text written in a Latin script,
+/// most of every other byte is zero (the odd ones little-endian, the even ones big-endian; curly
+/// quotes and dashes are not) and almost none of the others is. Binary that happens to look so
+/// is still refused by its control characters.
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    let head = &bytes[..bytes.len().min(4096) & !1];
+    if head.len() < 8 || !bytes.len().is_multiple_of(2) {
+        return None;
+    }
+    let zeros = |parity: usize| head.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count() * 2 * 100 / head.len();
+    match (zeros(0), zeros(1)) {
+        (even, odd) if odd >= 70 && even <= 5 => Some(encoding_rs::UTF_16LE),
+        (even, odd) if even >= 70 && odd <= 5 => Some(encoding_rs::UTF_16BE),
+        _ => None,
     }
 }
 
@@ -112,6 +130,11 @@ pub(crate) fn to_string(bytes: &[u8]) -> (String, Encoding, Vec<String>) {
             Vec::new()
         };
         return (s.into_owned(), Encoding::Utf16, warnings);
+    }
+    if let Some(utf16) = utf16_without_bom(bytes) {
+        let (s, _) = utf16.decode_without_bom_handling(bytes);
+        let warning = format!("read as {} from its zero bytes (it has no byte order mark)", utf16.name());
+        return (s.into_owned(), Encoding::Utf16, vec![warning]);
     }
     let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let bytes = &bytes[bom..];
@@ -197,6 +220,20 @@ mod tests {
             assert_eq!(t.encoding, Encoding::Utf16);
             assert!(t.warnings.is_empty());
         }
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_told_by_its_zero_bytes() {
+        let text = "\u{201C}Caf\u{E9}?\u{201D} she asked.\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        for bytes in [le, be] {
+            let t = decode(&bytes).unwrap();
+            assert_eq!(t.text, text);
+            assert_eq!(t.warnings.len(), 1);
+        }
+        // Binary with zero bytes is not taken for it.
+        assert_eq!(decode(b"\x01\0\x02\0\x03\0\x04\0\x05\0"), Err(DecodeError::Control(100)));
     }
 
     #[test]
