@@ -11,8 +11,14 @@ pub enum Error {
     IsDirectory { path: PathBuf },
     #[error("{path} is empty; there is nothing to read aloud")]
     Empty { path: PathBuf },
-    #[error("{path} looks like a binary file, not text ({reason}); give a story as plain text, Markdown, HTML or EPUB")]
+    #[error("{path} does not look like text ({reason}); give a story as plain text, Markdown, HTML or EPUB")]
     Binary { path: PathBuf, reason: String },
+    #[error("{path} is {kind}, not a regular file; save the story to a file and give that file's path")]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error(
+        "{path} is {size_mb} MB, more than the {cap_mb} MB audiobook reads as one story; split it into smaller files"
+    )]
+    TooLarge { path: PathBuf, size_mb: u64, cap_mb: u64 },
     #[error("{path} is {what}, which audiobook cannot read; {advice}")]
     Unsupported { path: PathBuf, what: String, advice: String },
     #[error(

@@ -113,6 +113,39 @@ proptest! {
         }
     }
 
+    /// UTF-8 with stray bytes that are not UTF-8 keeps every valid character; each run of bad
+    /// bytes, and only those, is read as Windows-1252, with one warning.
+    #[test]
+    fn mostly_utf8_keeps_every_valid_character(
+        s in "\\PC{1,120}",
+        bad in prop::collection::vec((any::<prop::sample::Index>(), 0x80u8..=0xFF), 1..5),
+    ) {
+        prop_assume!(!s.is_ascii() && !s.starts_with('\u{FEFF}'));
+        let boundaries: Vec<usize> = s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
+        let mut at: Vec<(usize, u8)> = bad.iter().map(|(i, b)| (boundaries[i.index(boundaries.len())], *b)).collect();
+        at.sort_by_key(|&(i, _)| i);
+        // One byte per place: two could make a valid UTF-8 character together.
+        at.dedup_by_key(|(i, _)| *i);
+        let (mut bytes, mut expected, mut from) = (Vec::new(), String::new(), 0);
+        for group in at.chunk_by(|a, b| a.0 == b.0) {
+            let run: Vec<u8> = group.iter().map(|&(_, b)| b).collect();
+            bytes.extend_from_slice(&s.as_bytes()[from..group[0].0]);
+            expected.push_str(&s[from..group[0].0]);
+            bytes.extend_from_slice(&run);
+            expected.push_str(&encoding_rs::WINDOWS_1252.decode_without_bom_handling(&run).0);
+            from = group[0].0;
+        }
+        bytes.extend_from_slice(&s.as_bytes()[from..]);
+        expected.push_str(&s[from..]);
+        // Bytes FF FE or FE FF at the start are a UTF-16 byte order mark.
+        prop_assume!(!bytes.starts_with(b"\xFF\xFE") && !bytes.starts_with(b"\xFE\xFF"));
+        if let Ok(text) = load::decode(&bytes) {
+            prop_assert_eq!(&text.text, &expected);
+            prop_assert_eq!(text.encoding, load::Encoding::Utf8Repaired);
+            prop_assert_eq!(text.warnings.len(), 1);
+        }
+    }
+
     #[test]
     fn arbitrary_unicode_keeps_offsets(s in "\\PC{0,200}") {
         check_str(&s);

@@ -3,8 +3,10 @@
 //!
 //! The format is recognised by content first (a zip is an EPUB or nothing; `%PDF` is a PDF; a
 //! page that opens with `<html` is HTML), by extension second (Markdown). One loader per format:
-//! - plain text ([`decode`]): UTF-8 (a BOM is stripped), else Windows-1252 with a warning; the
-//!   text is the decoded file, and the segmenter finds its paragraphs and chapters itself;
+//! - plain text ([`decode`]): UTF-8 (a BOM is stripped), UTF-16 with a BOM, UTF-8 with a few
+//!   bad bytes repaired, else Windows-1252, each fallback with a warning; the text is the decoded
+//!   file (every span indexes it, counting from after a BOM), and the segmenter finds its
+//!   paragraphs and chapters itself;
 //! - HTML (a saved page, an AO3 download, a FanFiction.net page, a Project Gutenberg book);
 //! - EPUB 2 and 3: the spine's documents in reading order, chapters from the table of contents,
 //!   front and back matter left out or marked as notes;
@@ -37,6 +39,10 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum Encoding {
     Utf8,
+    /// UTF-16 (little- or big-endian) with a byte order mark.
+    Utf16,
+    /// UTF-8 with a few invalid bytes, each run of them read as Windows-1252.
+    Utf8Repaired,
     Windows1252,
     /// Another encoding an HTML file declares (UTF-16, ISO-8859-2, Shift JIS, ...).
     Declared,
@@ -144,7 +150,7 @@ pub struct Text {
     /// The extracted story text: every span indexes it.
     pub text: String,
     pub encoding: Encoding,
-    /// Things the user should know (a fallback encoding).
+    /// Things the user should know (a fallback encoding, repaired bytes).
     pub warnings: Vec<String>,
     pub format: Format,
     pub metadata: Metadata,
@@ -191,10 +197,7 @@ enum Sniffed {
 /// Reads a story file of any supported format.
 pub fn load(path: &Path) -> Result<Text> {
     let owned = || PathBuf::from(path);
-    if path.is_dir() {
-        return Err(Error::IsDirectory { path: owned() });
-    }
-    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: owned(), source })?;
+    let bytes = read_file(path)?;
     let name = path.file_name().map_or_else(|| "story".to_string(), |n| n.to_string_lossy().into_owned());
     let mut text = match sniff(&bytes, path)? {
         Sniffed::Zip => epub::load(&bytes, path)?,
@@ -211,6 +214,56 @@ pub fn load(path: &Path) -> Result<Text> {
     Ok(text)
 }
 
+/// The largest story file read: more than any novel (the longest run to a few megabytes), and
+/// little enough to hold in memory with its decoded copy.
+pub const MAX_FILE_BYTES: u64 = 512 << 20;
+
+/// A story file's bytes: refuses a directory, a device, a pipe or a socket (which could never
+/// end) from its metadata, before opening it, and a file over [`MAX_FILE_BYTES`], whose read is
+/// bounded in case it grows meanwhile.
+fn read_file(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let owned = || PathBuf::from(path);
+    let meta = std::fs::metadata(path).map_err(|source| Error::Read { path: owned(), source })?;
+    if meta.is_dir() {
+        return Err(Error::IsDirectory { path: owned() });
+    }
+    if !meta.is_file() {
+        return Err(Error::NotRegular { path: owned(), kind: file_kind(&meta.file_type()) });
+    }
+    let too_large =
+        |size: u64| Error::TooLarge { path: owned(), size_mb: size.div_ceil(1 << 20), cap_mb: MAX_FILE_BYTES >> 20 };
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(path).map_err(|source| Error::Read { path: owned(), source })?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|source| Error::Read { path: owned(), source })?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
+/// What a file that is not a regular file is, in words.
+fn file_kind(kind: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_fifo() {
+            return "a pipe";
+        }
+        if kind.is_char_device() || kind.is_block_device() {
+            return "a device";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = kind;
+    "a special file"
+}
+
 /// Recognises a format by its content, then by extension; formats that cannot be read are
 /// refused here, each with the tool that converts it.
 fn sniff(bytes: &[u8], path: &Path) -> Result<Sniffed> {
@@ -221,6 +274,9 @@ fn sniff(bytes: &[u8], path: &Path) -> Result<Sniffed> {
     };
     if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         return Ok(Sniffed::Zip);
+    }
+    if let Some(what) = text::binary_kind(bytes) {
+        return Err(Error::Binary { path: path.to_path_buf(), reason: DecodeError::Looks(what).to_string() });
     }
     if bytes.starts_with(b"%PDF-") {
         return Err(unsupported(
