@@ -39,7 +39,8 @@ pub struct Cast {
     pub people: Vec<Person>,
     /// Lowercase alias ("mr darcy", "darcy") to person.
     index: HashMap<String, usize>,
-    max_words: usize,
+    /// First word of the aliases to the most words an alias starting with it has.
+    first_words: HashMap<String, usize>,
     /// The narrator of a first-person story, if any.
     pub narrator: Option<usize>,
 }
@@ -95,11 +96,15 @@ impl Cast {
         if !first.is_word() || !first.cap {
             return None;
         }
+        let longest = *self.first_words.get(first.lower.as_str())?;
+        if longest == 1 {
+            return self.index.get(first.lower.as_str()).map(|&id| (id, 1));
+        }
         let mut key = String::new();
         let mut best = None;
         let mut n = 0;
         for t in toks.iter().skip(i) {
-            if !t.is_word() || n == self.max_words {
+            if !t.is_word() || n == longest {
                 break;
             }
             if n > 0 {
@@ -206,7 +211,10 @@ impl Cast {
             None => self.create(p),
         };
         let key = phrase_key(p);
-        self.max_words = self.max_words.max(key.split(' ').count());
+        let words = key.split(' ').count();
+        let first = key.split(' ').next().unwrap_or_default().to_string();
+        let longest = self.first_words.entry(first).or_default();
+        *longest = (*longest).max(words);
         self.index.entry(key).or_insert(id);
         if let Some(person) = self.people.get_mut(id) {
             // "Mr. Darcy" gives "Fitzwilliam Darcy" his title, so a bare "Darcy" finds him.
@@ -400,7 +408,7 @@ fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
     }
     let after_the = i > 0 && toks.get(i - 1).is_some_and(|p| p.lower == "the");
     let mut j = i;
-    let title = lexicon::honorific(&t.lower).map(|_| t.lower.clone());
+    let title = lexicon::honorific(&t.lower).map(|_| t.lower.to_string());
     if title.is_some() && toks.get(i + 1).is_some_and(|n| n.is_word() && n.cap) {
         j += 1;
     }
@@ -416,7 +424,7 @@ fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
         if j > i && title.is_none() && lexicon::honorific(&w.lower).is_some() {
             break;
         }
-        words.push(w.lower.clone());
+        words.push(w.lower.to_string());
         j += 1;
     }
     if words.is_empty() {

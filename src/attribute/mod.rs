@@ -21,12 +21,16 @@
 //! ```
 
 mod characters;
+mod features;
 mod lexicon;
+mod model;
 mod resolve;
 mod tags;
 #[cfg(test)]
 mod tests;
 mod tokens;
+#[doc(hidden)]
+pub mod training;
 
 use crate::engine::Gender;
 use crate::script::{Kind, Script};
@@ -59,11 +63,25 @@ pub(crate) struct Para {
     pub scene: usize,
 }
 
+/// Where a speech tag sits relative to its quotation.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) enum Place {
+    #[default]
+    None,
+    /// In the narration right after the quotation (`"..." said Ann.`).
+    After,
+    /// At the end of the narration before it (`Ann said, "..."`).
+    Before,
+    /// Closing the narration paragraph before (`Ann then observed,`).
+    LeadIn,
+}
+
 /// What a dialogue line itself says about its speaker.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Cue {
     /// The subject of a speech tag next to the line.
     pub tag: Option<Subject>,
+    pub place: Place,
     /// People addressed by name inside the line.
     pub vocatives: Vec<usize>,
 }
@@ -87,9 +105,36 @@ pub(crate) enum Mention {
     Pronoun(Gender),
 }
 
+/// Everything the text says about who speaks, before any decision: the tokens of every line,
+/// the characters, paragraphs, speech tags and vocatives, the people each narration line names,
+/// what descriptive tags stand for, and the hand-written rules' own guesses (a feature like any
+/// other for the trained model).
+pub(crate) struct Reading {
+    pub toks: Vec<Vec<Token>>,
+    pub cast: Cast,
+    pub paras: Vec<Para>,
+    pub cues: Vec<Cue>,
+    pub mentions: Vec<Vec<Mention>>,
+    pub epithets: Epithets,
+    pub rules: Vec<Option<resolve::Guess>>,
+}
+
 /// Finds the characters and sets `speaker`, `confidence` and `evidence` on every dialogue line.
 /// Returns the characters who speak, most lines first.
 pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
+    attribute_with(text, script, model::builtin())
+}
+
+/// [`attribute`] with a given model (the training and cross-validation tools pass their own).
+pub(crate) fn attribute_with(text: &str, script: &mut Script, model: &model::Model) -> Vec<Character> {
+    let reading = read(text, script);
+    let table = features::build(text, script, &reading);
+    let guesses = model.decode(&table, &reading.cast);
+    apply(script, &reading.toks, &reading.cast, &guesses)
+}
+
+/// Reads a segmented story: characters, tags, mentions, and the rules' guesses.
+pub(crate) fn read(text: &str, script: &Script) -> Reading {
     let toks: Vec<Vec<Token>> = script
         .lines
         .iter()
@@ -126,8 +171,8 @@ pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
         cast: &cast,
         epithets: &epithets,
     };
-    let guesses = resolve::resolve(&cx);
-    apply(script, &toks, &cast, &guesses)
+    let rules = resolve::resolve(&cx);
+    Reading { toks, cast, paras, cues, mentions, epithets, rules }
 }
 
 /// Groups the narration and dialogue lines of each paragraph.
@@ -236,13 +281,15 @@ fn cues(script: &Script, toks: &[Vec<Token>], paras: &[Para], cast: &Cast) -> Ve
                 toks.get(j)
                     .filter(|_| p.lines.contains(&j) && script.lines.get(j).is_some_and(|l| l.kind == Kind::Narration))
             };
-            let after = narr(i + 1).and_then(|t| tags::after(t, cast));
-            let before = || i.checked_sub(1).and_then(narr).and_then(|t| tags::before(t, cast));
-            let lead_in = || lead_in_tag(script, toks, paras, k, i, cast);
-            let tag = after.or_else(before).or_else(lead_in);
+            let after = narr(i + 1).and_then(|t| tags::after(t, cast)).map(|s| (s, Place::After));
+            let before =
+                || i.checked_sub(1).and_then(narr).and_then(|t| tags::before(t, cast)).map(|s| (s, Place::Before));
+            let lead_in = || lead_in_tag(script, toks, paras, k, i, cast).map(|s| (s, Place::LeadIn));
+            let (tag, place) =
+                after.or_else(before).or_else(lead_in).map_or((None, Place::None), |(s, p)| (Some(s), p));
             let vocatives = toks.get(i).map(|t| tags::vocatives(t, cast)).unwrap_or_default();
             if let Some(c) = out.get_mut(i) {
-                *c = Cue { tag, vocatives };
+                *c = Cue { tag, place, vocatives };
             }
         }
     }
@@ -291,7 +338,7 @@ fn epithets(
             let Some(t) = toks.get(i) else { continue };
             for (k, w) in t.iter().enumerate() {
                 let after_the = (1..=3).any(|d| k >= d && t.get(k - d).is_some_and(|x| x.lower == "the"));
-                if after_the && out.cooccur.contains_key(&w.lower) && !heads.contains(&w.lower.as_str()) {
+                if after_the && out.cooccur.contains_key(w.lower.as_str()) && !heads.contains(&w.lower.as_str()) {
                     heads.push(&w.lower);
                 }
             }
