@@ -7,9 +7,17 @@
 //! name of a compatible gender, except "Mrs." which usually means a different (married) person.
 
 use super::lexicon;
+use super::people::NameStats;
 use super::tokens::Token;
 use crate::engine::Gender;
 use std::collections::HashMap;
+
+impl Person {
+    /// Pronoun votes seen after the names.
+    pub(crate) fn pronoun_votes(&self) -> u32 {
+        self.votes_male + self.votes_female
+    }
+}
 
 /// One character as the attribution rules see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +37,14 @@ pub struct Person {
     votes_female: u32,
     /// Known only by a descriptive tag ("the doctor"): a speaker, never named in narration.
     pub epithet: bool,
+    /// How the text uses the names (for the person classifier).
+    pub stats: NameStats,
+    /// The largest share of lowercase uses among the words of the names ("Hope" vs "hope").
+    pub lower_share: f32,
+    /// The person classifier's probability that this is a person.
+    pub person_prob: f32,
+    /// The phrase keys ("mr darcy", "darcy") that name them.
+    keys: Vec<String>,
     /// Each written form with how often it occurs, and whether it is a full name without title.
     forms: Vec<(String, u32, bool)>,
 }
@@ -41,6 +57,8 @@ pub struct Cast {
     index: HashMap<String, usize>,
     /// First word of the aliases to the most words an alias starting with it has.
     first_words: HashMap<String, usize>,
+    /// While names are merged: how often two phrases (keys) are named in one sentence.
+    together: HashMap<(String, String), u32>,
     /// The narrator of a first-person story, if any.
     pub narrator: Option<usize>,
 }
@@ -68,6 +86,8 @@ struct Phrase {
     vocative: bool,
     /// Occurrences after "in", "into", "near"...: a place.
     placed: u32,
+    stats: NameStats,
+    lower_share: f32,
 }
 
 impl Cast {
@@ -75,17 +95,27 @@ impl Cast {
     pub fn discover(lines: &[Vec<Token>], text: &str) -> Cast {
         let mut words: HashMap<&str, WordStat> = HashMap::new();
         let mut phrases: HashMap<String, Phrase> = HashMap::new();
+        let mut together: HashMap<(String, String), u32> = HashMap::new();
         for toks in lines {
             count_words(toks, &mut words);
-            collect_phrases(toks, text, &mut phrases);
+            collect_phrases(toks, text, &mut phrases, &mut together);
         }
         let mut accepted: Vec<Phrase> = phrases.into_values().filter(|p| accept(p, &words)).collect();
+        for p in accepted.iter_mut() {
+            p.lower_share = p
+                .words
+                .iter()
+                .filter_map(|w| words.get(w.as_str()))
+                .map(|s| s.lower as f32 / (s.lower + s.cap_mid + s.cap_initial).max(1) as f32)
+                .fold(0.0, f32::max);
+        }
         // Full names first so that their parts can join them; then titles; then single words.
         accepted.sort_by(|a, b| rank(b).cmp(&rank(a)).then(b.count.cmp(&a.count)).then(a.display.cmp(&b.display)));
-        let mut cast = Cast::default();
+        let mut cast = Cast { together, ..Cast::default() };
         for p in &accepted {
             cast.add_phrase(p);
         }
+        cast.together = HashMap::new();
         cast.finish_names();
         cast
     }
@@ -215,8 +245,9 @@ impl Cast {
         let first = key.split(' ').next().unwrap_or_default().to_string();
         let longest = self.first_words.entry(first).or_default();
         *longest = (*longest).max(words);
-        self.index.entry(key).or_insert(id);
+        self.index.entry(key.clone()).or_insert(id);
         if let Some(person) = self.people.get_mut(id) {
+            person.keys.push(key);
             // "Mr. Darcy" gives "Fitzwilliam Darcy" his title, so a bare "Darcy" finds him.
             if person.title.is_none() && p.title.is_some() {
                 person.title = p.title.clone();
@@ -226,6 +257,8 @@ impl Cast {
                 }
             }
             person.forms.push((p.display.clone(), p.count, p.title.is_none() && p.words.len() >= 2));
+            person.stats.add(&p.stats);
+            person.lower_share = person.lower_share.max(p.lower_share);
             if person.name != p.display && !person.aliases.contains(&p.display) {
                 person.aliases.push(p.display.clone());
             }
@@ -240,7 +273,20 @@ impl Cast {
             return self.people.iter().position(|q| q.first.as_ref() == Some(first) && q.last.as_ref() == Some(last));
         }
         let word = first;
-        let by_first: Vec<usize> = self.ids_where(|q| q.first.as_ref() == Some(word));
+        let key = phrase_key(p);
+        // Named together in one sentence, more than once: two people ("Mr. Emerson and George").
+        let apart = |q: &Person| {
+            let n: u32 = q
+                .keys
+                .iter()
+                .map(|k| {
+                    let pair = if *k < key { (k.clone(), key.clone()) } else { (key.clone(), k.clone()) };
+                    self.together.get(&pair).copied().unwrap_or(0)
+                })
+                .sum();
+            n >= 2
+        };
+        let by_first: Vec<usize> = self.ids_where(|q| q.first.as_ref() == Some(word) && !apart(q));
         let title_gender = p.title.as_deref().and_then(lexicon::honorific);
         if p.title.is_some() {
             // "Mrs. X" is usually someone else than any "Jane X": a mother, a wife.
@@ -251,19 +297,38 @@ impl Cast {
                 });
                 return if wives.len() == 1 { wives.first().copied() } else { None };
             }
-            // "Lady Catherine", "Miss Elizabeth" take a first name; "Colonel Fitzwilliam" a surname.
-            if by_first.len() == 1 && p.title.as_deref().is_some_and(lexicon::takes_first_name) {
+            // "Lady Catherine", "Miss Elizabeth", "Mr. John" take a first name; "Colonel
+            // Fitzwilliam" a surname.
+            let first_name = lexicon::first_name_gender(word).is_some_and(|g| compatible(g, title_gender));
+            if by_first.len() == 1 && (p.title.as_deref().is_some_and(lexicon::takes_first_name) || first_name) {
                 return by_first.first().copied();
             }
             let by_last = self.ids_where(|q| {
-                q.last.as_ref() == Some(word) && q.first.is_some() && compatible(q.gender, title_gender)
+                q.last.as_ref() == Some(word) && q.first.is_some() && compatible(q.gender, title_gender) && !apart(q)
             });
             return if by_last.len() == 1 { by_last.first().copied() } else { None };
         }
         if let Some(&id) = by_first.first() {
             return Some(id);
         }
-        let by_last = self.ids_where(|q| q.last.as_ref() == Some(word));
+        // "Lizzy" is Elizabeth, and "Michael" is Mike, when one person has that first name
+        // (and no formal title).
+        let informal = |q: &Person| q.title.as_deref().is_none_or(|t| matches!(t, "miss" | "master"));
+        let same_name = |f: &str| {
+            lexicon::diminutive_of(word).is_some_and(|full| full.contains(&f))
+                || lexicon::diminutive_of(f).is_some_and(|full| full.contains(&word.as_str()))
+        };
+        let owners = self.ids_where(|q| q.first.as_deref().is_some_and(same_name) && informal(q) && !apart(q));
+        if owners.len() == 1 {
+            return owners.first().copied();
+        }
+        // A bare surname followed by "he" is not a "Mrs." or "Miss" known by nothing else:
+        // "Braddocks" is her husband.
+        let male = p.stats.he > p.stats.she;
+        let female_title_only = |q: &Person| {
+            male && q.first.is_none() && q.title.as_deref().and_then(lexicon::honorific) == Some(Gender::Female)
+        };
+        let by_last = self.ids_where(|q| q.last.as_ref() == Some(word) && !female_title_only(q));
         if by_last.len() <= 1 {
             return by_last.first().copied();
         }
@@ -289,7 +354,13 @@ impl Cast {
         } else {
             p.words.first().cloned()
         };
-        let last = if single && first.is_some() { None } else { p.words.last().cloned() };
+        let mut last = if single && first.is_some() { None } else { p.words.last().cloned() };
+        let mut first = first;
+        // "Lucas Lodge", "Howards End": a place, which lends its words to nobody.
+        if !single && p.title.is_none() && p.words.last().is_some_and(|w| super::people::is_place_word(w)) {
+            first = None;
+            last = None;
+        }
         let mut person = new_person(p.display.clone(), p.title.clone(), first, last, gender);
         person.person = p.title.is_some() || gender != Gender::Unknown;
         self.people.push(person);
@@ -333,6 +404,10 @@ fn new_person(
         votes_male: 0,
         votes_female: 0,
         epithet: false,
+        stats: NameStats::default(),
+        lower_share: 0.0,
+        person_prob: 0.0,
+        keys: Vec::new(),
         forms: Vec::new(),
     }
 }
@@ -375,13 +450,34 @@ fn count_words<'a>(toks: &'a [Token], words: &mut HashMap<&'a str, WordStat>) {
     }
 }
 
-/// Collects runs of capitalized words, with a leading title or "the".
-fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>) {
+/// Collects runs of capitalized words, with a leading title or "the", and counts the pairs
+/// of phrases named in the same sentence ("Mr. Emerson and George": two people).
+fn collect_phrases(
+    toks: &[Token],
+    text: &str,
+    out: &mut HashMap<String, Phrase>,
+    together: &mut HashMap<(String, String), u32>,
+) {
     let mut i = 0;
+    let mut sentence: Vec<String> = Vec::new();
+    let mut note = |sentence: &mut Vec<String>| {
+        sentence.sort_unstable();
+        sentence.dedup();
+        for (a, x) in sentence.iter().enumerate() {
+            for y in sentence.iter().skip(a + 1) {
+                *together.entry((x.clone(), y.clone())).or_default() += 1;
+            }
+        }
+        sentence.clear();
+    };
     while i < toks.len() {
+        if toks.get(i).is_some_and(Token::ends_sentence) {
+            note(&mut sentence);
+        }
         match phrase_at(toks, i, text) {
             Some((p, used)) => {
                 let key = phrase_key(&p);
+                sentence.push(key.clone());
                 out.entry(key)
                     .and_modify(|q| {
                         q.count += 1;
@@ -392,6 +488,7 @@ fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>
                         q.tagged |= p.tagged;
                         q.vocative |= p.vocative;
                         q.placed += p.placed;
+                        q.stats.add(&p.stats);
                     })
                     .or_insert(p);
                 i += used;
@@ -399,6 +496,34 @@ fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>
             None => i += 1,
         }
     }
+    note(&mut sentence);
+}
+
+/// The gender of the first third-person pronoun within a few words, unless a capitalized word
+/// (maybe another name) comes first.
+fn pronoun_soon_after(toks: &[Token], from: usize) -> Option<Gender> {
+    for t in toks.iter().skip(from).take(12) {
+        if t.is_word() && t.cap && !t.initial && t.lower != "i" {
+            return None;
+        }
+        if let Some(g) = lexicon::any_pronoun(&t.lower) {
+            return Some(g);
+        }
+    }
+    None
+}
+
+/// A title ("mr", "inspector"), or the last part of a hyphenated one ("detective-inspector").
+fn title_word(t: &Token) -> Option<String> {
+    if !t.is_word() || !t.cap {
+        return None;
+    }
+    if lexicon::honorific(&t.lower).is_some() {
+        return Some(t.lower.to_string());
+    }
+    let mut parts = t.lower.split('-');
+    let all = t.lower.contains('-') && t.lower.split('-').all(|p| lexicon::honorific(p).is_some());
+    all.then(|| parts.next_back().unwrap_or_default().to_string())
 }
 
 fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
@@ -408,9 +533,15 @@ fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
     }
     let after_the = i > 0 && toks.get(i - 1).is_some_and(|p| p.lower == "the");
     let mut j = i;
-    let title = lexicon::honorific(&t.lower).map(|_| t.lower.to_string());
-    if title.is_some() && toks.get(i + 1).is_some_and(|n| n.is_word() && n.cap) {
+    let capital_next = |k: usize| toks.get(k + 1).is_some_and(|n| n.is_word() && n.cap);
+    let mut title = title_word(t);
+    if title.is_some() && capital_next(i) {
         j += 1;
+        // "Detective Inspector Japp": the last of several titles is the one used alone.
+        while let Some(more) = toks.get(j).and_then(title_word).filter(|_| capital_next(j)) {
+            title = Some(more);
+            j += 1;
+        }
     }
     let mut words = Vec::new();
     while let Some(w) = toks.get(j) {
@@ -446,7 +577,26 @@ fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
         })
     };
     let placed = u32::from(prep(i.checked_sub(1)) || after_the && prep(i.checked_sub(2)));
-    Some((Phrase { title, words, display, count: 1, descriptive, tagged, vocative, placed }, j - i))
+    // Counted for the person classifier: the word before the name (or before "the"), after it.
+    let before = i.checked_sub(if after_the { 2 } else { 1 }).and_then(|k| toks.get(k)).map(|t| t.lower.as_str());
+    let after = toks.get(j);
+    let is = |w: Option<&str>, list: &[&str]| w.is_some_and(|w| list.contains(&w));
+    let stats = NameStats {
+        count: 1,
+        placed: u32::from(is(before, &["in", "into", "near", "across", "through", "inside", "outside", "round", "at"])),
+        motion: u32::from(is(before, &["to", "from", "towards", "toward"])),
+        of: u32::from(is(before, &["of"])),
+        the: u32::from(after_the),
+        possessive: u32::from(after.is_some_and(|t| t.lower == "'s")),
+        speech: u32::from(tagged),
+        vocative: u32::from(vocative),
+        acts: u32::from(after.is_some_and(|t| t.is_word() && !t.cap && t.lower.len() > 3 && t.lower.ends_with("ed"))),
+        he: u32::from(pronoun_soon_after(toks, j) == Some(Gender::Male)),
+        she: u32::from(pronoun_soon_after(toks, j) == Some(Gender::Female)),
+    };
+    let phrase =
+        Phrase { title, words, display, count: 1, descriptive, tagged, vocative, placed, stats, lower_share: 0.0 };
+    Some((phrase, j - i))
 }
 
 /// Whether a phrase is a name: capitalized mid-sentence more often than written in lowercase.

@@ -98,7 +98,7 @@ features! { S, STATIC, NS;
     BookTags = "book_tagged_lines", "recent";
     Narrator = "narrator", "first-person";
     NarratorUntagged = "narrator_untagged", "first-person";
-    NotPerson = "not_known_person", "recent";
+    PersonProb = "person_probability", "recent";
     Epithet = "epithet", "tag-noun";
     GenderUnknown = "gender_unknown", "recent";
     RuleTag = "rule_tag", "tag";
@@ -519,9 +519,7 @@ pub(crate) fn build(text: &str, script: &Script, r: &Reading) -> Table {
                         set(S::NarratorUntagged, 1.0);
                     }
                 }
-                if !p.person {
-                    set(S::NotPerson, 1.0);
-                }
+                set(S::PersonProb, p.person_prob);
                 if p.epithet {
                     set(S::Epithet, 1.0);
                 }

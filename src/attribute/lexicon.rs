@@ -843,3 +843,66 @@ pub fn first_name_gender(lower: &str) -> Option<Gender> {
         None
     }
 }
+
+/// The full first names a diminutive stands for ("Lizzy" for Elizabeth).
+pub fn diminutive_of(lower: &str) -> Option<&'static [&'static str]> {
+    let full: &'static [&'static str] = match lower {
+        "lizzy" | "lizzie" | "liz" | "eliza" | "beth" | "betsy" | "bess" | "bessie" | "betty" | "libby" => {
+            &["elizabeth"]
+        }
+        "meg" | "maggie" | "peggy" | "madge" => &["margaret"],
+        "bill" | "billy" | "will" | "willy" | "willie" => &["william"],
+        "bob" | "bobby" | "rob" | "robbie" | "bert" => &["robert"],
+        "dick" | "dickie" | "rick" => &["richard"],
+        "tom" | "tommy" => &["thomas"],
+        "jack" | "johnny" | "jock" => &["john"],
+        "jim" | "jimmy" | "jem" | "jamie" => &["james"],
+        "ned" | "ted" | "teddy" | "eddie" | "ed" => &["edward", "edmund"],
+        "harry" | "hal" => &["henry", "harold"],
+        "kate" | "kitty" | "katie" | "kathy" | "cathy" => &["catherine", "katherine", "kathleen"],
+        "sally" | "sal" => &["sarah", "sara"],
+        "polly" | "molly" | "mamie" => &["mary"],
+        "nancy" | "nan" | "nance" => &["ann", "anne", "anna"],
+        "fanny" => &["frances"],
+        "charlie" | "chas" => &["charles"],
+        "nell" | "nelly" | "nellie" => &["helen", "eleanor", "ellen"],
+        "sam" | "sammy" => &["samuel", "samantha"],
+        "ben" | "benny" => &["benjamin"],
+        "fred" | "freddy" | "freddie" => &["frederick", "frederic"],
+        "alf" | "alfie" => &["alfred"],
+        "joe" | "joey" => &["joseph"],
+        "dan" | "danny" => &["daniel"],
+        "nick" | "nicky" => &["nicholas"],
+        "tony" => &["anthony", "antony"],
+        "sue" | "susie" | "suky" => &["susan", "susanna", "susannah"],
+        "jenny" | "jennie" => &["jane", "jennifer"],
+        "becky" => &["rebecca"],
+        "patty" | "patsy" | "mattie" => &["martha", "patricia"],
+        "dolly" | "dot" => &["dorothy"],
+        "abby" => &["abigail"],
+        "gussie" => &["augusta", "augustus"],
+        "georgie" => &["georgiana", "george", "georgina"],
+        "len" | "lenny" => &["leonard"],
+        "herb" => &["herbert"],
+        "walt" | "wally" => &["walter"],
+        "andy" | "drew" => &["andrew"],
+        "larry" => &["lawrence", "laurence"],
+        "phil" => &["philip", "phillip"],
+        "tilly" | "tillie" | "matty" => &["matilda"],
+        "lou" | "lulu" => &["louisa", "louise"],
+        "lottie" | "lotty" => &["charlotte"],
+        "ginny" => &["virginia"],
+        "winnie" => &["winifred"],
+        "gil" => &["gilbert"],
+        "matt" => &["matthew"],
+        "mike" | "mick" | "micky" => &["michael"],
+        "steve" => &["stephen", "steven"],
+        "di" => &["diana"],
+        "em" | "emmy" => &["emily", "emma"],
+        "fan" => &["frances"],
+        "vicky" => &["victoria"],
+        "ally" => &["alice", "alison"],
+        _ => return None,
+    };
+    Some(full)
+}

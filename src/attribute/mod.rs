@@ -24,6 +24,7 @@ mod characters;
 mod features;
 mod lexicon;
 mod model;
+mod people;
 mod resolve;
 mod tags;
 #[cfg(test)]
@@ -127,14 +128,14 @@ pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
 
 /// [`attribute`] with a given model (the training and cross-validation tools pass their own).
 pub(crate) fn attribute_with(text: &str, script: &mut Script, model: &model::Model) -> Vec<Character> {
-    let reading = read(text, script);
+    let reading = read(text, script, &model.person);
     let table = features::build(text, script, &reading);
     let guesses = model.decode(&table, &reading.cast);
     apply(script, &reading.toks, &reading.cast, &guesses)
 }
 
 /// Reads a segmented story: characters, tags, mentions, and the rules' guesses.
-pub(crate) fn read(text: &str, script: &Script) -> Reading {
+pub(crate) fn read(text: &str, script: &Script, person: &[f64; people::NP]) -> Reading {
     let toks: Vec<Vec<Token>> = script
         .lines
         .iter()
@@ -158,6 +159,7 @@ pub(crate) fn read(text: &str, script: &Script) -> Reading {
         }
         c.vocatives.iter().for_each(|&id| cast.mark_person(id));
     }
+    people::classify(&mut cast, &cues, person);
     if let Some(from) = narrator_name(script, &paras, &cues, &toks, &cast) {
         rename_narrator(&mut cast, from, &mut cues, &mut mentions);
     }

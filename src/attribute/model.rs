@@ -9,6 +9,7 @@
 
 use super::characters::Cast;
 use super::features::{KINDS, NS, Q, S, STATIC, Table, Turn};
+use super::people::{NP, PERSON};
 use super::resolve::Guess;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -57,6 +58,9 @@ pub struct Stored {
     pub about: String,
     /// Weights for each kind of line (see `features::KINDS`).
     pub kinds: BTreeMap<String, KindWeights>,
+    /// The person classifier's weights.
+    #[serde(default)]
+    pub person: BTreeMap<String, f64>,
     /// (raw probability, calibrated probability) points, increasing.
     pub calibration: Vec<(f64, f64)>,
     pub beam: usize,
@@ -65,6 +69,7 @@ pub struct Stored {
 /// A speaker model ready to decode: for each kind of line, a weight per feature.
 #[derive(Debug, Clone)]
 pub struct Model {
+    pub(crate) person: [f64; NP],
     pub(crate) ws: Vec<[f64; NS]>,
     pub(crate) wh: Vec<[f64; NH]>,
     pub(crate) calibration: Vec<(f64, f64)>,
@@ -88,7 +93,11 @@ impl Model {
                 wh[kind][k] = kw.history_weights.get(*f).copied().unwrap_or(0.0);
             }
         }
-        Model { ws, wh, calibration: s.calibration.clone(), beam: s.beam.max(1) }
+        let mut person = [0.0; NP];
+        for (k, f) in PERSON.iter().enumerate() {
+            person[k] = s.person.get(*f).copied().unwrap_or(0.0);
+        }
+        Model { person, ws, wh, calibration: s.calibration.clone(), beam: s.beam.max(1) }
     }
 
     /// The stored form.
@@ -115,13 +124,14 @@ impl Model {
         Stored {
             about: about.to_string(),
             kinds,
+            person: PERSON.iter().zip(self.person).map(|(n, w)| (n.to_string(), round(w))).collect(),
             calibration: self.calibration.iter().map(|&(a, b)| (round(a), round(b))).collect(),
             beam: self.beam,
         }
     }
 
     /// A model from a flat weight vector: for each kind, static weights then history weights.
-    pub(crate) fn from_flat(w: &[f64], beam: usize) -> Model {
+    pub(crate) fn from_flat(person: [f64; NP], w: &[f64], beam: usize) -> Model {
         let mut ws = vec![[0.0; NS]; KINDS.len()];
         let mut wh = vec![[0.0; NH]; KINDS.len()];
         for kind in 0..KINDS.len() {
@@ -129,7 +139,7 @@ impl Model {
             ws[kind].iter_mut().zip(block).for_each(|(a, b)| *a = *b);
             wh[kind].iter_mut().zip(block.iter().skip(NS)).for_each(|(a, b)| *a = *b);
         }
-        Model { ws, wh, calibration: Vec::new(), beam }
+        Model { person, ws, wh, calibration: Vec::new(), beam }
     }
 
     /// The linear score of a candidate of a line of kind `kind` with its history features.

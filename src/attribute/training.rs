@@ -7,7 +7,8 @@
 
 use super::features::{KINDS, Table};
 pub use super::model::Model;
-use super::model::{DIM, HISTORY, Hyp, history};
+use super::model::{DIM, Hyp, history};
+use super::people::{self, NP};
 use super::{Reading, apply, features, read};
 use crate::script::{Script, Span};
 
@@ -27,11 +28,25 @@ pub type Labels = Vec<Vec<usize>>;
 /// The speaker each line's history assumes (person id), in the order of [`Book::lines`].
 pub type History = Vec<Option<usize>>;
 
+/// The person classifier's weights.
+pub type PersonWeights = [f64; NP];
+
+/// Number of the person classifier's inputs.
+pub const PERSON_INPUTS: usize = NP;
+
+/// A name the cast holds (not the narrator, not a descriptive tag) and the person
+/// classifier's inputs for it.
+pub struct NameRow {
+    /// The character's name and aliases.
+    pub forms: Vec<String>,
+    pub x: Vec<f64>,
+}
+
 impl Book {
-    /// Segments and reads a story.
-    pub fn new(name: &str, text: String) -> Book {
+    /// Segments and reads a story, with a person classifier.
+    pub fn new(name: &str, text: String, person: &PersonWeights) -> Book {
         let (script, _) = crate::segment::segment_str(&text);
-        let reading = read(&text, &script);
+        let reading = read(&text, &script, person);
         let table = features::build(&text, &script, &reading);
         Book { name: name.to_string(), text, script, reading, table }
     }
@@ -44,6 +59,27 @@ impl Book {
     /// The candidates of line `q` (person ids).
     pub fn candidates(&self, q: usize) -> &[usize] {
         self.table.qs.get(q).map_or(&[], |q| &self.table.ids[q.cands.clone()])
+    }
+
+    /// Every character's name, mention count and person probability.
+    pub fn people(&self) -> Vec<(String, u32, f32)> {
+        self.reading.cast.people.iter().map(|p| (p.name.clone(), p.mentions, p.person_prob)).collect()
+    }
+
+    /// The names of the cast with the person classifier's inputs.
+    pub fn name_rows(&self) -> Vec<NameRow> {
+        let cast = &self.reading.cast;
+        let xs = people::all_features(cast, &self.reading.cues);
+        cast.people
+            .iter()
+            .zip(xs)
+            .enumerate()
+            .filter(|(id, (p, _))| !p.epithet && Some(*id) != cast.narrator && p.stats.count > 0)
+            .map(|(_, (p, x))| NameRow {
+                forms: std::iter::once(p.name.clone()).chain(p.aliases.iter().cloned()).collect(),
+                x: x.iter().map(|v| f64::from(*v)).collect(),
+            })
+            .collect()
     }
 
     /// What kind of tag line `q` has: name, narrator, pronoun, noun, relative, or none.
@@ -213,9 +249,27 @@ fn examples(book: &Book, labels: &Labels, hist: &History) -> Vec<Example> {
 }
 
 /// Fits a model on books with their labels and the histories to condition on.
-pub fn fit(data: &[(&Book, &Labels, &History)], opts: &Options) -> Model {
+pub fn fit(data: &[(&Book, &Labels, &History)], person: &PersonWeights, opts: &Options) -> Model {
     let ex: Vec<Example> = data.iter().flat_map(|(b, l, h)| examples(b, l, h)).collect();
-    Model::from_flat(&minimize(&ex, DIM_ALL, opts), opts.beam)
+    Model::from_flat(*person, &minimize(&ex, DIM_ALL, opts), opts.beam)
+}
+
+/// Fits the person classifier (logistic regression) on names and whether each is a person.
+pub fn fit_person(rows: &[(&[f64], bool)], l2: f64) -> PersonWeights {
+    let ex: Vec<Example> = rows
+        .iter()
+        .map(|(x, person)| Example { offset: 0, xs: vec![x.to_vec(), vec![0.0; NP]], pos: vec![*person, !*person] })
+        .collect();
+    let w = minimize(&ex, NP, &Options { l2, ..Options::default() });
+    let mut out = [0.0; NP];
+    out.iter_mut().zip(&w).for_each(|(a, b)| *a = *b);
+    out
+}
+
+/// The person classifier's probability for one row of inputs.
+pub fn person_probability(w: &PersonWeights, x: &[f64]) -> f64 {
+    let z: f64 = w.iter().zip(x).map(|(a, b)| a * b).sum();
+    1.0 / (1.0 + (-z).exp())
 }
 
 /// The weights minimizing the lines' mean negative log-likelihood plus an L2 penalty.
@@ -374,10 +428,10 @@ pub fn rules_only() -> Model {
             }
         }
     }
-    Model::from_flat(&w, 1)
+    Model::from_flat([0.0; NP], &w, 1)
 }
 
-/// Names of all weights, static then history.
-pub fn feature_names() -> Vec<&'static str> {
-    features::STATIC.iter().chain(HISTORY).map(|f| f.0).collect()
+/// Names of the person classifier's inputs.
+pub fn person_feature_names() -> &'static [&'static str] {
+    people::PERSON
 }
