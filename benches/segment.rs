@@ -30,12 +30,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Bytes(text.len() as u64));
     group.sample_size(20);
     group.bench_function("segment", |b| b.iter(|| audiobook::segment::segment_str(&text)));
-    group.bench_function("segment+attribute", |b| {
-        b.iter(|| {
-            let (mut script, _) = audiobook::segment::segment_str(&text);
-            audiobook::attribute::attribute(&text, &mut script)
-        })
-    });
+    group.bench_function("segment+attribute", |b| b.iter(|| audiobook::pipeline::analyse(&text)));
     group.finish();
 }
 

@@ -305,7 +305,7 @@ fn load_novels(dir: &Path, person: &PersonWeights) -> Result<Vec<Novel>> {
         let (labels, scored) = label(&book, &gold);
         if std::env::var_os("CAST").is_some_and(|v| v == name.as_str()) {
             let mut people = book.people();
-            people.sort_by(|a, b| b.1.cmp(&a.1));
+            people.sort_by_key(|p| std::cmp::Reverse(p.1));
             for (n, m, p) in people.iter().take(80) {
                 eprintln!("{m:5} {p:.2} {n} -> {:?}", gold.resolver.resolve(n));
             }
@@ -501,7 +501,7 @@ fn load_litbank(dir: &Path, skip: &[String]) -> Result<Vec<Work>> {
     for f in files {
         let stem = f.file_name().unwrap_or_default().to_string_lossy().trim_end_matches("_brat.tsv").to_string();
         let title = squash(stem.trim_start_matches(|c: char| c.is_ascii_digit()));
-        if skip.iter().any(|s| *s == title) {
+        if skip.contains(&title) {
             continue;
         }
         let raw = std::fs::read_to_string(&f)?;

@@ -11,9 +11,9 @@ Usage:
 3. Speaks every manifest line again DIRECTLY through its engine's own command line, with the
    voice and the prosody flags the Rust code uses (src/engine/{espeak,flite,festival}.rs), one WAV
    per line, and scores each with the same listener: the "direct" WER, overall and per voice.
-   Voices of the `embedded` engine have no command line of their own: they speak through
-   `audiobook voices --engine embedded --sample TEXT`, straight from the engine, when their
-   prosody is the default; otherwise they are skipped (and
+   Voices of the `embedded` and `piper` engines have no command line of their own here: they
+   speak through `audiobook voices --engine NAME --sample TEXT`, straight from the engine, when
+   their prosody is the default; otherwise they are skipped (and
    said so), and the comparison covers only the lines that have a direct rendition.
 4. Prints both figures, their difference, the per-voice table side by side and the render's lost
    lines; each lost line's render and direct clips are also heard by a fresh listener, since the
@@ -173,14 +173,15 @@ def speak_direct(items, out_dir):
                 done[lid] = path
             elif eng == "festival":
                 festival_batches.setdefault(voice, []).append((lid, v, text, path))
-            elif eng == "embedded" and all(v.get(k, 1.0) == 1.0 for k in ("rate", "pitch", "volume")):
-                # The embedded voice lives inside the binary: `voices --sample` speaks a text with
-                # each of its voices, straight from the engine, into ./output/voices/.
-                work = os.path.join(out_dir, f"{lid:04d}-embedded")
+            elif eng in ("embedded", "piper") and all(v.get(k, 1.0) == 1.0 for k in ("rate", "pitch", "volume")):
+                # The embedded voice lives inside the binary, and Piper's voices run in it:
+                # `voices --sample` speaks a text with each of the engine's voices, straight from
+                # the engine, into ./output/voices/.
+                work = os.path.join(out_dir, f"{lid:04d}-{eng}")
                 os.makedirs(work, exist_ok=True)
-                subprocess.run([BINARY, "voices", "--engine", "embedded", "--sample", text], cwd=work,
+                subprocess.run([BINARY, "voices", "--engine", eng, "--sample", text], cwd=work,
                                capture_output=True, timeout=TIMEOUT_S, check=True)
-                shutil.move(os.path.join(work, "output", "voices", f"embedded-{slug(voice)}.wav"), path)
+                shutil.move(os.path.join(work, "output", "voices", f"{eng}-{slug(voice)}.wav"), path)
                 shutil.rmtree(work, ignore_errors=True)
                 done[lid] = path
             else:

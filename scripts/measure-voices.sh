@@ -1,14 +1,22 @@
 #!/bin/sh
-# Measures how intelligible each voice is: renders the same ~60 words with every listed voice
-# (through the engine code itself, via an ignored test in tests/engines.rs), has PocketSphinx
-# transcribe each render (../shared/eval/asr_wer.py), and prints 1 - WER as rows for the
-# MEASURED table in src/engine/catalogue.rs.
+# Measures how intelligible and how natural each voice is: renders the same ~60 words with every
+# listed voice (through the engine code itself, via an ignored test in tests/engines.rs), then
+# - has PocketSphinx transcribe each render (../shared/eval/asr_wer.py) and prints 1 - WER as rows
+#   for the MEASURED table in src/engine/catalogue.rs;
+# - scores each render with the DNSMOS models (../shared/eval/naturalness.py) and prints P.808 as
+#   rows for the NATURALNESS table there, OVRL in the comment.
+# Piper voices are measured too: every one `audiobook voices --engine piper` lists.
 #
-# Usage: scripts/measure-voices.sh [OUT_DIR]   (from the repository root; needs pocketsphinx)
+# Usage: scripts/measure-voices.sh [OUT_DIR]   (from the repository root)
+#   needs pocketsphinx for python3 (ASR_WER names another asr_wer.py), and for naturalness a
+#   Python with naturalness.py's packages (NATURALNESS_PYTHON; see the top of naturalness.py);
+#   SKIP_ASR=1 or SKIP_NATURALNESS=1 leaves one measure out.
 set -eu
 
 out=${1:-target/voice-measure}
 asr=${ASR_WER:-../shared/eval/asr_wer.py}
+naturalness=${NATURALNESS:-../shared/eval/naturalness.py}
+naturalness_python=${NATURALNESS_PYTHON:-python3}
 mkdir -p "$out"
 
 # Plain prose written for this measurement: common words, a name, a number, no dialogue.
@@ -62,12 +70,31 @@ espeak-ng en-us+Alicia
 espeak-ng en-us+whisper
 VOICES
 
-AUDIOBOOK_MEASURE_DIR="$out" cargo test --quiet --test engines -- --ignored render_measurement_set >&2
+# Every Piper voice installed (none when the engine is not set up).
+cargo run --quiet --release -- voices --engine piper 2>/dev/null | awk 'NR > 1 { print "piper " $2 }' >> "$out/voices.txt" || true
 
-while read -r engine voice; do
-    wav="$out/$engine--$voice.wav"
-    [ -f "$wav" ] || { echo "    // $engine $voice: not rendered" ; continue; }
-    wer=$(python3 "$asr" --wav "$wav" --text "$out/text.txt" --json |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["wer"])')
-    python3 -c "import sys; print('    (\"%s\", \"%s\", %.2f), // WER %s' % ('$engine', '$voice', max(0.0, 1 - $wer), '$wer'))"
-done < "$out/voices.txt"
+AUDIOBOOK_MEASURE_DIR="$out" cargo test --quiet --release --test engines -- --ignored render_measurement_set >&2
+
+if [ "${SKIP_ASR:-0}" != 1 ]; then
+    echo "// intelligibility (MEASURED): 1 - WER"
+    while read -r engine voice; do
+        wav="$out/$engine--$voice.wav"
+        [ -f "$wav" ] || { echo "    // $engine $voice: not rendered" ; continue; }
+        wer=$(python3 "$asr" --wav "$wav" --text "$out/text.txt" --json |
+            python3 -c 'import json,sys; print(json.load(sys.stdin)["wer"])')
+        python3 -c "import sys; print('    (\"%s\", \"%s\", %.2f), // WER %s' % ('$engine', '$voice', max(0.0, 1 - $wer), '$wer'))"
+    done < "$out/voices.txt"
+fi
+
+if [ "${SKIP_NATURALNESS:-0}" != 1 ]; then
+    echo "// naturalness (NATURALNESS): DNSMOS P.808"
+    while read -r engine voice; do
+        wav="$out/$engine--$voice.wav"
+        [ -f "$wav" ] || { echo "    // $engine $voice: not rendered" ; continue; }
+        "$naturalness_python" "$naturalness" --json "$wav" | python3 -c '
+import json, sys
+engine, voice = sys.argv[1:3]
+score = json.load(sys.stdin)["files"][0]
+print("    (\"%s\", \"%s\", %.2f), // OVRL %.2f" % (engine, voice, score["p808_mos"], score["ovrl"]))' "$engine" "$voice"
+    done < "$out/voices.txt"
+fi

@@ -19,6 +19,10 @@ pub enum Error {
     Engine(#[from] crate::engine::EngineError),
     #[error(transparent)]
     Audio(#[from] crate::audio::AudioError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("another render is writing {dir}; wait for it to finish, or give another folder with --output")]
+    Busy { dir: PathBuf },
     #[error("{0}")]
     Invalid(String),
 }

@@ -18,6 +18,7 @@
 //! assert_eq!(&text.text[first.span.range()], "Hello,");
 //! ```
 
+pub mod assemble;
 pub mod attribute;
 pub mod audio;
 pub mod cast;
@@ -26,14 +27,20 @@ pub mod engine;
 pub mod error;
 pub mod export;
 pub mod load;
-mod parallel;
+pub mod manifest;
+pub mod pipeline;
 pub mod plan;
 pub mod progress;
 pub mod render;
 pub mod report;
+pub mod schedule;
 pub mod script;
 pub mod segment;
 #[cfg(feature = "speak")]
 pub mod speak;
+pub mod studio;
+pub mod synth;
+pub mod util;
+pub mod voice;
 
 pub use error::{Error, Result};

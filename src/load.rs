@@ -1,5 +1,8 @@
 //! Loading: bytes to text. UTF-8 (a BOM is stripped), else Windows-1252 with a warning.
 //! Offsets everywhere else are UTF-8 byte offsets into [`Text::text`].
+//!
+//! In: a story file's path (or its bytes). Out: a [`Text`], the decoded story with what the user
+//! should know about how it was read.
 
 use crate::error::{Error, Result};
 use std::path::{Path, PathBuf};

@@ -1,12 +1,14 @@
 //! The `audiobook` command line: parses arguments, calls the library, maps outcomes to exit codes.
 
 use anyhow::{Context, Result, bail};
-use audiobook::cast::{self, Cast};
-use audiobook::engine::{self, Engine, EngineConfig};
+use audiobook::cast::Cast;
+use audiobook::engine::{self, Engine, EngineConfig, Engines};
+use audiobook::manifest::Manifest;
+use audiobook::pipeline::{self, Pick, Story};
+use audiobook::plan::{self, Selection};
 use audiobook::progress::Display;
-use audiobook::render::{self, RenderOptions, RenderReport, Selection};
-use audiobook::script::Script;
-use audiobook::{attribute, config, export, load, report, segment};
+use audiobook::render::{self, RenderOptions};
+use audiobook::{config, export, report, studio};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -14,14 +16,23 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Prints a line on stderr; a reader that went away (`audiobook render STORY 2>&1 | true`) stops
+/// the printing, never the work.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(name = "audiobook", version, about = "Turns stories into multi-voice audiobooks")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// Folder of voices files (`default.toml`, `<story>.toml`).
-    #[arg(long, global = true, default_value = "voices", value_name = "DIR")]
-    voices: PathBuf,
+    /// Folder of voices files (`default.toml`, `<story>.toml`; default: `voices`).
+    #[arg(long, global = true, value_name = "DIR")]
+    voices: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -33,7 +44,7 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ScriptFormat::Text)]
         format: ScriptFormat,
         /// Only list dialogue lines whose speaker guess is below this confidence (0 to 1).
-        #[arg(long, value_name = "X")]
+        #[arg(long, value_name = "X", value_parser = fraction, allow_negative_numbers = true)]
         min_confidence: Option<f32>,
         /// Only list the doubtful dialogue lines (same as --min-confidence 0.6).
         #[arg(long)]
@@ -69,10 +80,10 @@ enum Command {
     Preview {
         story: PathBuf,
         /// The chapter to render (1-based).
-        #[arg(long, conflicts_with_all = ["lines", "character"])]
+        #[arg(long, conflicts_with_all = ["lines", "character"], value_parser = positive, allow_negative_numbers = true)]
         chapter: Option<usize>,
         /// The scene within --chapter (1-based).
-        #[arg(long, requires = "chapter")]
+        #[arg(long, requires = "chapter", value_parser = positive, allow_negative_numbers = true)]
         scene: Option<usize>,
         /// Script lines A..B (1-based, inclusive), as `audiobook script` numbers them.
         #[arg(long, value_name = "A..B", conflicts_with = "character")]
@@ -87,6 +98,16 @@ enum Command {
         /// (builds with `--features speak` only).
         #[arg(long, conflicts_with = "play")]
         speak: bool,
+        #[command(flatten)]
+        render: RenderArgs,
+    },
+    /// Review who speaks, cast the voices and hear any part of a story, in the browser: serves a
+    /// page on 127.0.0.1 at the address it prints (with a token), until Ctrl+C.
+    Studio {
+        story: PathBuf,
+        /// The port on 127.0.0.1 (default: a free one).
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        port: u16,
         #[command(flatten)]
         render: RenderArgs,
     },
@@ -106,11 +127,11 @@ enum Command {
 
 #[derive(Args, Clone)]
 struct EngineArgs {
-    /// Use only this engine: espeak-ng, flite, festival, say, sapi or embedded.
+    /// Use only this engine: piper, espeak-ng, flite, festival, say, sapi or embedded.
     #[arg(long)]
     engine: Option<String>,
-    /// Seconds one line may take before its engine is stopped.
-    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    /// Seconds one line may take before its engine is stopped (1 to 86400).
+    #[arg(long, default_value_t = 60, value_name = "SECONDS", value_parser = seconds, allow_negative_numbers = true)]
     timeout: u64,
 }
 
@@ -124,12 +145,12 @@ struct RenderArgs {
     /// Cache of rendered lines (default: output/.cache).
     #[arg(long)]
     cache: Option<PathBuf>,
-    /// Lines synthesized at once (default: the number of cores).
-    #[arg(long, short)]
+    /// Lines synthesized at once (default: the number of cores; at most 4 per core).
+    #[arg(long, short, value_parser = jobs, allow_negative_numbers = true)]
     jobs: Option<usize>,
-    /// The book's sample rate in Hz (default: 24000, or 22050 when the narrator's engine renders
-    /// at 22.05 kHz, as espeak-ng does)
-    #[arg(long)]
+    /// The book's sample rate in Hz, 8000 to 192000 (default: 24000, or 22050 when the narrator's
+    /// engine renders at 22.05 kHz, as espeak-ng does)
+    #[arg(long, value_parser = sample_rate, allow_negative_numbers = true)]
     sample_rate: Option<u32>,
     /// Leave author's notes and disclaimers out of the audio.
     #[arg(long)]
@@ -159,6 +180,47 @@ impl ExportArgs {
     }
 }
 
+/// A whole number in `range`, or a message that names the range.
+fn whole_number<T: TryFrom<u64> + Copy>(
+    s: &str,
+    range: std::ops::RangeInclusive<u64>,
+    what: &str,
+) -> Result<T, String> {
+    let (lo, hi) = (*range.start(), *range.end());
+    let bound = if hi == u64::MAX { format!("from {lo} up") } else { format!("from {lo} to {hi}") };
+    let wrong = || format!("{what} must be a whole number {bound} (got {s:?})");
+    let n: u64 = s.trim().parse().map_err(|_| wrong())?;
+    if !range.contains(&n) {
+        return Err(wrong());
+    }
+    T::try_from(n).map_err(|_| wrong())
+}
+
+fn positive(s: &str) -> Result<usize, String> {
+    whole_number(s, 1..=u64::MAX, "it")
+}
+
+fn seconds(s: &str) -> Result<u64, String> {
+    whole_number(s, 1..=86_400, "the timeout in seconds")
+}
+
+fn sample_rate(s: &str) -> Result<u32, String> {
+    whole_number(s, 8_000..=192_000, "the sample rate in Hz")
+}
+
+/// At most four jobs per core: more only adds engine processes waiting for a core.
+fn jobs(s: &str) -> Result<usize, String> {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u64;
+    whole_number(s, 1..=4 * cores, &format!("the number of jobs ({cores} cores here)"))
+}
+
+fn fraction(s: &str) -> Result<f32, String> {
+    match s.trim().parse::<f32>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("it must be a number from 0 to 1 (got {s:?})")),
+    }
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum ScriptFormat {
     /// A readable script.
@@ -182,10 +244,27 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            note!("error: {}", message(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes in one line, each cause said once: the library's messages already
+/// quote the error they wrap ("cannot read x.txt: No such file or directory"), which would
+/// otherwise be printed a second time as the next cause.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let cause = cause.to_string();
+        if !out.contains(&cause) {
+            if !out.is_empty() {
+                out.push_str(": ");
+            }
+            out.push_str(&cause);
+        }
+    }
+    out
 }
 
 /// A render allocates and frees buffers of a line's length (a few hundred KiB) thousands of
@@ -207,7 +286,8 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let voices = cli.voices.as_path();
+    let creates_it = matches!(cli.command, Command::Cast { write: true, .. });
+    let voices = &voices_folder(cli.voices, creates_it)?;
     match cli.command {
         Command::Script { story, format, min_confidence, review } => {
             let threshold = min_confidence.or(review.then_some(0.6));
@@ -228,36 +308,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             preview_command(&story, &story_data, &pick, play, &render)
         }
-        Command::Voices { sample, engines } => voices_command(sample.as_deref(), &engines),
+        Command::Voices { sample, engines } => voices_command(sample.as_deref(), &engines, voices),
+        Command::Studio { story, port, render } => studio_command(&story, voices, port, &render),
         Command::EngineWorker { engine } => {
-            let stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-            let code = engine::worker::serve(&engine, std::io::stdin().lock(), stdout);
+            let code =
+                engine::registry::serve_worker(&engine, &mut std::io::stdin().lock(), &mut std::io::stdout().lock());
             Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
         }
     }
 }
 
-/// A story read, segmented and attributed, with its voices files applied.
-struct Story {
-    name: String,
-    text: String,
-    script: Script,
-    characters: Vec<attribute::Character>,
-    config: config::Loaded,
+/// The voices folder: `voices` unless given. One that was given must exist (unless the command
+/// writes into it): a mistyped folder would quietly drop every voice choice.
+fn voices_folder(given: Option<PathBuf>, created: bool) -> Result<PathBuf> {
+    match given {
+        Some(dir) if !dir.is_dir() && !created => {
+            bail!("the voices folder {} does not exist; give a folder that does, or leave out --voices", dir.display())
+        }
+        Some(dir) => Ok(dir),
+        None => Ok(PathBuf::from("voices")),
+    }
 }
 
+/// Reads a story through the text stages, printing what the user should know.
 fn read_story(path: &Path, voices: &Path) -> Result<Story> {
-    let text = load::load(path)?;
-    for w in &text.warnings {
-        eprintln!("warning: {}: {w}", path.display());
+    let story = pipeline::read(path, voices)?;
+    for w in &story.warnings {
+        note!("warning: {}: {w}", path.display());
     }
-    let mut script = segment::segment(&text);
-    let characters = attribute::attribute(&text.text, &mut script);
-    let name = path.file_stem().map_or_else(|| "story".to_string(), |s| s.to_string_lossy().into_owned());
-    let config = config::load(voices, &name)?;
-    let mut characters = characters;
-    config.apply_to_script(&text.text, &mut script, &mut characters)?;
-    Ok(Story { name, text: text.text, script, characters, config })
+    Ok(story)
 }
 
 fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -> Result<ExitCode> {
@@ -279,66 +358,49 @@ fn script_command(story: &Story, format: ScriptFormat, threshold: Option<f32>) -
     Ok(ExitCode::SUCCESS)
 }
 
-/// The engines asked for; `cache` is a render's cache, where they may keep their voice listings.
-fn engines(args: &EngineArgs, cache: Option<&Path>) -> Result<Vec<Arc<dyn Engine>>> {
+/// The engines asked for, with the voices files' settings; `cache` is a render's cache, where
+/// they may keep their voice listings.
+fn engines(args: &EngineArgs, cache: Option<&Path>, voices: &Path, config: &config::Loaded) -> Result<Engines> {
+    let config = config.engine_config(engine_base(args, cache, voices))?;
+    match &args.engine {
+        Some(name) => Ok(Engines::only(name, config)?),
+        None => Ok(Engines::discover(config)),
+    }
+}
+
+/// The engine settings of the command line, before the voices files' own.
+fn engine_base(args: &EngineArgs, cache: Option<&Path>, voices: &Path) -> EngineConfig {
     // This very program serves as the worker process of library engines, unless told to run
     // every engine as its program (to debug an engine, or to use a wrapper script on PATH).
     let programs_only = std::env::var_os("AUDIOBOOK_ENGINE_WORKERS").is_some_and(|v| v == "0");
     let worker = if programs_only { None } else { std::env::current_exe().ok() };
     let saved = cache.map(|dir| dir.join(ENGINES_DIR));
-    let config = EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved };
-    match &args.engine {
-        Some(name) => Ok(vec![engine::by_name(name, &config)?]),
-        None => Ok(engine::discover(&config)),
-    }
+    let voices = Some(voices.to_path_buf());
+    EngineConfig { timeout: Duration::from_secs(args.timeout.max(1)), worker, saved, voices, ..Default::default() }
 }
 
 /// Where in a render cache the engines keep what they learned about themselves.
 const ENGINES_DIR: &str = "engines";
 
-/// The automatic cast with the voices files' choices on top.
-fn cast_for(story: &Story, args: &EngineArgs, cache: Option<&Path>) -> Result<Cast> {
-    let engines = engines(args, cache)?;
-    let mut cast = cast::auto_cast(&story.characters, &engines).context("no voice is available on this machine")?;
-    story.config.apply_to_cast(&mut cast, &engines)?;
-    Ok(cast)
+/// The automatic cast with the voices files' choices on top, and the engines it speaks through.
+fn cast_for(story: &Story, args: &EngineArgs, cache: Option<&Path>) -> Result<(Cast, Engines)> {
+    let engines = engines(args, cache, &story.voices_dir, &story.config)?;
+    let cast = story.cast(&engines)?;
+    Ok((cast, engines))
 }
 
 fn cast_command(story: &Story, format: CastFormat, write: bool, voices: &Path, args: &EngineArgs) -> Result<ExitCode> {
-    let cast = cast_for(story, args, None)?;
+    let (cast, _) = cast_for(story, args, None)?;
     let mut out = std::io::stdout().lock();
     match format {
         CastFormat::Json => writeln!(out, "{}", serde_json::to_string_pretty(&cast.to_json())?)?,
-        CastFormat::Table => write_cast_table(&mut out, story, &cast)?,
+        CastFormat::Table => report::write_cast(&mut out, &story.text, &story.script, &cast)?,
     }
     if write {
         let path = config::write_cast(voices, &story.name, &cast)?;
-        eprintln!("wrote {}; edit it to change voices, names, speakers and pronunciations", path.display());
+        note!("wrote {}; edit it to change voices, names, speakers and pronunciations", path.display());
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn write_cast_table(out: &mut impl Write, story: &Story, cast: &Cast) -> std::io::Result<()> {
-    let total_words: usize =
-        story.script.lines.iter().map(|l| story.text[l.span.range()].split_whitespace().count()).sum();
-    writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>6}  voice", "character", "gender", "lines", "words", "share")?;
-    writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>6}  {}", "(narrator)", "", "", "", "", cast.narrator.label())?;
-    for m in &cast.members {
-        let c = &m.character;
-        let share = 100.0 * c.words as f64 / total_words.max(1) as f64;
-        let gender = format!("{:?}", c.gender).to_lowercase();
-        writeln!(
-            out,
-            "{:<24} {:<8} {:>6} {:>7} {:>5.1}%  {}",
-            c.name,
-            gender,
-            c.lines,
-            c.words,
-            share,
-            m.voice.label()
-        )?;
-    }
-    Ok(())
 }
 
 fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
@@ -346,7 +408,7 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
     let cache = args.cache.clone().unwrap_or_else(|| PathBuf::from("output").join(".cache"));
     let mut opts = RenderOptions::new(&story.name, out_dir, cache);
     if let Some(j) = args.jobs {
-        opts.jobs = j.max(1);
+        opts.jobs = j;
     }
     opts.sample_rate = args.sample_rate;
     opts.skip_notes = args.skip_notes || story.config.skip_notes();
@@ -358,15 +420,15 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
 
 fn render_command(path: &Path, story: &Story, args: &RenderArgs, exports: &ExportArgs) -> Result<ExitCode> {
     let opts = render_options(story, args);
-    let cast = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
-    let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
+    let (cast, engines) = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
+    let report = render::render(&story.text, &story.script, &cast, &engines, &opts)
         .with_context(|| format!("cannot render {}", path.display()))?;
     let code = finish(&report, &opts, args.quiet)?;
     // Exported even when some lines failed: the manifest is written and the rest is worth having.
     let written = export::export_all(&opts.out_dir, &exports.options())
         .context("the chapters and manifest.json are written, but not the listening outputs")?;
     if !args.quiet {
-        eprintln!("wrote {} caption, cue sheet, label and audiobook file(s)", written.len());
+        note!("wrote {} caption, cue sheet, label and audiobook file(s)", written.len());
     }
     Ok(code)
 }
@@ -381,10 +443,10 @@ fn export_command(dir: &Path, args: &ExportArgs) -> Result<ExitCode> {
 }
 
 /// Prints the summary and failures; a render with failures exits non-zero.
-fn finish(report: &RenderReport, opts: &RenderOptions, quiet: bool) -> Result<ExitCode> {
+fn finish(report: &Manifest, opts: &RenderOptions, quiet: bool) -> Result<ExitCode> {
     if !quiet {
         let rtf = if report.wall_s > 0.0 { report.audio_s / report.wall_s } else { 0.0 };
-        eprintln!(
+        note!(
             "wrote {} file(s) to {}{}: {:.1} min of audio in {:.1} s ({:.0}x real time); {} line(s) synthesized, {} from cache{}",
             report.chapters.len() - report.chapters_kept,
             opts.out_dir.display(),
@@ -405,70 +467,51 @@ fn finish(report: &RenderReport, opts: &RenderOptions, quiet: bool) -> Result<Ex
             },
         );
     }
+    for warning in &report.warnings {
+        note!("warning: {warning}");
+    }
     if report.failures.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     for f in &report.failures {
-        eprintln!("error: line {} ({}) was not voiced: {}", f.line, f.voice, f.error);
+        note!("error: line {} ({}) was not voiced: {}", f.line, f.voice, f.error);
     }
-    eprintln!("error: {} line(s) could not be voiced; everything else was written", report.failures.len());
+    note!("error: {} line(s) could not be voiced; everything else was written", report.failures.len());
     Ok(ExitCode::FAILURE)
 }
 
-/// Which part of a story `preview` renders.
-struct Pick {
-    chapter: Option<usize>,
-    scene: Option<usize>,
-    lines: Option<String>,
-    character: Option<String>,
-}
-
-fn pick_lines(story: &Story, pick: &Pick) -> Result<Vec<usize>> {
-    let lines = &story.script.lines;
-    let chosen: Vec<usize> = if let Some(range) = &pick.lines {
-        let (a, b) = parse_range(range)?;
-        (a.saturating_sub(1)..b.min(lines.len())).collect()
-    } else if let Some(name) = &pick.character {
-        let wanted = name.to_lowercase();
-        let known = story.characters.iter().any(|c| c.name.to_lowercase() == wanted);
-        if !known {
-            let names: Vec<&str> = story.characters.iter().map(|c| c.name.as_str()).collect();
-            bail!("no character called {name:?}; the characters are: {}", names.join(", "));
-        }
-        (0..lines.len()).filter(|&i| lines[i].speaker.as_deref().is_some_and(|s| s.to_lowercase() == wanted)).collect()
-    } else {
-        let chapter = pick.chapter.unwrap_or(1);
-        if chapter == 0 || chapter > story.script.chapters.len() {
-            bail!("the story has chapters 1 to {}; there is no chapter {chapter}", story.script.chapters.len());
-        }
-        (0..lines.len())
-            .filter(|&i| lines[i].chapter == chapter && pick.scene.is_none_or(|s| lines[i].scene == s))
-            .collect()
+/// Serves the studio: the render's settings as `render` takes them, so the studio plays what a
+/// render makes.
+fn studio_command(path: &Path, voices: &Path, port: u16, args: &RenderArgs) -> Result<ExitCode> {
+    let story = read_story(path, voices)?;
+    let render = render_options(&story, args);
+    let settings = studio::Settings {
+        story: path.to_path_buf(),
+        voices: voices.to_path_buf(),
+        skip_notes: args.skip_notes,
+        engines: engine_base(&args.engines, Some(&render.cache_dir), voices),
+        engine: args.engines.engine.clone(),
+        render,
     };
-    if chosen.is_empty() {
-        bail!("nothing to preview: the selection holds no lines");
-    }
-    Ok(chosen)
-}
-
-fn parse_range(s: &str) -> Result<(usize, usize)> {
-    let bad = || anyhow::anyhow!("--lines takes A..B, 1-based and inclusive, for example 10..25 (got {s:?})");
-    let (a, b) = s.split_once("..").ok_or_else(bad)?;
-    let a: usize = a.trim().parse().map_err(|_| bad())?;
-    let b: usize = b.trim().trim_start_matches('=').parse().map_err(|_| bad())?;
-    if a == 0 || b < a {
-        return Err(bad());
-    }
-    Ok((a, b))
+    let quiet = args.quiet;
+    studio::serve(settings, port, |url| {
+        println!("studio: {url}");
+        let _ = std::io::stdout().flush();
+        if !quiet {
+            note!("Open that address in a browser (it carries the studio's token); Ctrl+C stops the studio.");
+        }
+    })
+    .with_context(|| format!("cannot run the studio for {}", path.display()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &RenderArgs) -> Result<ExitCode> {
-    let indexes = pick_lines(story, pick)?;
+    let indexes = story.pick(pick)?;
     let mut opts = render_options(story, args);
-    let cast = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
+    let (cast, engines) = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
     let file = opts.out_dir.join("preview.wav");
     opts.selection = Selection::Lines { indexes, file: file.clone() };
-    let report = render::render(&story.text, &story.script, &cast.casting(), &opts)
+    let report = render::render(&story.text, &story.script, &cast, &engines, &opts)
         .with_context(|| format!("cannot render a preview of {}", path.display()))?;
     let code = finish(&report, &opts, args.quiet)?;
     if play {
@@ -480,13 +523,12 @@ fn preview_command(path: &Path, story: &Story, pick: &Pick, play: bool, args: &R
 /// Reads the picked lines aloud with the platform's speech service.
 #[cfg(feature = "speak")]
 fn speak_command(story: &Story, pick: &Pick) -> Result<ExitCode> {
-    use audiobook::plan;
-    let lines: Vec<audiobook::speak::Utterance> = pick_lines(story, pick)?
+    let lines: Vec<audiobook::speak::Utterance> = story
+        .pick(pick)?
         .into_iter()
         .filter_map(|i| {
             let line = &story.script.lines[i];
-            let text =
-                plan::pronounce(&plan::spoken_text(&story.text[line.span.range()]), story.config.pronunciations());
+            let text = plan::spoken(&story.text[line.span.range()], story.config.pronunciations());
             plan::is_speakable(&text).then(|| audiobook::speak::Utterance { speaker: line.speaker.clone(), text })
         })
         .collect();
@@ -518,20 +560,13 @@ fn play_file(file: &Path) -> Result<()> {
     bail!("no audio player found (tried paplay, aplay, afplay, ffplay); the preview is at {}", file.display())
 }
 
-fn voices_command(sample: Option<&str>, args: &EngineArgs) -> Result<ExitCode> {
-    let engines = engines(args, None)?;
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} intelligibility", "engine", "voice", "accent", "gender", "kind")?;
-    for engine in &engines {
-        for v in engine.voices() {
-            let kind = if v.natural { "natural" } else { "formant" };
-            let score = v.intelligibility.map_or("-".to_string(), |s| format!("{s:.2}"));
-            let gender = format!("{:?}", v.gender).to_lowercase();
-            writeln!(out, "{:<10} {:<28} {:<12} {:<8} {:<8} {score}", v.engine, v.id, v.accent, gender, kind)?;
-        }
-    }
+fn voices_command(sample: Option<&str>, args: &EngineArgs, voices: &Path) -> Result<ExitCode> {
+    let engines = engines(args, None, voices, &config::load_defaults(voices)?)?;
+    let engines = engines.chosen();
+    let voices: Vec<_> = engines.iter().flat_map(|e| e.voices()).collect();
+    report::write_voices(&mut std::io::stdout().lock(), &voices)?;
     if let Some(text) = sample {
-        write_samples(&engines, text)?;
+        write_samples(engines, text)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -542,18 +577,18 @@ fn write_samples(engines: &[Arc<dyn Engine>], text: &str) -> Result<()> {
     let mut failed = 0;
     for engine in engines {
         for v in engine.voices() {
-            let file = dir.join(format!("{}-{}.wav", engine.name(), render::slug(&v.id)));
+            let file = dir.join(format!("{}-{}.wav", engine.name(), plan::slug(&v.id)));
             let result = engine
-                .synthesize(&v.id, engine::Prosody::default(), text)
+                .synthesize(&v.id, audiobook::voice::Prosody::default(), text)
                 .map_err(anyhow::Error::from)
                 .and_then(|pcm| write_wav(&file, &pcm));
             if let Err(e) = result {
                 failed += 1;
-                eprintln!("warning: {}:{}: {e:#}", engine.name(), v.id);
+                note!("warning: {}:{}: {e:#}", engine.name(), v.id);
             }
         }
     }
-    eprintln!(
+    note!(
         "samples written to {}{}",
         dir.display(),
         if failed > 0 { format!(" ({failed} failed)") } else { String::new() }

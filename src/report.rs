@@ -1,5 +1,7 @@
-//! Presenting a script: the JSON Lines contract and a readable text view.
+//! Presenting a script, a cast and voices: the JSON Lines contract and readable tables.
 
+use crate::cast::Cast;
+use crate::engine::{VoiceInfo, catalogue};
 use crate::script::{Kind, Line, Script};
 use serde::Serialize;
 use std::io::{self, Write};
@@ -90,4 +92,40 @@ fn one_line(s: &str) -> String {
 /// Whether a line is dialogue below a confidence threshold.
 pub fn is_doubtful(l: &Line, min_confidence: f32) -> bool {
     l.kind == Kind::Dialogue && l.confidence < min_confidence
+}
+
+/// The cast as a table: each character's gender, lines, words, share of the words and voice.
+pub fn write_cast(out: &mut impl Write, text: &str, script: &Script, cast: &Cast) -> io::Result<()> {
+    let total_words: usize = script.lines.iter().map(|l| text[l.span.range()].split_whitespace().count()).sum();
+    writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>6}  voice", "character", "gender", "lines", "words", "share")?;
+    writeln!(out, "{:<24} {:<8} {:>6} {:>7} {:>6}  {}", "(narrator)", "", "", "", "", cast.narrator.label())?;
+    for m in &cast.members {
+        let c = &m.character;
+        let share = 100.0 * c.words as f64 / total_words.max(1) as f64;
+        let gender = format!("{:?}", c.gender).to_lowercase();
+        let (name, lines, words, voice) = (&c.name, c.lines, c.words, m.voice.label());
+        writeln!(out, "{name:<24} {gender:<8} {lines:>6} {words:>7} {share:>5.1}%  {voice}")?;
+    }
+    Ok(())
+}
+
+/// The voices of the engines found, one per row, with their measured intelligibility and
+/// naturalness (see [`crate::engine::catalogue`]).
+pub fn write_voices(out: &mut impl Write, voices: &[VoiceInfo]) -> io::Result<()> {
+    let header = ("engine", "voice", "accent", "gender", "kind", "intelligibility", "naturalness");
+    let (e, v, a, g, k, i, n) = header;
+    writeln!(out, "{e:<10} {v:<28} {a:<12} {g:<8} {k:<8} {i:<15} {n}")?;
+    for v in voices {
+        let kind = match (catalogue::sounds_natural(&v.engine, &v.id), v.natural) {
+            (true, _) => "neural",
+            (false, true) => "natural",
+            (false, false) => "formant",
+        };
+        let score = v.intelligibility.map_or("-".to_string(), |s| format!("{s:.2}"));
+        let measured = catalogue::NATURALNESS.iter().find(|m| m.0 == v.engine && m.1 == v.id);
+        let natural = measured.map_or("-".to_string(), |m| format!("{:.2}", m.2));
+        let gender = format!("{:?}", v.gender).to_lowercase();
+        writeln!(out, "{:<10} {:<28} {:<12} {gender:<8} {kind:<8} {score:<15} {natural}", v.engine, v.id, v.accent)?;
+    }
+    Ok(())
 }

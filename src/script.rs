@@ -27,6 +27,16 @@ impl Span {
     }
 }
 
+/// A person's or a voice's gender, where the text or the engine says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Gender {
+    Female,
+    Male,
+    #[default]
+    Unknown,
+}
+
 /// What a line of the script is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -8,9 +8,8 @@ fn story(name: &str) -> (String, Script, Vec<audiobook::attribute::Character>) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("stories").join(name);
     let bytes = std::fs::read(&path).expect("story file");
     let text = audiobook::load::decode(&bytes).expect("decodable story");
-    let mut script = audiobook::segment::segment(&text);
-    let cast = audiobook::attribute::attribute(&text.text, &mut script);
-    (text.text, script, cast)
+    let found = audiobook::pipeline::analyse(&text.text);
+    (text.text, found.script, found.characters)
 }
 
 /// The name a tag right after a dialogue line gives ("said Mara", "Tom said", "I said"), found

@@ -2,7 +2,8 @@
 //! An absent engine skips its test with a reason, unless AUDIOBOOK_REQUIRE_ENGINES=1.
 
 use audiobook::audio::Pcm;
-use audiobook::engine::{self, Engine, EngineConfig, EngineError, Prosody};
+use audiobook::engine::{self, Engine, EngineConfig, EngineError};
+use audiobook::voice::Prosody;
 use std::sync::Arc;
 use std::time::Duration;
 

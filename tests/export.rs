@@ -11,9 +11,7 @@ use std::sync::OnceLock;
 const STORY: &str = "stories/the-clockmakers-apprentice.txt";
 
 fn audiobook() -> Command {
-    let mut cmd = Command::cargo_bin("audiobook").expect("the binary is built");
-    cmd.current_dir(common::root());
-    cmd
+    common::audiobook()
 }
 
 /// One render with the embedded voice, shared by the tests of this file (rendering is the slow

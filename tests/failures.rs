@@ -4,9 +4,9 @@
 
 mod fake;
 
-use audiobook::render::{self, Casting};
+use audiobook::render;
 use fake::{Fake, Fault};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::Path;
 
 const STORY: &str = "Chapter 1
@@ -42,8 +42,8 @@ fn lines_with(script: &audiobook::script::Script, markers: &[&str]) -> BTreeSet<
         .collect()
 }
 
-fn narrator_only(engine: &std::sync::Arc<Fake>) -> Casting {
-    Casting { narrator: fake::voice(engine, "n"), speakers: BTreeMap::new() }
+fn narrator_only() -> audiobook::cast::Cast {
+    fake::cast("n", &[])
 }
 
 #[test]
@@ -57,7 +57,7 @@ fn every_other_line_is_rendered_and_only_the_failed_ones_are_named() {
         .arc();
     let script = fake::script(STORY, &[]);
     let opts = fake::options(dir.path());
-    let report = render::render(STORY, &script, &narrator_only(&engine), &opts).unwrap();
+    let report = render::render(STORY, &script, &narrator_only(), &fake::engines(&engine), &opts).unwrap();
 
     let expected = lines_with(&script, &MARKERS);
     assert_eq!(expected.len(), 4, "the story has one line per fault");
@@ -118,7 +118,7 @@ fn a_line_that_fails_once_is_retried_and_voiced() {
     let engine = Fake::new().fail(None, "CRASH", Fault::CrashOnce).arc();
     let script = fake::script(STORY, &[]);
     let opts = fake::options(dir.path());
-    let report = render::render(STORY, &script, &narrator_only(&engine), &opts).unwrap();
+    let report = render::render(STORY, &script, &narrator_only(), &fake::engines(&engine), &opts).unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     assert_eq!(engine.calls("n", "CRASH"), 2);
     let records = fake::manifest_lines(&fake::manifest(&opts.out_dir));
@@ -131,7 +131,8 @@ fn an_unknown_voice_is_not_retried() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Fake::new().fail(None, "CRASH", Fault::UnknownVoice).arc();
     let script = fake::script(STORY, &[]);
-    let report = render::render(STORY, &script, &narrator_only(&engine), &fake::options(dir.path())).unwrap();
+    let report =
+        render::render(STORY, &script, &narrator_only(), &fake::engines(&engine), &fake::options(dir.path())).unwrap();
     assert_eq!(report.failures.iter().map(|f| f.line).collect::<BTreeSet<_>>(), lines_with(&script, &["CRASH"]));
     assert_eq!(engine.calls("n", "CRASH"), 1);
 }
@@ -150,15 +151,9 @@ fn a_failing_character_voice_falls_back_to_the_narrator() {
     let script = fake::script(STORY, &["Ann", "Bob"]);
     let speakers: BTreeSet<&str> = script.lines.iter().filter_map(|l| l.speaker.as_deref()).collect();
     assert_eq!(speakers, BTreeSet::from(["Ann", "Bob"]), "the test story assigns its speakers");
-    let casting = Casting {
-        narrator: fake::voice(&engine, "n"),
-        speakers: BTreeMap::from([
-            ("Ann".to_string(), fake::voice(&engine, "ann")),
-            ("Bob".to_string(), fake::voice(&engine, "bob")),
-        ]),
-    };
+    let casting = fake::cast("n", &[("Ann", "ann"), ("Bob", "bob")]);
     let opts = fake::options(dir.path());
-    let report = render::render(STORY, &script, &casting, &opts).unwrap();
+    let report = render::render(STORY, &script, &casting, &fake::engines(&engine), &opts).unwrap();
 
     assert_eq!(report.fallbacks, 2);
     let fallen_back = lines_with(&script, &["HANG", "dawn"]);
@@ -192,6 +187,44 @@ fn a_failing_character_voice_falls_back_to_the_narrator() {
 }
 
 #[test]
+fn an_engine_that_lies_about_its_sample_rate_costs_only_its_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = fake::script(STORY, &["Ann", "Bob"]);
+    let opts = fake::options(dir.path());
+    let casting = fake::cast("n", &[("Ann", "ann"), ("Bob", "bob")]);
+    // Ann's voice returns audio "at 1 Hz" for the line about dawn; the narrator's is healthy.
+    let liar = Fake::new().fail(Some("ann"), "dawn", Fault::AbsurdRate).arc();
+    let report = render::render(STORY, &script, &casting, &fake::engines(&liar), &opts).unwrap();
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    assert_eq!(report.fallbacks, 1, "the narrator speaks the line its own voice could not");
+    assert_eq!(liar.calls("ann", "dawn"), 2, "the bad output was tried again, as any failed line");
+    // Nothing the liar said entered the cache: a healthy engine voices the line in Ann's voice.
+    let healthy = Fake::new().arc();
+    let again = render::render(STORY, &script, &casting, &fake::engines(&healthy), &opts).unwrap();
+    assert!(again.failures.is_empty() && again.fallbacks == 0);
+    assert_eq!(healthy.calls("ann", "dawn"), 1);
+}
+
+#[test]
+fn a_cache_that_cannot_be_written_loses_no_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = fake::script(STORY, &[]);
+    let opts = fake::options(dir.path());
+    // Every fan-out folder of the cache is taken by a file, as when nothing more can be written.
+    std::fs::create_dir_all(&opts.cache_dir).unwrap();
+    for n in 0..256 {
+        std::fs::write(opts.cache_dir.join(format!("{n:02x}")), b"").unwrap();
+    }
+    let engine = Fake::new().arc();
+    let report = render::render(STORY, &script, &narrator_only(), &fake::engines(&engine), &opts).unwrap();
+    assert!(report.failures.is_empty(), "lines were lost: {:?}", report.failures);
+    let voiced = fake::manifest_lines(&fake::manifest(&opts.out_dir));
+    assert!(voiced.iter().all(|l| l["end_s"].as_f64() > l["start_s"].as_f64()), "a line is silent");
+    assert_eq!(report.warnings.len(), 1, "one warning: {:?}", report.warnings);
+    assert!(report.warnings[0].contains("could not be saved in the cache"), "{:?}", report.warnings);
+}
+
+#[test]
 fn failed_lines_are_tried_again_by_the_next_render() {
     // Nothing is cached for a failed line, so fixing the engine and rendering again voices just
     // the lines that were missing.
@@ -199,11 +232,11 @@ fn failed_lines_are_tried_again_by_the_next_render() {
     let script = fake::script(STORY, &[]);
     let opts = fake::options(dir.path());
     let broken = Fake::new().fail(None, "CRASH", Fault::Crash).arc();
-    let first = render::render(STORY, &script, &narrator_only(&broken), &opts).unwrap();
+    let first = render::render(STORY, &script, &narrator_only(), &fake::engines(&broken), &opts).unwrap();
     assert_eq!(first.failures.len(), 1);
 
     let fixed = Fake::new().arc();
-    let second = render::render(STORY, &script, &narrator_only(&fixed), &opts).unwrap();
+    let second = render::render(STORY, &script, &narrator_only(), &fake::engines(&fixed), &opts).unwrap();
     assert!(second.failures.is_empty());
     assert_eq!(fixed.total_calls(), 1);
     assert_eq!((second.synthesized, second.cache_hits), (1, script.lines.len() - 1));
@@ -214,7 +247,8 @@ fn failed_lines_do_not_count_as_synthesized() {
     let dir = tempfile::tempdir().unwrap();
     let engine = Fake::new().fail(None, "CRASH", Fault::Crash).arc();
     let script = fake::script(STORY, &[]);
-    let report = render::render(STORY, &script, &narrator_only(&engine), &fake::options(dir.path())).unwrap();
+    let report =
+        render::render(STORY, &script, &narrator_only(), &fake::engines(&engine), &fake::options(dir.path())).unwrap();
     assert_eq!(report.failures.len(), 1);
     // The engine was asked for each distinct text once (twice for the failing one); all but the
     // failing text came back as audio.
@@ -256,7 +290,7 @@ fn the_binary_exits_non_zero_when_some_lines_failed_and_writes_the_rest() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_audiobook"))
+    let output = common::command()
         .args(["render", "--engine", "espeak-ng", "--jobs", "1"])
         .arg(&story)
         .arg("--output")

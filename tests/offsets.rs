@@ -3,13 +3,12 @@
 
 mod common;
 
-use audiobook::{load, segment};
+use audiobook::load;
 use std::path::Path;
 
 fn check(path: &Path) {
     let text = load::load(path).unwrap_or_else(|e| panic!("{e}"));
-    let mut script = segment::segment(&text);
-    audiobook::attribute::attribute(&text.text, &mut script);
+    let script = audiobook::pipeline::analyse(&text.text).script;
     script.check_spans(&text.text).unwrap_or_else(|e| panic!("{}: {e}", common::name(path)));
     assert!(!script.lines.is_empty(), "{} has no lines", common::name(path));
     for pair in script.lines.windows(2) {

@@ -1,11 +1,14 @@
-//! Property tests: arbitrary input never panics the segmenter and the offset invariant holds.
+//! Property tests: arbitrary input never panics the segmenter and the offset invariant holds, and
+//! the real binary given random bytes or odd stories answers with a result or a clear error,
+//! never a crash.
 
-use audiobook::{load, segment};
+mod common;
+
+use audiobook::load;
 use proptest::prelude::*;
 
 fn check_str(s: &str) {
-    let (mut script, _) = segment::segment_str(s);
-    audiobook::attribute::attribute(s, &mut script);
+    let script = audiobook::pipeline::analyse(s).script;
     if let Err(e) = script.check_spans(s) {
         panic!("{e} in {s:?}");
     }
@@ -69,5 +72,53 @@ proptest! {
     #[test]
     fn quote_heavy_text_keeps_offsets(s in quote_heavy()) {
         check_str(&s);
+    }
+}
+
+/// Runs the binary on `story` with `args` (in a scratch folder `dir`); fails on a crash (a
+/// panic, or death by a signal).
+fn never_crashes(dir: &std::path::Path, story: &[u8], args: &[&str]) {
+    let path = dir.join("story.txt");
+    std::fs::write(&path, story).unwrap();
+    let mut command = common::command();
+    command.arg(args[0]).arg(&path).args(&args[1..]);
+    if args[0] == "render" {
+        command.arg("--output").arg(dir.join("out")).arg("--cache").arg(dir.join("cache"));
+    }
+    let output = command.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{args:?} on {story:?}: {stderr}");
+    assert!(
+        output.status.code().is_some_and(|c| c == 0 || c == 1),
+        "{args:?} on {story:?}: {}: {stderr}",
+        output.status
+    );
+    if !output.status.success() {
+        assert!(stderr.lines().any(|l| l.starts_with("error: ")), "{args:?} on {story:?}: {stderr}");
+    }
+}
+
+/// A story made of odd but valid pieces: quotes, headings, scene breaks, notes, markup, numbers.
+fn odd_story() -> impl Strategy<Value = String> {
+    prop::collection::vec(prop_oneof![quote_heavy(), "\\PC{0,40}".prop_map(|s| s)], 1..4).prop_map(|v| v.concat())
+}
+
+proptest! {
+    // Each case runs the binary: a few dozen keep the suite quick.
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn the_binary_never_crashes_on_random_bytes(bytes in prop::collection::vec(any::<u8>(), 0..300)) {
+        let dir = tempfile::tempdir().unwrap();
+        never_crashes(dir.path(), &bytes, &["script"]);
+        never_crashes(dir.path(), &bytes, &["render", "--engine", "embedded", "--quiet"]);
+    }
+
+    #[test]
+    fn the_binary_never_crashes_on_odd_stories(story in odd_story()) {
+        let dir = tempfile::tempdir().unwrap();
+        never_crashes(dir.path(), story.as_bytes(), &["script", "--format", "jsonl"]);
+        never_crashes(dir.path(), story.as_bytes(), &["cast", "--engine", "embedded"]);
+        never_crashes(dir.path(), story.as_bytes(), &["render", "--engine", "embedded", "--quiet"]);
     }
 }

@@ -7,9 +7,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn audiobook() -> Command {
-    let mut cmd = Command::cargo_bin("audiobook").expect("the binary is built");
-    cmd.current_dir(common::root());
-    cmd
+    common::audiobook()
 }
 
 /// Renders `story` with `engine` (and any `extra` arguments) into a fresh folder; returns the
@@ -127,6 +125,8 @@ fn renders_with_the_default_engines() {
         .arg(&out)
         .arg("--cache")
         .arg(dir.path().join("cache"))
+        // The engines of a machine without Piper voices (tests/piper.rs renders with them).
+        .env("XDG_DATA_HOME", dir.path().join("no-piper-voices"))
         .assert()
         .success();
     // Every default engine but espeak-ng renders at 16 kHz, and espeak-ng never narrates while
@@ -155,7 +155,7 @@ fn espeak_ngs_voice_listing_is_kept_in_the_cache_and_used() {
     if !engine_present("espeak-ng") {
         return;
     }
-    if let Err(why) = audiobook::engine::libespeak::available() {
+    if let Err(why) = audiobook::engine::espeak::library::available() {
         // Without the library lines go to the program, and nothing is saved.
         assert!(!common::required("AUDIOBOOK_REQUIRE_ENGINES"), "espeak-ng's library: {why}");
         eprintln!("skipping: espeak-ng's library cannot be loaded ({why})");
@@ -219,4 +219,112 @@ fn bad_input_gets_a_clear_error() {
         ],
         "cannot",
     );
+}
+
+#[test]
+fn numbers_out_of_range_are_refused_with_their_range() {
+    let story = "stories/the-night-ferry.txt";
+    let bad: [(&[&str], &str); 6] = [
+        (&["render", story, "--sample-rate", "1"], "8000 to 192000"),
+        (&["render", story, "--sample-rate", "10000000"], "8000 to 192000"),
+        (&["render", story, "--jobs", "10000"], "from 1 to"),
+        (&["render", story, "--jobs", "-5"], "from 1 to"),
+        (&["preview", story, "--chapter", "-5"], "from 1 up"),
+        (&["script", story, "--min-confidence", "NaN"], "from 0 to 1"),
+    ];
+    for (args, range) in bad {
+        let assert = audiobook().args(args).assert().failure();
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(stderr.contains(range) && !stderr.contains("usize"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn selections_that_hold_nothing_say_what_there_is() {
+    let story = "stories/the-night-ferry.txt";
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out").display().to_string();
+    fails_with(&["preview", story, "--lines", "1000..2000", "--output", &out], "the story has lines 1 to");
+    fails_with(&["preview", story, "--chapter", "1", "--scene", "999", "--output", &out], "has scenes 1 to");
+    fails_with(&["preview", story, "--chapter", "999", "--output", &out], "has chapters 1 to");
+}
+
+#[test]
+fn a_voices_folder_that_does_not_exist_is_an_error() {
+    let assert = Command::new(env!("CARGO_BIN_EXE_audiobook"))
+        .current_dir(common::root())
+        .args(["--voices", "/no/such/voices", "script", "stories/the-night-ferry.txt"])
+        .assert()
+        .failure();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("the voices folder /no/such/voices does not exist"), "{stderr}");
+}
+
+#[test]
+fn an_operating_system_error_is_said_once() {
+    let assert = audiobook().args(["script", "/no/such/story.txt"]).assert().failure();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_reader_that_goes_away_stops_the_printing_not_the_work() {
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // As `audiobook render STORY 2>&1 | true`: stderr's reader is gone before anything is printed.
+    let mut child = common::command()
+        .args(["render", "stories/the-night-ferry.txt", "--engine", "embedded", "--output"])
+        .arg(&out)
+        .arg("--cache")
+        .arg(dir.path().join("cache"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let files: Vec<String> =
+        std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    for extension in [".vtt", ".srt", ".cue", ".labels.txt"] {
+        assert!(files.iter().any(|f| f.ends_with(extension)), "no {extension} in {files:?}");
+    }
+}
+
+#[test]
+fn a_story_that_lost_chapters_leaves_none_of_their_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = dir.path().join("story.txt");
+    std::fs::write(&two, "Chapter 1\n\nThe tide came in.\n\nChapter 2\n\nThe tide went out.\n").unwrap();
+    let out = render(two.to_str().unwrap(), "embedded", &[], dir.path());
+    std::fs::write(out.join("my-notes.txt"), "mine").unwrap();
+    let listed = |out: &Path| {
+        let mut names: Vec<String> =
+            std::fs::read_dir(out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        names.sort();
+        names
+    };
+    assert!(listed(&out).iter().any(|n| n.starts_with("02-")), "{:?}", listed(&out));
+    std::fs::write(&two, "Chapter 1\n\nThe tide came in.\n").unwrap();
+    render(two.to_str().unwrap(), "embedded", &[], dir.path());
+    let names = listed(&out);
+    assert!(!names.iter().any(|n| n.starts_with("02-")), "chapter 2's files are left: {names:?}");
+    assert!(names.iter().any(|n| n == "my-notes.txt"), "a file the render did not write was removed: {names:?}");
+    assert!(names.iter().any(|n| n.starts_with("01-") && n.ends_with(".wav")), "{names:?}");
+}
+
+#[test]
+fn two_renders_into_one_folder_do_not_write_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    // Another render holds the folder.
+    let held = audiobook::render::lock(&out).unwrap();
+    fails_with(
+        &["render", "stories/the-night-ferry.txt", "--engine", "embedded", "--output", out.to_str().unwrap()],
+        "another render is writing",
+    );
+    drop(held);
+    render("stories/the-night-ferry.txt", "embedded", &[], dir.path());
 }

@@ -5,8 +5,8 @@ mod common;
 mod fake;
 
 use audiobook::audio::cache::CacheKey;
-use audiobook::engine::Prosody;
-use audiobook::render::{self, Casting};
+use audiobook::render;
+use audiobook::voice::Prosody;
 use fake::Fake;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -59,7 +59,7 @@ fn wavs(out: &Path) -> BTreeMap<String, Vec<u8>> {
 }
 
 fn render_cmd(story: &Path, out: &Path, cache: &Path, jobs: &str) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_audiobook"));
+    let mut cmd = common::command();
     cmd.args(["render", "--engine", "flite", "--jobs", jobs])
         .arg(story)
         .arg("--output")
@@ -134,14 +134,8 @@ fn summary_counts(stderr: &str) -> (usize, usize) {
     (number_before(" line(s) synthesized"), number_before(" from cache"))
 }
 
-fn two_speakers(engine: &std::sync::Arc<Fake>, ann: &str) -> Casting {
-    Casting {
-        narrator: fake::voice(engine, "n"),
-        speakers: BTreeMap::from([
-            ("Ann".to_string(), fake::voice(engine, ann)),
-            ("Bob".to_string(), fake::voice(engine, "bob")),
-        ]),
-    }
+fn two_speakers(ann: &str) -> audiobook::cast::Cast {
+    fake::cast("n", &[("Ann", ann), ("Bob", "bob")])
 }
 
 #[test]
@@ -150,7 +144,7 @@ fn changing_one_voice_re_renders_exactly_that_characters_lines() {
     let script = fake::script(DIALOGUE, &["Ann", "Bob"]);
     let opts = fake::options(dir.path());
     let first_engine = Fake::new().arc();
-    let first = render::render(DIALOGUE, &script, &two_speakers(&first_engine, "ann"), &opts).unwrap();
+    let first = render::render(DIALOGUE, &script, &two_speakers("ann"), &fake::engines(&first_engine), &opts).unwrap();
     assert_eq!(first.cache_hits, 0);
     assert_eq!(first.synthesized, first_engine.texts().len(), "one task per distinct voice and text");
 
@@ -160,7 +154,7 @@ fn changing_one_voice_re_renders_exactly_that_characters_lines() {
     assert!(anns.len() > ann_texts.len(), "the story repeats one of Ann's lines, to check it is rendered once");
 
     let engine = Fake::new().arc();
-    let second = render::render(DIALOGUE, &script, &two_speakers(&engine, "ann2"), &opts).unwrap();
+    let second = render::render(DIALOGUE, &script, &two_speakers("ann2"), &fake::engines(&engine), &opts).unwrap();
     assert_eq!(second.synthesized, ann_texts.len());
     assert_eq!(second.cache_hits, records.len() - anns.len());
     let asked: Vec<(String, String)> = engine.texts();
@@ -211,7 +205,7 @@ fn voices_of_very_different_level_come_out_matched() {
 
     let script = fake::script(DIALOGUE, &["Ann", "Bob"]);
     let opts = fake::options(dir.path());
-    render::render(DIALOGUE, &script, &two_speakers(&engine, "ann"), &opts).unwrap();
+    render::render(DIALOGUE, &script, &two_speakers("ann"), &fake::engines(&engine), &opts).unwrap();
     let by_voice = samples_by_voice(&opts.out_dir);
     let rate = read_wav(&opts.out_dir.join(fake::manifest(&opts.out_dir)["chapters"][0]["file"].as_str().unwrap())).1;
     let levels: BTreeMap<&str, f64> = by_voice.iter().map(|(v, s)| (v.as_str(), lufs(s, rate))).collect();
@@ -230,11 +224,25 @@ fn a_damaged_cache_entry_is_rendered_again() {
         zeroed[20..].fill(0);
         zeroed
     };
-    for (damage, how) in [(&truncate as &dyn Fn(&[u8]) -> Vec<u8>, "truncated"), (&zero, "zeroed")] {
+    // A flipped bit in the sample rate, 16000 to 16001, or the rate replaced altogether.
+    let rate = |bytes: &[u8]| {
+        let mut changed = bytes.to_vec();
+        changed[4] ^= 1;
+        changed
+    };
+    let huge = |bytes: &[u8]| {
+        let mut changed = bytes.to_vec();
+        changed[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        changed
+    };
+    type Damage<'a> = &'a dyn Fn(&[u8]) -> Vec<u8>;
+    let damages: [(Damage, &str); 4] =
+        [(&truncate, "truncated"), (&zero, "zeroed"), (&rate, "rate bit flipped"), (&huge, "rate replaced")];
+    for (damage, how) in damages {
         let dir = tempfile::tempdir().unwrap();
         let script = fake::script(DIALOGUE, &["Ann", "Bob"]);
         let opts = fake::options(dir.path());
-        render::render(DIALOGUE, &script, &two_speakers(&Fake::new().arc(), "ann"), &opts).unwrap();
+        render::render(DIALOGUE, &script, &two_speakers("ann"), &fake::engines(&Fake::new().arc()), &opts).unwrap();
         let wav = opts.out_dir.join(fake::manifest(&opts.out_dir)["chapters"][0]["file"].as_str().unwrap());
         let first = std::fs::read(&wav).unwrap();
 
@@ -248,7 +256,7 @@ fn a_damaged_cache_entry_is_rendered_again() {
         std::fs::remove_file(&wav).unwrap();
 
         let engine = Fake::new().arc();
-        let again = render::render(DIALOGUE, &script, &two_speakers(&engine, "ann"), &opts).unwrap();
+        let again = render::render(DIALOGUE, &script, &two_speakers("ann"), &fake::engines(&engine), &opts).unwrap();
         let after = fake::manifest_lines(&fake::manifest(&opts.out_dir));
         let errors: Vec<&serde_json::Value> = after.iter().filter(|r| r.get("error").is_some()).collect();
         assert!(errors.is_empty(), "{how}: the damaged line is silent: {errors:?}");
@@ -265,7 +273,7 @@ fn a_damaged_entry_whose_voice_now_fails_is_spoken_by_the_narrator() {
     let dir = tempfile::tempdir().unwrap();
     let script = fake::script(DIALOGUE, &["Ann", "Bob"]);
     let opts = fake::options(dir.path());
-    render::render(DIALOGUE, &script, &two_speakers(&Fake::new().arc(), "ann"), &opts).unwrap();
+    render::render(DIALOGUE, &script, &two_speakers("ann"), &fake::engines(&Fake::new().arc()), &opts).unwrap();
     let marker = "spare is in the drawer";
     let records = fake::manifest_lines(&fake::manifest(&opts.out_dir));
     let victim = records.iter().find(|r| r["text"].as_str().unwrap().contains(marker)).unwrap();
@@ -282,7 +290,7 @@ fn a_damaged_entry_whose_voice_now_fails_is_spoken_by_the_narrator() {
 
     // Bob's voice now crashes on that line: the narrator speaks it, as synthesis would have.
     let engine = Fake::new().fail(Some("bob"), marker, fake::Fault::Crash).arc();
-    let again = render::render(DIALOGUE, &script, &two_speakers(&engine, "ann"), &opts).unwrap();
+    let again = render::render(DIALOGUE, &script, &two_speakers("ann"), &fake::engines(&engine), &opts).unwrap();
     let after = fake::manifest_lines(&fake::manifest(&opts.out_dir));
     let errors: Vec<&serde_json::Value> = after.iter().filter(|r| r.get("error").is_some()).collect();
     assert!(errors.is_empty(), "the damaged line is silent: {errors:?}");
@@ -295,7 +303,8 @@ fn a_damaged_entry_whose_voice_now_fails_is_spoken_by_the_narrator() {
     assert!(!entry.exists(), "the damaged entry is gone, so the next render speaks the line again");
 
     // Once Bob's voice works again, his line is his again: its chapter is not kept as it was.
-    let healed = render::render(DIALOGUE, &script, &two_speakers(&Fake::new().arc(), "ann"), &opts).unwrap();
+    let healed =
+        render::render(DIALOGUE, &script, &two_speakers("ann"), &fake::engines(&Fake::new().arc()), &opts).unwrap();
     let line = fake::manifest_lines(&fake::manifest(&opts.out_dir))
         .into_iter()
         .find(|r| r["text"].as_str().unwrap().contains(marker))
@@ -313,24 +322,18 @@ fn real_voices_of_different_level_come_out_matched() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let choice = |voice: &str| audiobook::render::VoiceChoice {
-        engine: flite.clone(),
-        voice: voice.to_string(),
-        prosody: Prosody::default(),
-    };
     let raw = |voice: &str| {
         let pcm = flite.synthesize(voice, Prosody::default(), "The lamp room smelled of oil and salt.").unwrap();
         lufs(&pcm.samples, pcm.sample_rate)
     };
     let raw_gap = (raw("slt") - raw("kal16")).abs();
     assert!(raw_gap > 4.0, "the voices differ by only {raw_gap:.1} LU before the render: not a test");
-    let casting = Casting {
-        narrator: choice("slt"),
-        speakers: BTreeMap::from([("Ann".to_string(), choice("kal16")), ("Bob".to_string(), choice("kal16"))]),
-    };
+    let casting = fake::cast_of("flite", "slt", &[("Ann", "kal16"), ("Bob", "kal16")]);
     let script = fake::script(DIALOGUE, &["Ann", "Bob"]);
     let opts = fake::options(dir.path());
-    let report = render::render(DIALOGUE, &script, &casting, &opts).unwrap();
+    let report =
+        render::render(DIALOGUE, &script, &casting, &audiobook::engine::Engines::of(vec![flite.clone()]), &opts)
+            .unwrap();
     assert!(report.failures.is_empty(), "{:?}", report.failures);
     let by_voice = samples_by_voice(&opts.out_dir);
     let levels: BTreeMap<&str, f64> = by_voice.iter().map(|(v, s)| (v.as_str(), lufs(s, report.sample_rate))).collect();

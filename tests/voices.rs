@@ -9,7 +9,7 @@ use std::path::Path;
 const STORY: &str = "stories/the-lighthouse-keepers.txt";
 
 fn audiobook(voices: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("audiobook").expect("the binary is built");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_audiobook"));
     cmd.current_dir(common::root()).arg("--voices").arg(voices);
     cmd
 }
@@ -131,4 +131,27 @@ fn broken_voices_files_are_located_and_explained() {
     broken("[renames]\nZed = \"Mara\"\n", &["renames.Zed", "not a character"]);
     broken("[[corrections]]\nline = 1\nspeaker = \"Tom\"\n", &["corrections[0]", "not a dialogue line"]);
     broken("[narator]\nengine = \"embedded\"\n", &["narator"]);
+}
+
+#[test]
+fn writing_the_cast_again_keeps_the_users_comments_and_settings() {
+    let voices = tempfile::tempdir().unwrap();
+    let file = voices.path().join("the-lighthouse-keepers.toml");
+    let mine = "# My notes on the cast: keep Mara bright.\n\n[pronunciations]\nPenhallow = \"Pen hallo\" # the harbour\n\n[narrator]\n# the narrator is calm\nengine = \"embedded\"\nvoice = \"kal16-slow\"\n";
+    std::fs::write(&file, mine).unwrap();
+    let out = audiobook(voices.path()).args(["cast", STORY, "--write", "--engine", "embedded"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written = std::fs::read_to_string(&file).unwrap();
+    for kept in [
+        "# My notes on the cast: keep Mara bright.",
+        "Penhallow = \"Pen hallo\" # the harbour",
+        "# the narrator is calm",
+    ] {
+        assert!(written.contains(kept), "lost {kept:?}:\n{written}");
+    }
+    assert!(written.contains("voice = \"kal16-slow\""), "the narrator's choice stays:\n{written}");
+    assert!(written.contains("[characters."), "the characters are written:\n{written}");
+    // It is still a voices file the program reads.
+    let again = audiobook(voices.path()).args(["cast", STORY, "--engine", "embedded"]).output().unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
 }

@@ -9,7 +9,7 @@
 use super::lexicon;
 use super::people::NameStats;
 use super::tokens::Token;
-use crate::engine::Gender;
+use crate::script::Gender;
 use std::collections::HashMap;
 
 impl Person {

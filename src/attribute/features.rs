@@ -11,7 +11,7 @@ use super::characters::Cast;
 use super::resolve::{self, Guess};
 use super::tags::Subject;
 use super::{Mention, Place, Reading, lexicon};
-use crate::engine::Gender;
+use crate::script::Gender;
 use crate::script::{Kind, Script};
 use std::ops::Range;
 

@@ -1,7 +1,7 @@
 //! General English word lists: honorifics, speech verbs, pronouns, first names by gender, and
 //! capitalized words that are not names. Nothing here comes from any particular story.
 
-use crate::engine::Gender;
+use crate::script::Gender;
 
 /// Titles that precede a name, with the gender they imply (lowercase, no dot).
 pub fn honorific(lower: &str) -> Option<Gender> {

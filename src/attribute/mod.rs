@@ -1,5 +1,8 @@
 //! Who speaks: the story's characters and a speaker guess for every dialogue line.
 //!
+//! In: the text and its [`Script`]. Out: an [`Attribution`], the script with a speaker, a
+//! confidence and the evidence on every dialogue line, and the characters who speak.
+//!
 //! The rules, strongest first, each leaving its name as the line's `evidence`:
 //! a speech tag naming the speaker (`tag`, `first-person` for "I said"), a pronoun or noun-phrase
 //! tag resolved against the people of the scene (`tag-pronoun`, `tag-noun`: "the doctor", "her
@@ -14,10 +17,10 @@
 //!
 //! ```
 //! let text = audiobook::load::decode("\u{201C}Tea,\u{201D} said Ruth. \u{201C}Now.\u{201D}\n".as_bytes()).unwrap();
-//! let mut script = audiobook::segment::segment(&text);
-//! let cast = audiobook::attribute::attribute(&text.text, &mut script);
-//! assert_eq!(script.lines[0].speaker.as_deref(), Some("Ruth"));
-//! assert_eq!(cast[0].lines, 2);
+//! let script = audiobook::segment::segment(&text);
+//! let found = audiobook::attribute::attribute(&text.text, &script);
+//! assert_eq!(found.script.lines[0].speaker.as_deref(), Some("Ruth"));
+//! assert_eq!(found.characters[0].lines, 2);
 //! ```
 
 mod characters;
@@ -33,7 +36,7 @@ mod tokens;
 #[doc(hidden)]
 pub mod training;
 
-use crate::engine::Gender;
+use crate::script::Gender;
 use crate::script::{Kind, Script};
 use characters::Cast;
 use serde::{Deserialize, Serialize};
@@ -106,6 +109,14 @@ pub(crate) enum Mention {
     Pronoun(Gender),
 }
 
+/// What the attribute stage finds: the script with a `speaker`, `confidence` and `evidence` on
+/// every dialogue line, and the characters who speak, most lines first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attribution {
+    pub script: Script,
+    pub characters: Vec<Character>,
+}
+
 /// Everything the text says about who speaks, before any decision: the tokens of every line,
 /// the characters, paragraphs, speech tags and vocatives, the people each narration line names,
 /// what descriptive tags stand for, and the hand-written rules' own guesses (a feature like any
@@ -120,14 +131,21 @@ pub(crate) struct Reading {
     pub rules: Vec<Option<resolve::Guess>>,
 }
 
-/// Finds the characters and sets `speaker`, `confidence` and `evidence` on every dialogue line.
-/// Returns the characters who speak, most lines first.
-pub fn attribute(text: &str, script: &mut Script) -> Vec<Character> {
+/// Who speaks each dialogue line of `script`, a segmented `text`, by the built-in model.
+pub fn attribute(text: &str, script: &Script) -> Attribution {
     attribute_with(text, script, model::builtin())
 }
 
 /// [`attribute`] with a given model (the training and cross-validation tools pass their own).
-pub(crate) fn attribute_with(text: &str, script: &mut Script, model: &model::Model) -> Vec<Character> {
+pub(crate) fn attribute_with(text: &str, script: &Script, model: &model::Model) -> Attribution {
+    let mut script = script.clone();
+    let characters = assign(text, &mut script, model);
+    Attribution { script, characters }
+}
+
+/// Finds the characters and sets `speaker`, `confidence` and `evidence` on every dialogue line
+/// of `script`. Returns the characters who speak, most lines first.
+fn assign(text: &str, script: &mut Script, model: &model::Model) -> Vec<Character> {
     let reading = read(text, script, &model.person);
     let table = features::build(text, script, &reading);
     let guesses = model.decode(&table, &reading.cast);

@@ -7,7 +7,7 @@ use super::characters::Cast;
 use super::lexicon;
 use super::tags::Subject;
 use super::{Cue, Mention, Para};
-use crate::engine::Gender;
+use crate::script::Gender;
 use crate::script::{Kind, Script};
 
 /// A speaker guess for one dialogue line.

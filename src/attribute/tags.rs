@@ -4,7 +4,7 @@
 use super::characters::Cast;
 use super::lexicon;
 use super::tokens::Token;
-use crate::engine::Gender;
+use crate::script::Gender;
 
 /// Who a speech tag names as the speaker.
 #[derive(Debug, Clone, PartialEq)]

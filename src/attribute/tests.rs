@@ -7,7 +7,7 @@ use crate::segment::segment_str;
 /// (quotation, speaker, evidence) for every dialogue line.
 fn run(text: &str) -> Vec<(String, Option<String>, Option<String>)> {
     let (mut script, _) = segment_str(text);
-    attribute(text, &mut script);
+    assign(text, &mut script, model::builtin());
     script
         .lines
         .iter()
@@ -136,7 +136,7 @@ fn first_person_narrator_is_named_by_the_others() {
     );
     text.push_str("\"Nora?\" I said.\n\n\"Sam! I thought it was you.\"\n\n\"It is,\" I said.\n\nShe touched my arm. \"Sam, look at the sea.\"\n\n\"I see it,\" I said.\n\n\"It's lovely,\" Nora said.\n");
     let (mut script, _) = segment_str(&text);
-    let cast = attribute(&text, &mut script);
+    let cast = assign(&text, &mut script, model::builtin());
     let l = run(&text);
     assert_eq!(speaker_of(&l, "Nora?").as_deref(), Some("Sam"));
     assert_eq!(evidence_of(&l, "Nora?").as_deref(), Some("first-person"));
@@ -148,7 +148,7 @@ fn first_person_narrator_is_named_by_the_others() {
 fn characters_merge_their_names_and_know_their_gender() {
     let text = "Mr. Darcy bowed. Fitzwilliam Darcy was proud, and Darcy knew it. Elizabeth Bennet laughed at him; she was not afraid. Mrs. Bennet scolded Elizabeth, and Mrs. Bennet was loud.\n\n\"Indeed,\" said Darcy.\n\n\"Nonsense,\" said Mrs. Bennet.\n\n\"Quite,\" said Elizabeth.\n\n\"Really, Mr. Darcy?\" said Elizabeth Bennet.\n\n\"Yes,\" said Fitzwilliam Darcy.\n";
     let (mut script, _) = segment_str(text);
-    let cast = attribute(text, &mut script);
+    let cast = assign(text, &mut script, model::builtin());
     let darcy = cast.iter().find(|c| c.name.contains("Darcy")).unwrap();
     assert_eq!(darcy.lines, 2, "{cast:?}");
     assert_eq!(darcy.gender, Gender::Male);
@@ -179,7 +179,7 @@ fn no_panic_on_odd_input() {
         "I I I I I I I I I I I \"I\" said I.",
     ] {
         let (mut script, _) = segment_str(text);
-        let _ = attribute(text, &mut script);
+        let _ = assign(text, &mut script, model::builtin());
         assert!(script.lines.iter().all(|l| (0.0..=1.0).contains(&l.confidence)));
     }
 }

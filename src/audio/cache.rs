@@ -6,16 +6,21 @@
 //! directory grows huge. Entries hold the engine's own output (before resampling) as 16-bit
 //! samples: half the size of `f32`, and no finer than the chapter files. Entries are written to
 //! a unique temporary file and renamed into place, so a reader sees a whole entry or none.
-//! They are not synced: every entry carries its length and a checksum of its samples. Looking an
-//! entry up ([`Cache::contains`]) checks its header and length, which catches what a crash, a
-//! full disk or a truncated copy leaves; reading it ([`Cache::get`]) checks the samples too, so
-//! damage inside an entry of the right length (a power loss can leave zeros) reads as a miss and
-//! the render speaks that line again. A render that rewrites nothing reads no audio at all.
-//! Syncing each of a novel's ten thousand entries would cost more than it saves.
+//! They are not synced: every entry carries its length and a checksum of its header and samples.
+//! Looking an entry up ([`Cache::contains`]) checks its header and length, which catches what a
+//! crash, a full disk or a truncated copy leaves; reading it ([`Cache::get`]) checks the checksum
+//! too, so damage anywhere in an entry of the right length (a power loss can leave zeros, a bit
+//! can flip in its sample rate) reads as a miss and the render speaks that line again. A render
+//! that rewrites nothing reads no audio at all. Syncing each of a novel's ten thousand entries
+//! would cost more than it saves.
+//!
+//! When an entry cannot be written (a full disk, a read-only folder), the line's audio is kept in
+//! memory for the rest of the render instead, up to [`MEMORY_BUDGET_BYTES`], and
+//! [`Cache::problem`] says so once: audio that was made is never lost to a failing cache.
 //!
 //! ```
 //! use audiobook::audio::{Pcm, Pcm16, cache::{Cache, CacheKey}};
-//! use audiobook::engine::Prosody;
+//! use audiobook::voice::Prosody;
 //! let dir = tempfile::tempdir().unwrap();
 //! let cache = Cache::open(dir.path()).unwrap();
 //! let key = CacheKey::new("flite", "2.2", "slt", Prosody::default(), "Hello.");
@@ -25,19 +30,33 @@
 //! ```
 
 use super::{AudioError, Pcm, Pcm16, Result};
-use crate::engine::Prosody;
+use crate::voice::Prosody;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// Changes whenever the key's recipe or the entry format changes, so old entries are not misread.
 const KEY_VERSION: &[u8] = b"audiobook-line-cache-v1";
-/// Magic and format version at the start of every entry.
-const MAGIC: &[u8; 4] = b"ABL2";
-/// Magic, rate (u32), sample count (u64), CRC-32 of the payload (u32).
+/// Magic and format version at the start of every entry: the checksum covers the header too.
+const MAGIC: &[u8; 4] = b"ABL3";
+/// The previous format, still read: its checksum covers the samples only, so its sample rate is
+/// checked against the rates engines use instead.
+const MAGIC_V2: &[u8; 4] = b"ABL2";
+/// Magic, rate (u32), sample count (u64), CRC-32 (u32) of the 16 bytes before it and the payload.
 const HEADER_BYTES: usize = 4 + 4 + 8 + 4;
+/// The rates an entry of the previous format may have.
+const COMMON_RATES: [u32; 8] = [8_000, 11_025, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000];
+/// Audio kept in memory when the cache cannot be written: about 5 hours of 16 kHz speech.
+pub const MEMORY_BUDGET_BYTES: usize = 512 << 20;
+
+/// Whether engine output at `rate` Hz can be speech a book is made of.
+pub fn plausible_rate(rate: u32) -> bool {
+    (4_000..=192_000).contains(&rate)
+}
 
 /// The hex SHA-256 naming one rendered line.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -55,7 +74,7 @@ impl CacheKey {
         for value in [prosody.rate, prosody.pitch, prosody.volume] {
             hasher.update(value.to_bits().to_le_bytes());
         }
-        CacheKey(hex(&hasher.finalize()))
+        CacheKey(crate::util::hex(&hasher.finalize()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -69,14 +88,20 @@ impl std::fmt::Display for CacheKey {
     }
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A directory of rendered lines. Safe to share between threads and processes.
 #[derive(Debug, Clone)]
 pub struct Cache {
     dir: PathBuf,
+    memory: Arc<Memory>,
+}
+
+/// Lines whose entries could not be written, kept for the rest of the render.
+#[derive(Debug, Default)]
+struct Memory {
+    lines: Mutex<HashMap<CacheKey, Arc<Pcm16>>>,
+    bytes: AtomicUsize,
+    /// The first write error, and how many entries could not be written.
+    failed: Mutex<(Option<String>, usize)>,
 }
 
 impl Cache {
@@ -84,7 +109,7 @@ impl Cache {
     pub fn open(dir: impl AsRef<Path>) -> Result<Cache> {
         let dir = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&dir).map_err(|e| AudioError::io(&dir, e))?;
-        Ok(Cache { dir })
+        Ok(Cache { dir, memory: Arc::default() })
     }
 
     pub fn dir(&self) -> &Path {
@@ -99,24 +124,31 @@ impl Cache {
     /// The cached line, or `None` when absent, unreadable or damaged: a bad entry only costs a
     /// re-render, so it never stops one.
     pub fn get(&self, key: &CacheKey) -> Option<Pcm> {
+        if let Some(pcm) = self.in_memory(key) {
+            return Some(pcm.to_pcm());
+        }
         decode(&std::fs::read(self.path(key)).ok()?)
     }
 
     /// Removes the entry under `key`, if there is one (a damaged one, so the next render speaks
     /// the line again instead of taking it as cached).
     pub fn remove(&self, key: &CacheKey) {
+        self.memory.lines.lock().unwrap_or_else(PoisonError::into_inner).remove(key);
         let _ = std::fs::remove_file(self.path(key));
     }
 
     /// Whether an entry of the right shape is stored under `key`: its header is whole and its
-    /// length is the one the header gives. Only the header is read; the samples are checked by
-    /// [`Cache::get`], when they are needed.
+    /// length is the one the header gives. Only the header is read; the rest is checked by
+    /// [`Cache::get`], when it is needed.
     pub fn contains(&self, key: &CacheKey) -> bool {
-        self.header(key).is_some()
+        self.rate(key).is_some()
     }
 
     /// The sample rate of the entry under `key`, if [`Cache::contains`] it.
     pub fn rate(&self, key: &CacheKey) -> Option<u32> {
+        if let Some(pcm) = self.in_memory(key) {
+            return Some(pcm.sample_rate);
+        }
         self.header(key).map(|(rate, _)| rate)
     }
 
@@ -131,34 +163,56 @@ impl Cache {
         (expected == length).then_some((rate, count))
     }
 
-    /// Stores `pcm` under `key`, replacing any entry atomically.
+    /// Stores `pcm` under `key`, replacing any entry atomically. When the entry cannot be
+    /// written, the audio is kept in memory for this render (see [`Cache::problem`]); an error
+    /// only when that is full too.
     pub fn put(&self, key: &CacheKey, pcm: &Pcm16) -> Result<()> {
         let path = self.path(key);
         let dir = path.parent().expect("an entry path has a fan-out directory");
-        std::fs::create_dir_all(dir).map_err(|e| AudioError::io(dir, e))?;
-        let temp = dir.join(unique_temp_name(key));
-        let written = File::create_new(&temp)
-            .and_then(|mut file| file.write_all(&encode(pcm)))
-            .and_then(|()| std::fs::rename(&temp, &path))
-            .map_err(|e| AudioError::io(&path, e));
-        if written.is_err() {
-            let _ = std::fs::remove_file(&temp);
+        let written = std::fs::create_dir_all(dir).and_then(|()| crate::util::write_atomic(&path, &encode(pcm)));
+        let Err(error) = written else { return Ok(()) };
+        let bytes = 2 * pcm.samples.len();
+        let kept = self.memory.bytes.fetch_add(bytes, Ordering::Relaxed) + bytes <= MEMORY_BUDGET_BYTES;
+        let mut failed = self.memory.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        failed.0.get_or_insert_with(|| error.to_string());
+        failed.1 += 1;
+        if !kept {
+            self.memory.bytes.fetch_sub(bytes, Ordering::Relaxed);
+            return Err(AudioError::io(&path, error));
         }
-        written
+        self.memory.lines.lock().unwrap_or_else(PoisonError::into_inner).insert(key.clone(), Arc::new(pcm.clone()));
+        Ok(())
+    }
+
+    /// What went wrong writing entries in this process, said once: how many could not be
+    /// written, and why.
+    pub fn problem(&self) -> Option<String> {
+        let failed = self.memory.failed.lock().unwrap_or_else(PoisonError::into_inner);
+        let error = failed.0.as_ref()?;
+        Some(format!(
+            "{} line(s) could not be saved in the cache at {} ({error}); they were used from memory \
+             and will be spoken again next time: free some space or choose another folder with --cache",
+            failed.1,
+            self.dir.display()
+        ))
+    }
+
+    fn in_memory(&self, key: &CacheKey) -> Option<Arc<Pcm16>> {
+        if self.memory.bytes.load(Ordering::Relaxed) == 0 {
+            return None;
+        }
+        self.memory.lines.lock().unwrap_or_else(PoisonError::into_inner).get(key).cloned()
     }
 }
 
-/// A name no other writer, thread or process, uses at the same time.
-fn unique_temp_name(key: &CacheKey) -> String {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!(".{}.{}.{n}.tmp", key.0, std::process::id())
-}
-
-/// A CRC-32 of the samples: it catches every burst of damage up to 32 bits and all but one in
-/// four billion others, which is what a damaged entry needs; SHA-256 here cost 4% of a render.
-fn checksum(payload: &[u8]) -> [u8; 4] {
-    crc32fast::hash(payload).to_le_bytes()
+/// A CRC-32 of the header's fields and the samples: it catches every burst of damage up to 32
+/// bits and all but one in four billion others, which is what a damaged entry needs; SHA-256
+/// here cost 4% of a render.
+fn checksum(fields: &[u8], payload: &[u8]) -> [u8; 4] {
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(fields);
+    crc.update(payload);
+    crc.finalize().to_le_bytes()
 }
 
 fn encode(pcm: &Pcm16) -> Vec<u8> {
@@ -170,18 +224,18 @@ fn encode(pcm: &Pcm16) -> Vec<u8> {
     header[..4].copy_from_slice(MAGIC);
     header[4..8].copy_from_slice(&pcm.sample_rate.to_le_bytes());
     header[8..16].copy_from_slice(&(pcm.samples.len() as u64).to_le_bytes());
-    header[16..20].copy_from_slice(&checksum(payload));
+    let sum = checksum(&header[..16], payload);
+    header[16..20].copy_from_slice(&sum);
     bytes
 }
 
 /// The rate and sample count an entry's header gives, if it is an entry's header.
 fn parse_header(header: &[u8]) -> Option<(u32, u64)> {
-    if header.get(..4)? != MAGIC {
-        return None;
-    }
+    let magic = header.get(..4)?;
     let rate = u32::from_le_bytes(header.get(4..8)?.try_into().ok()?);
     let count = u64::from_le_bytes(header.get(8..16)?.try_into().ok()?);
-    (rate != 0).then_some((rate, count))
+    let known = (magic == MAGIC && plausible_rate(rate)) || (magic == MAGIC_V2 && COMMON_RATES.contains(&rate));
+    known.then_some((rate, count))
 }
 
 /// The rate and samples of a whole, undamaged entry.
@@ -189,7 +243,8 @@ fn checked(bytes: &[u8]) -> Option<(u32, &[u8])> {
     let (header, payload) = bytes.split_at_checked(HEADER_BYTES)?;
     let (rate, count) = parse_header(header)?;
     let complete = u64::try_from(payload.len()).ok()? == count.checked_mul(2)?;
-    (complete && header[16..20] == checksum(payload)).then_some((rate, payload))
+    let fields: &[u8] = if header[..4] == *MAGIC { &header[..16] } else { &[] };
+    (complete && header[16..20] == checksum(fields, payload)).then_some((rate, payload))
 }
 
 fn decode(bytes: &[u8]) -> Option<Pcm> {
@@ -317,11 +372,63 @@ mod tests {
         bad_magic[0] = b'X';
         std::fs::write(&path, &bad_magic).unwrap();
         assert!(!cache.contains(&k));
+        // Every bit of the header is covered: a flipped bit in the sample rate reads as a miss.
+        for (byte, bit) in [(4, 0), (5, 3), (6, 1), (7, 7), (8, 0), (17, 2)] {
+            let mut flipped = good.clone();
+            flipped[byte] ^= 1 << bit;
+            std::fs::write(&path, &flipped).unwrap();
+            assert_eq!(cache.get(&k), None, "bit {bit} of byte {byte}");
+        }
+        // An absurd rate is no entry even when its checksum matches (an engine lied about it).
+        let mut absurd = encode(&Pcm16 { samples: vec![5; 1_000], sample_rate: 1 });
+        std::fs::write(&path, &absurd).unwrap();
+        assert!(!cache.contains(&k) && cache.get(&k).is_none());
+        absurd[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        std::fs::write(&path, &absurd).unwrap();
+        assert!(!cache.contains(&k));
         std::fs::write(&path, b"not an entry at all, just some text").unwrap();
         assert_eq!(cache.get(&k), None);
         std::fs::remove_file(&path).unwrap();
         std::fs::create_dir(&path).unwrap();
         assert_eq!(cache.get(&k), None);
+    }
+
+    #[test]
+    fn entries_of_the_previous_format_are_read_when_their_rate_is_a_common_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = Cache::open(dir.path()).unwrap();
+        let k = key("Old.");
+        let pcm = line(1_000);
+        let mut old = encode(&pcm);
+        old[..4].copy_from_slice(MAGIC_V2);
+        let payload_only = checksum(&[], &old[HEADER_BYTES..]);
+        old[16..20].copy_from_slice(&payload_only);
+        std::fs::create_dir_all(cache.path(&k).parent().unwrap()).unwrap();
+        std::fs::write(cache.path(&k), &old).unwrap();
+        assert_eq!(cache.get(&k), Some(pcm.to_pcm()));
+        // 16000 with one bit flipped is no rate an engine uses.
+        old[4..8].copy_from_slice(&16_001u32.to_le_bytes());
+        std::fs::write(cache.path(&k), &old).unwrap();
+        assert_eq!(cache.get(&k), None);
+    }
+
+    #[test]
+    fn audio_that_cannot_be_saved_is_kept_in_memory_and_said_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        // The cache's folder is a file: nothing can be written below it.
+        let cache = Cache { dir: file, memory: Arc::default() };
+        assert_eq!(cache.problem(), None);
+        for n in 0..3 {
+            cache.put(&key(&n.to_string()), &line(100)).unwrap();
+        }
+        assert_eq!(cache.get(&key("1")), Some(line(100).to_pcm()));
+        assert!(cache.contains(&key("2")) && cache.rate(&key("2")) == Some(16_000));
+        let problem = cache.problem().unwrap();
+        assert!(problem.starts_with("3 line(s) could not be saved"), "{problem}");
+        // A clone (another task of the render) sees the same lines.
+        assert!(cache.clone().contains(&key("0")));
     }
 
     #[test]
@@ -353,8 +460,5 @@ mod tests {
         let file = dir.path().join("file");
         std::fs::write(&file, b"x").unwrap();
         assert!(Cache::open(&file).is_err());
-        let cache = Cache { dir: file };
-        assert!(cache.put(&key("x"), &line(3)).is_err());
-        assert_eq!(cache.get(&key("x")), None);
     }
 }

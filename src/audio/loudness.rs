@@ -271,6 +271,7 @@ fn hot_peaks(samples: &[f32], phases: &[Taps], quiet: f32, ceiling: f32) -> Vec<
     let block = 2 * HALF_TAPS;
     // Whether each block holds a sample over `quiet` (or one that is not finite, which `<=`
     // calls false), folded without branches so that it runs on whole vectors.
+    #[allow(clippy::neg_cmp_op_on_partial_ord)] // `!(a <= b)` is meant: true for NaN too
     let blocks: Vec<bool> =
         samples.chunks(block).map(|chunk| chunk.iter().fold(false, |over, &s| over | !(s.abs() <= quiet))).collect();
     let loud = |b: usize| blocks[b.saturating_sub(1)..(b + 2).min(blocks.len())].contains(&true);
@@ -652,6 +653,6 @@ mod tests {
     fn spans_merge_where_they_touch() {
         assert_eq!(spans([10, 12, 30], 2, 3, 100), vec![8..16, 28..34]);
         assert_eq!(spans([0, 99], 5, 5, 100), vec![0..6, 94..100]);
-        assert_eq!(spans([], 5, 5, 100), vec![]);
+        assert_eq!(spans([], 5, 5, 100), Vec::<std::ops::Range<usize>>::new());
     }
 }

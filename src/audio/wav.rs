@@ -1,6 +1,6 @@
 //! Streams a chapter to 16-bit mono WAV, line by line, with exact sample positions.
 //!
-//! A chapter is written to a hidden `.NAME.wav.partial` file beside its final name and renamed
+//! A chapter is written to a hidden temporary file beside its final name and renamed
 //! only when complete, so an interrupted render never leaves a truncated chapter under its real
 //! name. A WAV file cannot exceed 4 GiB (its sizes are 32-bit), so a chapter that would pass the
 //! part limit continues in `NAME-part2.wav`, `NAME-part3.wav` and so on.
@@ -209,7 +209,7 @@ impl ChapterWriter {
 
     fn open_part(&mut self) -> Result<()> {
         let target = part_path(&self.final_path, self.parts.len() + 1);
-        let temp = temp_path(&target);
+        let temp = crate::util::temp_path(&target);
         let spec = WavSpec {
             channels: 1,
             sample_rate: self.sample_rate,
@@ -253,12 +253,6 @@ fn part_path(final_path: &Path, number: usize) -> PathBuf {
         None => format!("{stem}-part{number}"),
     };
     final_path.with_file_name(name)
-}
-
-/// `.NAME.wav.partial` in the same directory, so the final rename cannot cross file systems.
-fn temp_path(target: &Path) -> PathBuf {
-    let name = target.file_name().unwrap_or_default().to_string_lossy();
-    target.with_file_name(format!(".{name}.partial"))
 }
 
 /// Parts left by an earlier, longer render of this chapter would otherwise look like part of it.
@@ -343,7 +337,8 @@ mod tests {
         let path = dir.path().join("02-next.wav");
         let mut writer = ChapterWriter::create(&path, 24_000).unwrap();
         writer.write(&ramp(100, 24_000)).unwrap();
-        assert_eq!(names(dir.path()), vec![".02-next.wav.partial"]);
+        let names_now = names(dir.path());
+        assert!(names_now.len() == 1 && names_now[0].starts_with(".02-next.wav."), "{names_now:?}");
         writer.finish().unwrap();
         assert_eq!(names(dir.path()), vec!["02-next.wav"]);
     }

@@ -56,6 +56,58 @@ pub static MEASURED: &[(&str, &str, f32)] = &[
     ("espeak-ng", "en-us+whisper", 0.16),        // WER 0.8413
 ];
 
+/// How natural each voice sounds, as measured: DNSMOS OVRL, a predicted listener rating from 1 to
+/// 5 (`../shared/eval/naturalness.py`, each voice's rendition of the measurement passage of
+/// `scripts/measure-voices.sh`; P.808 in the comment). The model hears signal artefacts (buzz,
+/// vocoder and concatenation colouring, processing), not prosody: OVRL puts the neural voices
+/// (3.34 and up) above every classical one (3.26 at most), where P.808 ranks some HTS and diphone
+/// voices with them. Measured 2026-12-01 on the Debian development machine. (engine, voice id, OVRL.)
+pub static NATURALNESS: &[(&str, &str, f32)] = &[
+    ("piper", "en_US-joe-medium", 3.41),         // P.808 4.17
+    ("flite", "rms", 3.22),                      // P.808 3.64
+    ("flite", "slt", 2.80),                      // P.808 3.61
+    ("flite", "awb", 2.91),                      // P.808 3.63
+    ("flite", "kal16", 3.26),                    // P.808 3.89
+    ("festival", "cmu_us_slt_arctic_hts", 3.05), // P.808 3.91
+    ("festival", "kal_diphone", 2.98),           // P.808 3.89
+    ("embedded", "kal16", 3.26),                 // P.808 3.89
+    ("embedded", "kal16-slow", 3.15),            // P.808 3.76
+    ("embedded", "kal16-deep", 1.89),            // P.808 3.23
+    ("espeak-ng", "en-us", 3.15),                // P.808 3.80
+    ("espeak-ng", "en-us+f2", 2.81),             // P.808 3.56
+    ("espeak-ng", "en-us+f3", 2.70),             // P.808 3.43
+    ("espeak-ng", "en-us+f5", 2.75),             // P.808 3.51
+    ("espeak-ng", "en-us+klatt", 3.18),          // P.808 3.56
+];
+
+/// From this OVRL up a voice sounds natural enough to cast before every classical voice.
+pub const NATURAL_OVRL: f32 = 3.3;
+
+/// Below this OVRL a voice is heard as rough (buzz, processing artefacts): cast only when no
+/// other voice of the same standing is left. A book's gate is 2.8; a voice's lines in a render
+/// scored up to 0.06 below its measurement passage (flite slt: 2.80 here, 2.74 in a book).
+pub const ROUGH_OVRL: f32 = 2.85;
+
+/// Engines whose voices are neural: a voice of theirs not yet measured is taken to score
+/// [`NATURAL_OVRL`].
+pub const NEURAL_ENGINES: &[&str] = &["piper"];
+
+/// A voice's naturalness (OVRL): measured, else assumed for a neural engine's voice, else unknown.
+pub fn naturalness(engine: &str, voice: &str) -> Option<f32> {
+    let measured = NATURALNESS.iter().find(|m| m.0 == engine && m.1 == voice).map(|m| m.2);
+    measured.or_else(|| NEURAL_ENGINES.contains(&engine).then_some(NATURAL_OVRL))
+}
+
+/// Whether a voice sounds natural by that measure.
+pub fn sounds_natural(engine: &str, voice: &str) -> bool {
+    naturalness(engine, voice).is_some_and(|n| n >= NATURAL_OVRL)
+}
+
+/// Whether a voice was measured rough (see [`ROUGH_OVRL`]).
+pub fn sounds_rough(engine: &str, voice: &str) -> bool {
+    naturalness(engine, voice).is_some_and(|n| n < ROUGH_OVRL)
+}
+
 /// The measured intelligibility of a voice, if it was measured.
 pub fn intelligibility(engine: &str, voice: &str) -> Option<f32> {
     MEASURED.iter().find(|m| m.0 == engine && m.1 == voice).map(|m| m.2)
@@ -65,9 +117,16 @@ pub fn intelligibility(engine: &str, voice: &str) -> Option<f32> {
 /// festival's cmu_us_slt_arctic_hts are both "slt" (CMU ARCTIC's SLT), flite's kal16, festival's
 /// kal_diphone and the embedded kal16 are all "kal". Voices of one speaker sound like one person,
 /// however they are synthesized. An embedded preset's own pitch and rate make it a speaker of its
-/// own ("kal-low"). `None` for voices that are their own speaker: espeak-ng's formant voices,
-/// and the system voices of say and SAPI, each a different person.
+/// own ("kal-low"). A Piper voice is its model's dataset (`en_US-lessac-low` and
+/// `en_US-lessac-high` are both "lessac"), with the speaker's name for a multi-speaker model
+/// ("vctk#p239"); the speakers of CMU ARCTIC models are the same people as flite's and
+/// festival's voices of them (`en_US-arctic-medium#slt` is "slt"). `None` for voices that are
+/// their own speaker: espeak-ng's formant voices, and the system voices of say and SAPI, each a
+/// different person.
 pub fn speaker(engine: &str, id: &str) -> Option<String> {
+    if engine == "piper" {
+        return Some(piper_speaker(id));
+    }
     if !matches!(engine, "flite" | "festival" | "embedded") {
         return None;
     }
@@ -90,6 +149,21 @@ pub fn speaker(engine: &str, id: &str) -> Option<String> {
     })
 }
 
+/// The person behind a Piper voice: Piper names its models `LANGUAGE-DATASET-QUALITY`.
+fn piper_speaker(id: &str) -> String {
+    let (model, speaker) = match id.split_once('#') {
+        Some((model, speaker)) => (model, Some(speaker)),
+        None => (id, None),
+    };
+    let parts: Vec<&str> = model.split('-').collect();
+    let dataset = if parts.len() == 3 { parts[1] } else { model }.to_ascii_lowercase();
+    match speaker {
+        Some(speaker) if dataset == "arctic" => speaker.to_ascii_lowercase(),
+        Some(speaker) => format!("{dataset}#{speaker}"),
+        None => dataset,
+    }
+}
+
 /// Voice codes that name a speaker known under a shorter one: kal16 is CMU's kal at 16 kHz.
 const SAME_SPEAKER: &[(&str, &str)] = &[("kal16", "kal")];
 
@@ -106,7 +180,7 @@ pub fn best_first(mut voices: Vec<VoiceInfo>) -> Vec<VoiceInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Gender;
+    use crate::script::Gender;
 
     fn voice(id: &str, intelligibility: Option<f32>) -> VoiceInfo {
         VoiceInfo {
@@ -143,7 +217,26 @@ mod tests {
             ["us1_mbrola", "us2_mbrola", "us3_mbrola"].iter().map(|v| speaker("festival", v)).collect();
         assert_eq!(mbrola, [Some("us1".into()), Some("us2".into()), Some("us3".into())]);
         assert_eq!(speaker("espeak-ng", "en-us+f3"), None);
+        // Piper: a dataset is a person, whatever the model's quality; a multi-speaker model's
+        // speakers are each their own, and CMU ARCTIC's are the people flite and festival voice.
+        assert_eq!(speaker("piper", "en_US-lessac-low"), speaker("piper", "en_US-lessac-high"));
+        assert_eq!(speaker("piper", "en_US-joe-medium").as_deref(), Some("joe"));
+        assert_eq!(speaker("piper", "en_GB-vctk-medium#p239").as_deref(), Some("vctk#p239"));
+        assert_ne!(speaker("piper", "en_GB-vctk-medium#p239"), speaker("piper", "en_GB-vctk-medium#p240"));
+        assert_eq!(speaker("piper", "en_US-arctic-medium#slt"), speaker("flite", "slt"));
+        assert_eq!(speaker("piper", "my-voice").as_deref(), Some("my-voice"));
         assert_eq!(speaker("say", "Samantha"), None);
+    }
+
+    #[test]
+    fn neural_voices_sound_natural_unless_measured_otherwise() {
+        assert!(sounds_natural("piper", "some-voice-nobody-measured"));
+        assert!(!sounds_natural("flite", "rms"));
+        assert!(NATURALNESS.iter().all(|m| (1.0..=5.0).contains(&m.2)));
+        assert!(!sounds_rough("piper", "some-voice-nobody-measured"));
+        for (engine, voice, _) in NATURALNESS {
+            assert_eq!(sounds_natural(engine, voice), NEURAL_ENGINES.contains(engine), "{engine} {voice}");
+        }
     }
 
     #[test]

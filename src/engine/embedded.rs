@@ -2,8 +2,10 @@
 //! rate and pitch variants so a machine without any speech software can still cast several
 //! distinguishable voices.
 
-use super::{EngineError, Gender, Prosody, VoiceInfo, catalogue};
+use super::{EngineError, VoiceInfo, catalogue};
 use crate::audio::Pcm;
+use crate::script::Gender;
+use crate::voice::Prosody;
 use std::sync::{Mutex, OnceLock};
 
 pub const NAME: &str = "embedded";
@@ -22,6 +24,14 @@ pub const VARIANTS: &[(&str, f32, f32)] = &[
 /// `flite_rs::Engine` keeps rate and pitch in the engine itself (set through `&mut`), so each
 /// render borrows one engine from a small pool and sets them first. Built on first use: parsing
 /// the embedded voice takes a moment.
+pub const ENTRY: super::registry::Entry = super::registry::Entry {
+    name: NAME,
+    package: "nothing (it is part of audiobook)",
+    settings: &[],
+    build: |_| Ok(std::sync::Arc::new(Embedded::new())),
+    serve: None,
+};
+
 pub struct Embedded {
     pool: Mutex<Vec<flite_rs::Engine>>,
 }

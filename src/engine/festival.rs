@@ -6,15 +6,17 @@
 //! stderr and carries on, so a missing file, not a missing marker, is how a failed line shows).
 //! A process that dies or overruns is killed and dropped; the next line starts a fresh one.
 
-use super::process::{self, Idle, Tool};
-use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue};
+use super::pool::{Failure, Pool, Protocol};
+use super::process::{self, Tool};
+use super::{EngineConfig, EngineError, VoiceInfo, catalogue};
 use crate::audio::Pcm;
-use std::io::{BufRead, BufReader, Read, Write};
+use crate::script::Gender;
+use crate::voice::Prosody;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{ChildStdout, Command};
 use std::sync::OnceLock;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub const NAME: &str = "festival";
 const TOOL: Tool<'static> = Tool { engine: NAME, package: "festival" };
@@ -23,78 +25,75 @@ const VOICES_DIR: &str = "/usr/share/festival/voices";
 const ENGLISH_DIRS: &[&str] = &["english", "us", "uk"];
 const MARKER: &str = "AUDIOBOOK-DONE-";
 
+pub const ENTRY: super::registry::Entry = super::registry::Entry {
+    name: NAME,
+    package: TOOL.package,
+    settings: &["program", "voices"],
+    build: |config| Ok(std::sync::Arc::new(Festival::new(config.clone())?)),
+    serve: None,
+};
+
 pub struct Festival {
     binary: PathBuf,
     voices_dir: PathBuf,
     config: EngineConfig,
-    idle: Idle<Worker>,
+    pool: Pool<Pipe>,
     version: OnceLock<String>,
     voices: OnceLock<Vec<VoiceInfo>>,
 }
 
 impl Festival {
+    /// The `festival` on `PATH` (or its `program` setting) and the voices under
+    /// `/usr/share/festival/voices` (or its `voices` setting), or `NotInstalled`.
     pub fn new(config: EngineConfig) -> Result<Festival, EngineError> {
-        let binary = process::which(NAME.as_ref()).ok_or_else(|| super::not_installed(TOOL))?;
-        Ok(Festival::with_paths(binary, VOICES_DIR, config))
+        let binary = config.program(NAME, NAME).ok_or_else(|| super::not_installed(TOOL))?;
+        let voices = config.settings.get(NAME).and_then(|t| t.get("voices")).and_then(|v| v.as_str());
+        let voices_dir = voices.map_or_else(|| PathBuf::from(VOICES_DIR), PathBuf::from);
+        Ok(Festival::with_paths(binary, voices_dir, config))
     }
 
     /// A given binary and voice tree; lets tests substitute stand-ins.
     pub fn with_paths(binary: impl Into<PathBuf>, voices_dir: impl Into<PathBuf>, config: EngineConfig) -> Festival {
+        let binary = binary.into();
+        let pool = Pool::new(Pipe { binary: binary.clone() }, config.timeout);
         Festival {
-            binary: binary.into(),
+            binary,
             voices_dir: voices_dir.into(),
             config,
-            idle: Idle::new(),
+            pool,
             version: OnceLock::new(),
             voices: OnceLock::new(),
-        }
-    }
-
-    fn take_worker(&self) -> Result<Worker, EngineError> {
-        match self.idle.take() {
-            Some(worker) => Ok(worker),
-            None => Worker::start(&self.binary),
         }
     }
 
     /// Process ids of the idle festival processes; lets tests kill one to check recovery.
     #[doc(hidden)]
     pub fn idle_pids(&self) -> Vec<u32> {
-        self.idle.inspect(|idle| idle.iter().map(|w| w.child.id()).collect()).unwrap_or_default()
+        self.pool.idle_pids()
     }
 
-    fn give_back(&self, worker: Worker) {
-        self.idle.give_back(worker);
-    }
-
+    /// Renders one line on a festival process: its wave file's bytes.
     fn render(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Vec<u8>, EngineError> {
-        let mut worker = self.take_worker()?;
-        let reused = worker.served > 0;
-        let result = match worker.render(voice, prosody, text, self.config.timeout) {
-            // An idle process may have died since its last line; one fresh attempt is cheap.
-            Err(Failure::Dead(_)) if reused => {
-                worker = Worker::start(&self.binary)?;
-                worker.render(voice, prosody, text, self.config.timeout)
-            }
-            other => other,
-        };
-        match result {
-            Ok(bytes) => {
-                self.give_back(worker);
-                Ok(bytes)
-            }
-            Err(Failure::NoFile(stderr)) => {
-                self.give_back(worker);
-                Err(crashed("no audio written", stderr))
-            }
-            Err(Failure::Dead(stderr)) => Err(crashed("the process died", stderr)),
-            Err(Failure::TimedOut) => Err(process::timed_out(NAME, self.config.timeout)),
-        }
+        let timeout = self.config.timeout;
+        self.pool.run(|process| {
+            let wav = process.state.path().join(format!("line-{}.wav", process.served));
+            let marker = format!("{MARKER}{}", process.served);
+            process.send(line_script(voice, prosody, text, &wav, &marker).as_bytes())?;
+            let deadline = Instant::now() + timeout;
+            while !process.receive(deadline)?.contains(&marker) {}
+            let bytes = std::fs::read(&wav).map_err(|_| {
+                // festival rejected the line (its error is on stderr) and is still usable.
+                let stderr = process.stderr_tail();
+                Failure::Refused(EngineError::Crashed {
+                    engine: NAME.to_string(),
+                    status: "no audio written".to_string(),
+                    stderr,
+                })
+            });
+            let _ = std::fs::remove_file(&wav);
+            bytes
+        })
     }
-}
-
-fn crashed(status: &str, stderr: String) -> EngineError {
-    EngineError::Crashed { engine: NAME.to_string(), status: status.to_string(), stderr }
 }
 
 impl super::Engine for Festival {
@@ -121,7 +120,7 @@ impl super::Engine for Festival {
     fn prepare(&self, threads: usize) {
         // Its processes start as lines need them (a start costs ~250 ms, in the background of
         // the first line); what matters is that none is stopped between lines.
-        self.idle.keep_at_least(threads);
+        self.pool.keep_at_least(threads);
     }
 
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {
@@ -132,89 +131,37 @@ impl super::Engine for Festival {
     }
 }
 
-enum Failure {
-    /// The process exited or closed its output.
-    Dead(String),
-    /// The marker came but no wave file: festival rejected the line and is still usable.
-    NoFile(String),
-    TimedOut,
+/// `festival --pipe` processes: a line goes in as Scheme forms, the marker they print comes back
+/// as a line of output, and the wave is in the process's own folder.
+struct Pipe {
+    binary: PathBuf,
 }
 
-/// One `festival --pipe` process and the threads reading its output.
-struct Worker {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: Receiver<String>,
-    stderr: process::Stderr,
-    dir: tempfile::TempDir,
-    served: u64,
-}
+impl Protocol for Pipe {
+    type Message = String;
+    type State = tempfile::TempDir;
 
-impl Worker {
-    fn start(binary: &Path) -> Result<Worker, EngineError> {
-        let io = |source| EngineError::Io { engine: NAME.to_string(), source };
-        let dir = tempfile::tempdir().map_err(io)?;
-        let mut child = Command::new(binary)
-            .arg("--pipe")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| process::spawn_error(e, TOOL))?;
-        let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
-            process::kill(&mut child);
-            return Err(crashed("no pipes", String::new()));
-        };
-        Ok(Worker { child, stdin, stdout: read_lines(stdout), stderr: process::collect(stderr), dir, served: 0 })
+    fn tool(&self) -> Tool<'static> {
+        TOOL
     }
 
-    fn render(&mut self, voice: &str, prosody: Prosody, text: &str, timeout: Duration) -> Result<Vec<u8>, Failure> {
-        self.served += 1;
-        let wav = self.dir.path().join(format!("line-{}.wav", self.served));
-        let marker = format!("{MARKER}{}", self.served);
-        let script = line_script(voice, prosody, text, &wav, &marker);
-        self.stderr.clear();
-        if self.stdin.write_all(script.as_bytes()).and_then(|()| self.stdin.flush()).is_err() {
-            return Err(Failure::Dead(self.stderr.tail()));
-        }
-        self.wait_for(&marker, timeout)?;
-        let bytes = std::fs::read(&wav).map_err(|_| Failure::NoFile(self.stderr.tail()));
-        let _ = std::fs::remove_file(&wav);
-        bytes
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.binary);
+        command.arg("--pipe");
+        command
     }
 
-    fn wait_for(&self, marker: &str, timeout: Duration) -> Result<(), Failure> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.stdout.recv_timeout(left) {
-                Ok(line) if line.contains(marker) => return Ok(()),
-                Ok(_) => {}
-                Err(RecvTimeoutError::Timeout) => return Err(Failure::TimedOut),
-                Err(RecvTimeoutError::Disconnected) => return Err(Failure::Dead(self.stderr.tail())),
+    fn state(&self) -> std::io::Result<tempfile::TempDir> {
+        tempfile::tempdir()
+    }
+
+    fn read(stdout: BufReader<ChildStdout>, send: &mut dyn FnMut(String) -> bool) {
+        for line in stdout.lines() {
+            if !line.is_ok_and(&mut *send) {
+                return;
             }
         }
     }
-}
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        process::kill(&mut self.child);
-    }
-}
-
-fn read_lines(stdout: impl Read + Send + 'static) -> Receiver<String> {
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if sender.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    receiver
 }
 
 /// The Scheme that renders one line to `wav` and then prints `marker`. Selecting the voice again

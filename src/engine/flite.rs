@@ -2,8 +2,10 @@
 //! `-ssml` is never used: it hangs on some input.
 
 use super::process::{self, Tool};
-use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue};
+use super::{EngineConfig, EngineError, VoiceInfo, catalogue};
 use crate::audio::Pcm;
+use crate::script::Gender;
+use crate::voice::Prosody;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -22,6 +24,14 @@ const KNOWN: &[(&str, Gender, &str, Option<f32>)] = &[
     ("kal16", Gender::Male, "en-US", Some(95.0)),
 ];
 
+pub const ENTRY: super::registry::Entry = super::registry::Entry {
+    name: NAME,
+    package: TOOL.package,
+    settings: &["program"],
+    build: |config| Ok(std::sync::Arc::new(Flite::new(config.clone())?)),
+    serve: None,
+};
+
 pub struct Flite {
     binary: PathBuf,
     config: EngineConfig,
@@ -31,7 +41,7 @@ pub struct Flite {
 
 impl Flite {
     pub fn new(config: EngineConfig) -> Result<Flite, EngineError> {
-        let binary = process::which(NAME.as_ref()).ok_or_else(|| super::not_installed(TOOL))?;
+        let binary = config.program(NAME, NAME).ok_or_else(|| super::not_installed(TOOL))?;
         Ok(Flite::with_binary(binary, config))
     }
 

@@ -1,35 +1,33 @@
-//! Text-to-speech engines behind one trait.
+//! Text-to-speech engines behind one trait: the backends of the synthesis stage.
 //!
 //! Every engine is discovered at run time (never a build-time requirement) and renders one line of
 //! text with one voice to mono PCM. The embedded voice is compiled in, so there is always one.
+//! [`registry`] lists them all; [`pool`] keeps the long-lived processes of those that serve many
+//! lines from one process (festival, espeak-ng's library workers); each engine's own files sit
+//! beside them (`espeak/` holds the library and its fork server; `piper/` the neural voices);
+//! [`saved`] keeps what engines learn about themselves between runs.
 
 pub mod catalogue;
 pub mod embedded;
 pub mod espeak;
 pub mod festival;
 pub mod flite;
-pub mod libespeak;
+pub mod piper;
+pub mod pool;
 pub mod process;
+pub mod registry;
 pub mod sapi;
 pub mod saved;
 pub mod say;
 pub mod wav;
-pub mod worker;
+
+pub use registry::{Engines, by_name};
 
 use crate::audio::{Pcm, Pcm16};
+use crate::script::Gender;
+use crate::voice::Prosody;
 use serde::{Deserialize, Serialize};
-use std::sync::Arc;
 use std::time::Duration;
-
-/// A voice's gender, where the engine says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
-#[serde(rename_all = "lowercase")]
-pub enum Gender {
-    Female,
-    Male,
-    #[default]
-    Unknown,
-}
 
 /// One voice an engine offers.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -49,23 +47,6 @@ pub struct VoiceInfo {
     pub intelligibility: Option<f32>,
 }
 
-/// How to say a line: multipliers of the voice's natural rate, pitch and volume.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Prosody {
-    /// Speaking rate; 1.0 is the voice's natural rate, 1.2 is 20% faster.
-    pub rate: f32,
-    /// Pitch; 1.0 is the voice's natural pitch.
-    pub pitch: f32,
-    /// Volume; 1.0 is the engine's default.
-    pub volume: f32,
-}
-
-impl Default for Prosody {
-    fn default() -> Prosody {
-        Prosody { rate: 1.0, pitch: 1.0, volume: 1.0 }
-    }
-}
-
 /// What can go wrong in an engine. The variant tells the caller whether a retry can help.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -83,31 +64,57 @@ pub enum EngineError {
     Crashed { engine: String, status: String, stderr: String },
     #[error("{engine} did not finish a line within {secs} s and was stopped")]
     TimedOut { engine: String, secs: u64 },
+    #[error("{engine} voice `{voice}` cannot be used: {reason}")]
+    BadVoice { engine: String, voice: String, reason: String },
     #[error("{engine} returned no audio")]
     NoAudio { engine: String },
     #[error("{engine} wrote audio that cannot be read: {detail}")]
     BadOutput { engine: String, detail: String },
     #[error("{engine}: {source}")]
     Io { engine: String, source: std::io::Error },
+    #[error("engines.{engine}.{key}: {message}")]
+    Setting { engine: String, key: String, message: String },
 }
 
-/// Settings every engine honours.
+/// Settings every engine honours, and each engine's own (from `[engines.NAME]` of a voices
+/// file), however the engine comes to be used: chosen with `--engine`, found on the machine, or
+/// named only by a voices file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EngineConfig {
     /// How long one line may take before the engine's process is killed.
     pub timeout: Duration,
-    /// A program that serves [`worker::COMMAND`] (the `audiobook` binary itself). With one,
-    /// engines that have a library (espeak-ng) run it in long-lived worker processes; without,
-    /// they start their command-line program for every line.
+    /// A program that serves [`espeak::worker::COMMAND`] (the `audiobook` binary itself). With
+    /// one, engines that have a library (espeak-ng) run it in long-lived worker processes;
+    /// without, they start their command-line program for every line.
     pub worker: Option<std::path::PathBuf>,
     /// A folder where engines keep what they learn about themselves (their voices, their
     /// version) between runs; see [`saved`]. Renders use their cache's.
     pub saved: Option<std::path::PathBuf>,
+    /// Each engine's own settings, by engine name; [`registry::Entry::settings`] says which
+    /// each takes.
+    pub settings: std::collections::BTreeMap<String, toml::Table>,
+    /// The voices folder (`--voices`): engines whose voices are files (Piper) also look in a
+    /// subfolder named after them. `None`: `voices` in the working directory.
+    pub voices: Option<std::path::PathBuf>,
 }
 
 impl Default for EngineConfig {
     fn default() -> EngineConfig {
-        EngineConfig { timeout: Duration::from_secs(60), worker: None, saved: None }
+        EngineConfig {
+            timeout: Duration::from_secs(60),
+            worker: None,
+            saved: None,
+            settings: Default::default(),
+            voices: None,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// The engine's program: its `program` setting, else `default` looked up on `PATH`.
+    pub fn program(&self, engine: &str, default: &str) -> Option<std::path::PathBuf> {
+        let given = self.settings.get(engine).and_then(|t| t.get("program")).and_then(|v| v.as_str());
+        process::which(std::path::Path::new(given.unwrap_or(default)))
     }
 }
 
@@ -117,6 +124,11 @@ pub trait Engine: Send + Sync {
     fn name(&self) -> &'static str;
     /// The engine's version, part of the render cache key.
     fn version(&self) -> String;
+    /// What else a voice's lines depend on, for the cache key, where the engine's version does not
+    /// cover it: a hash of a Piper voice's model, which the user may replace. Empty by default.
+    fn voice_version(&self, _voice: &str) -> String {
+        String::new()
+    }
     /// The voices it offers, best first.
     fn voices(&self) -> Vec<VoiceInfo>;
     /// Renders one line. Blocking: callers run it on a blocking thread.
@@ -134,31 +146,6 @@ pub trait Engine: Send + Sync {
     /// worker processes starts that many now, side by side, rather than one after another as
     /// the first lines wait for them. Blocking.
     fn prepare(&self, _threads: usize) {}
-}
-
-/// Every engine `--engine` accepts, in the order `discover` prefers them.
-pub const ENGINE_NAMES: &[&str] = &[festival::NAME, flite::NAME, espeak::NAME, say::NAME, sapi::NAME, embedded::NAME];
-
-/// The engine called `name`, ready to use, or why it is not available here.
-pub fn by_name(name: &str, config: &EngineConfig) -> Result<Arc<dyn Engine>, EngineError> {
-    let config = config.clone();
-    Ok(match name {
-        festival::NAME => Arc::new(festival::Festival::new(config)?),
-        flite::NAME => Arc::new(flite::Flite::new(config)?),
-        espeak::NAME => Arc::new(espeak::Espeak::new(config)?),
-        say::NAME => Arc::new(say::Say::new(config)?),
-        sapi::NAME => Arc::new(sapi::Sapi::new(config)?),
-        embedded::NAME => Arc::new(embedded::Embedded::new()),
-        _ => {
-            return Err(EngineError::UnknownEngine { name: name.to_string(), valid: ENGINE_NAMES.join(", ") });
-        }
-    })
-}
-
-/// The engines installed on this machine, the embedded one always last. Cheap: it looks the
-/// programs up on `PATH` and starts none of them.
-pub fn discover(config: &EngineConfig) -> Vec<Arc<dyn Engine>> {
-    ENGINE_NAMES.iter().filter_map(|name| by_name(name, config).ok()).collect()
 }
 
 /// A multiplier as the engines take it: a non-number means "unchanged", and beyond 4x either way
@@ -232,19 +219,6 @@ fn unsupported(engine: &str, reason: &str) -> EngineError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn unknown_engine_lists_the_valid_ones() {
-        let Err(err) = by_name("loquendo", &EngineConfig::default()) else { panic!("accepted") };
-        let message = err.to_string();
-        assert!(ENGINE_NAMES.iter().all(|n| message.contains(n)), "{message}");
-    }
-
-    #[test]
-    fn embedded_is_always_discovered_last() {
-        let engines = discover(&EngineConfig::default());
-        assert_eq!(engines.last().map(|e| e.name()), Some(embedded::NAME));
-    }
 
     #[test]
     fn multipliers_are_clamped() {

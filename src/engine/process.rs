@@ -5,7 +5,6 @@ use super::EngineError;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -70,7 +69,7 @@ pub fn run_any_status(
     timeout: Duration,
 ) -> Result<(ExitStatus, Output), EngineError> {
     command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = command.spawn().map_err(|e| spawn_error(e, tool))?;
+    let mut child = in_own_group(&mut command).spawn().map_err(|e| spawn_error(e, tool))?;
     // Every pipe gets its own thread: a process that fills stdout while we are still writing
     // stdin would otherwise deadlock with us.
     let writer = feed(&mut child, stdin.to_vec());
@@ -122,8 +121,25 @@ fn wait(child: &mut Child, tool: Tool<'_>, timeout: Duration) -> Result<ExitStat
     }
 }
 
-/// Kills and reaps a child; it may already have exited, which is fine.
+/// Starts `command` in a process group of its own (on Unix), so [`kill`] ends whatever it
+/// started too: an engine wrapper script's own children (a `sleep`, the real engine) would
+/// otherwise outlive a timeout that killed the wrapper.
+pub fn in_own_group(command: &mut Command) -> &mut Command {
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(command, 0);
+    command
+}
+
+/// Kills and reaps a child started by [`in_own_group`], with every process of its group; it may
+/// already have exited, which is fine.
 pub fn kill(child: &mut Child) {
+    #[cfg(unix)]
+    if let Ok(pid) = libc::pid_t::try_from(child.id()) {
+        // SAFETY: kill has no memory-safety preconditions. The group is the child's own (it was
+        // started as its leader), so this reaches nothing else; the child is not yet reaped, so
+        // its id cannot have been reused.
+        unsafe { libc::kill(-pid, libc::SIGKILL) };
+    }
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -165,50 +181,6 @@ pub fn collect(mut stderr: impl Read + Send + 'static) -> Stderr {
         }
     });
     Stderr(buffer)
-}
-
-/// Idle long-lived engine processes, kept for the next line: at most one per core, since no more
-/// run at once, unless a render runs more (see [`Idle::keep_at_least`]).
-pub struct Idle<T> {
-    workers: Mutex<Vec<T>>,
-    keep: AtomicUsize,
-}
-
-impl<T> Idle<T> {
-    pub fn new() -> Idle<T> {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        Idle { workers: Mutex::new(Vec::new()), keep: AtomicUsize::new(cores) }
-    }
-
-    pub fn take(&self) -> Option<T> {
-        self.workers.lock().ok().and_then(|mut idle| idle.pop())
-    }
-
-    /// Keeps up to `count` idle: a render with more jobs than cores runs that many at once, and a
-    /// process stopped after each line would be started again for the next.
-    pub fn keep_at_least(&self, count: usize) {
-        self.keep.fetch_max(count, Ordering::Relaxed);
-    }
-
-    /// Keeps `worker` for later, or drops (and so stops) it when enough are idle.
-    pub fn give_back(&self, worker: T) {
-        if let Ok(mut idle) = self.workers.lock()
-            && idle.len() < self.keep.load(Ordering::Relaxed)
-        {
-            idle.push(worker);
-        }
-    }
-
-    /// Looks at the idle workers (tests use it to find one to kill).
-    pub fn inspect<R>(&self, f: impl FnOnce(&[T]) -> R) -> Option<R> {
-        self.workers.lock().ok().map(|idle| f(&idle))
-    }
-}
-
-impl<T> Default for Idle<T> {
-    fn default() -> Idle<T> {
-        Idle::new()
-    }
 }
 
 /// The end of a process's error output: the last lines say what went wrong, the rest is noise.
@@ -257,23 +229,22 @@ mod tests {
         assert!(started.elapsed() < Duration::from_secs(5));
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
-    fn idle_processes_are_kept_one_per_core_or_one_per_job() {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        let idle = Idle::new();
-        let kept = |idle: &Idle<usize>| idle.inspect(<[usize]>::len).unwrap();
-        for n in 0..cores + 3 {
-            idle.give_back(n);
-        }
-        assert_eq!(kept(&idle), cores);
-        idle.keep_at_least(cores + 2);
-        for n in 0..3 {
-            idle.give_back(n);
-        }
-        assert_eq!(kept(&idle), cores + 2);
-        idle.keep_at_least(1);
-        idle.give_back(0);
-        assert_eq!(kept(&idle), cores + 2, "a smaller count never lowers what is kept");
+    fn a_timeout_ends_what_the_engine_started_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid_file = dir.path().join("child.pid");
+        // A wrapper that starts a long-lived child of its own, then waits.
+        let mut command = Command::new("sh");
+        command.args(["-c", &format!("sleep 30 & echo $! > {}; wait", pid_file.display())]);
+        let err = run(command, b"", TOOL, Duration::from_millis(500));
+        assert!(matches!(err, Err(EngineError::TimedOut { .. })), "{err:?}");
+        let pid: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        // Gone, or a zombie waiting for whoever adopted it to reap it.
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let state = stat.rsplit_once(") ").map(|(_, rest)| rest.chars().next());
+        assert!(matches!(state, None | Some(Some('Z'))), "the wrapper's child {pid} outlived the timeout: {stat}");
     }
 
     #[test]

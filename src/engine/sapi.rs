@@ -3,8 +3,10 @@
 //! unit-tested, and off Windows the engine reports `Unsupported`.
 
 use super::process::{self, Tool};
-use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue};
+use super::{EngineConfig, EngineError, VoiceInfo, catalogue};
 use crate::audio::Pcm;
+use crate::script::Gender;
+use crate::voice::Prosody;
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -13,7 +15,16 @@ pub const NAME: &str = "sapi";
 const TOOL: Tool<'static> = Tool { engine: NAME, package: "Windows PowerShell (part of the system)" };
 const POWERSHELL: &str = "powershell";
 
+pub const ENTRY: super::registry::Entry = super::registry::Entry {
+    name: NAME,
+    package: TOOL.package,
+    settings: &["program"],
+    build: |config| Ok(std::sync::Arc::new(Sapi::new(config.clone())?)),
+    serve: None,
+};
+
 pub struct Sapi {
+    program: std::path::PathBuf,
     config: EngineConfig,
     voices: OnceLock<Vec<VoiceInfo>>,
 }
@@ -23,12 +34,12 @@ impl Sapi {
         if !cfg!(windows) {
             return Err(super::unsupported(NAME, "SAPI exists only on Windows"));
         }
-        process::which(POWERSHELL.as_ref()).ok_or_else(|| super::not_installed(TOOL))?;
-        Ok(Sapi { config, voices: OnceLock::new() })
+        let program = config.program(NAME, POWERSHELL).ok_or_else(|| super::not_installed(TOOL))?;
+        Ok(Sapi { program, config, voices: OnceLock::new() })
     }
 
     fn run(&self, script: &str) -> Result<Vec<u8>, EngineError> {
-        let mut command = Command::new(POWERSHELL);
+        let mut command = Command::new(&self.program);
         command.args(powershell_args(script));
         process::run(command, b"", TOOL, self.config.timeout).map(|o| o.stdout)
     }

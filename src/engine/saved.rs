@@ -117,17 +117,7 @@ pub fn load<T: DeserializeOwned>(file: &Path) -> Option<T> {
 pub fn store<T: Serialize>(file: &Path, Stamped { sources, stamp }: Stamped, value: &T) {
     let Some(dir) = file.parent() else { return };
     let Ok(json) = serde_json::to_vec(&Entry { sources, stamp, value }) else { return };
-    // A name no other writer, thread or process, uses at the same time.
-    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let name = file.file_name().unwrap_or_default().to_string_lossy();
-    let temp = dir.join(format!(".{name}.{}.{n}.tmp", std::process::id()));
-    let written = std::fs::create_dir_all(dir)
-        .and_then(|()| std::fs::write(&temp, json))
-        .and_then(|()| std::fs::rename(&temp, file));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
+    let _ = std::fs::create_dir_all(dir).and_then(|()| crate::util::write_atomic(file, &json));
 }
 
 #[cfg(test)]

@@ -2,8 +2,10 @@
 //! and off macOS the engine reports `Unsupported`.
 
 use super::process::{self, Tool};
-use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue};
+use super::{EngineConfig, EngineError, VoiceInfo, catalogue};
 use crate::audio::Pcm;
+use crate::script::Gender;
+use crate::voice::Prosody;
 use std::path::Path;
 use std::process::Command;
 use std::sync::OnceLock;
@@ -13,7 +15,16 @@ const TOOL: Tool<'static> = Tool { engine: NAME, package: "macOS (say is part of
 /// say's default speaking rate in words per minute.
 const NATURAL_WPM: f32 = 175.0;
 
+pub const ENTRY: super::registry::Entry = super::registry::Entry {
+    name: NAME,
+    package: TOOL.package,
+    settings: &["program"],
+    build: |config| Ok(std::sync::Arc::new(Say::new(config.clone())?)),
+    serve: None,
+};
+
 pub struct Say {
+    program: std::path::PathBuf,
     config: EngineConfig,
     voices: OnceLock<Vec<VoiceInfo>>,
 }
@@ -23,8 +34,8 @@ impl Say {
         if !cfg!(target_os = "macos") {
             return Err(super::unsupported(NAME, "say exists only on macOS"));
         }
-        process::which(NAME.as_ref()).ok_or_else(|| super::not_installed(TOOL))?;
-        Ok(Say { config, voices: OnceLock::new() })
+        let program = config.program(NAME, NAME).ok_or_else(|| super::not_installed(TOOL))?;
+        Ok(Say { program, config, voices: OnceLock::new() })
     }
 }
 
@@ -41,7 +52,7 @@ impl super::Engine for Say {
     fn voices(&self) -> Vec<VoiceInfo> {
         self.voices
             .get_or_init(|| {
-                let mut command = Command::new(NAME);
+                let mut command = Command::new(&self.program);
                 command.args(["-v", "?"]);
                 let listing = process::run(command, b"", TOOL, self.config.timeout)
                     .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
@@ -53,7 +64,7 @@ impl super::Engine for Say {
 
     fn synthesize(&self, voice: &str, prosody: Prosody, text: &str) -> Result<Pcm, EngineError> {
         let bytes = super::via_files(NAME, text, |text_path, wav_path| {
-            let mut command = Command::new(NAME);
+            let mut command = Command::new(&self.program);
             command.args(command_args(voice, prosody, text_path, wav_path));
             process::run(command, b"", TOOL, self.config.timeout).map(drop)
         })?;

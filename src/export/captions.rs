@@ -144,13 +144,13 @@ mod tests {
 
     #[test]
     fn narration_is_unlabelled_even_with_a_speaker() {
-        let l = line(1, "narration", Some("Elizabeth"), "she said", 0.0, 1.0);
+        let l = line(1, crate::script::Kind::Narration, Some("Elizabeth"), "she said", 0.0, 1.0);
         assert_eq!(cue_text(&l, Style::WebVtt), "she said");
     }
 
     #[test]
     fn text_stays_on_one_line() {
-        let l = line(1, "dialogue", Some("Ann"), "one\n\ntwo --> three", 0.0, 1.0);
+        let l = line(1, crate::script::Kind::Dialogue, Some("Ann"), "one\n\ntwo --> three", 0.0, 1.0);
         assert_eq!(cue_text(&l, Style::WebVtt), "<v Ann>one two -&gt; three");
     }
 

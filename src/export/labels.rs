@@ -5,8 +5,8 @@
 //! `.m4b`), so importing the chapters end to end in Audacity lines the labels up.
 //!
 //! ```text
-//! 0.000000	119.009000	Chapter 1
-//! 0.000000	54.210000	Chapter 1, scene 1
+//! 0.000000    119.009000    Chapter 1
+//! 0.000000    54.210000     Chapter 1, scene 1
 //! ```
 
 use super::{Book, ExportError, Format, write_text};

@@ -30,7 +30,7 @@ impl Format for M4b {
         let list = write_text(&work.path().join("chapters.txt"), &concat_list(&inputs))?;
         let metadata = write_text(&work.path().join("metadata.txt"), &ffmetadata(book))?;
         let out = dir.join(format!("{}.m4b", book.base_name()));
-        let partial = dir.join(format!(".{}.m4b.partial", book.base_name()));
+        let partial = crate::util::temp_path(&out);
         let args = ffmpeg_args(&list, &metadata, &partial);
         let timeout = self.timeout.unwrap_or_else(|| default_timeout(book.duration_s()));
         let result = run(&self.ffmpeg, &args, timeout, &work.path().join("ffmpeg.log"));

@@ -1,9 +1,9 @@
 //! Listening outputs derived from a finished render: captions, a cue sheet, Audacity labels and an
 //! `.m4b` audiobook.
 //!
-//! `manifest.json` is the single source of timings. Every format here reads it (through its own
-//! tolerant structs, so a manifest with more fields still loads) and nothing is synthesized again,
-//! which is why `audiobook export DIR` can regenerate all of them after editing a title.
+//! `manifest.json` is the single source of timings ([`crate::manifest`]). Every format here reads
+//! it and nothing is synthesized again, which is why `audiobook export DIR` can regenerate all of
+//! them after editing a title.
 //!
 //! ```no_run
 //! use audiobook::export::{export_all, ExportOptions};
@@ -19,7 +19,6 @@ pub mod cue;
 pub mod labels;
 pub mod m4b;
 
-use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -32,6 +31,8 @@ pub enum ExportError {
     ParseManifest { path: PathBuf, source: serde_json::Error },
     #[error("{path} lists no chapters; render the story again")]
     NoChapters { path: PathBuf },
+    #[error("{path} cannot be exported: {detail}; render the story again, or mend the times by hand")]
+    BadManifest { path: PathBuf, detail: String },
     #[error("cannot write {path}: {source}; check that the folder is writable and the disk has room")]
     Write { path: PathBuf, source: std::io::Error },
     #[error("the chapter file {path} is missing; render the story again")]
@@ -85,85 +86,7 @@ impl Default for ExportOptions {
     }
 }
 
-/// `manifest.json` as the exporters need it. Unknown fields are ignored on purpose: the renderer
-/// may add fields freely (contract 3) without breaking exports.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Manifest {
-    pub story: String,
-    pub chapters: Vec<Chapter>,
-}
-
-/// A chapter file of the manifest.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Chapter {
-    pub index: usize,
-    pub title: String,
-    pub file: String,
-    pub duration_s: f64,
-    /// Further files when the chapter passed the WAV size limit.
-    #[serde(default)]
-    pub parts: Vec<String>,
-    #[serde(default)]
-    pub lines: Vec<Line>,
-}
-
-/// A voiced line; times are seconds from the start of its chapter file.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Line {
-    #[serde(default)]
-    pub scene: usize,
-    /// `narration`, `dialogue`, `heading` or `note`; kept as text so a new kind still loads.
-    #[serde(default)]
-    pub kind: String,
-    #[serde(default)]
-    pub speaker: Option<String>,
-    /// The spoken text.
-    #[serde(default)]
-    pub text: String,
-    pub start_s: f64,
-    pub end_s: f64,
-    /// Why the line is silent, when it failed.
-    #[serde(default)]
-    pub error: Option<String>,
-}
-
-impl Line {
-    /// Whether the line has audio to caption: failed lines are silent and zero-length.
-    pub fn is_voiced(&self) -> bool {
-        self.error.is_none() && self.end_s > self.start_s
-    }
-
-    /// The speaker to label a caption with: only dialogue has one.
-    pub fn caption_speaker(&self) -> Option<&str> {
-        if self.kind == "dialogue" { self.speaker.as_deref().filter(|s| !s.trim().is_empty()) } else { None }
-    }
-}
-
-impl Chapter {
-    /// The chapter file's name without its extension, for the per-chapter caption files. Only the
-    /// last path component is used, so a hand-edited manifest cannot write outside the folder.
-    pub fn stem(&self) -> String {
-        Path::new(&self.file)
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| format!("{:02}-chapter", self.index))
-    }
-
-    /// The scenes of this chapter: (scene number, start, end) in seconds from the chapter's start.
-    /// A scene starts where its first line starts; the first scene starts at 0.
-    pub fn scenes(&self) -> Vec<(usize, f64, f64)> {
-        let mut starts: Vec<(usize, f64)> = Vec::new();
-        for line in &self.lines {
-            if starts.last().is_none_or(|&(scene, _)| scene != line.scene) {
-                let at = if starts.is_empty() { 0.0 } else { line.start_s };
-                starts.push((line.scene, at));
-            }
-        }
-        let ends = starts.iter().skip(1).map(|&(_, s)| s).chain([self.duration_s]);
-        starts.iter().zip(ends).map(|(&(scene, start), end)| (scene, start, end)).collect()
-    }
-}
+pub use crate::manifest::{Chapter, Line, Manifest};
 
 /// A manifest with the book's title and author settled.
 #[derive(Debug, Clone, PartialEq)]
@@ -182,7 +105,7 @@ impl Book {
 
     /// A file-name-safe base name for whole-book files (`<story>.cue`, `<story>.m4b`).
     pub fn base_name(&self) -> String {
-        crate::render::slug(&self.manifest.story)
+        crate::plan::slug(&self.manifest.story)
     }
 
     /// Each chapter with its start time in the whole book (chapters played back to back).
@@ -217,6 +140,7 @@ pub fn read_manifest(render_dir: &Path) -> Result<Manifest, ExportError> {
     if manifest.chapters.is_empty() {
         return Err(ExportError::NoChapters { path });
     }
+    manifest.check().map_err(|detail| ExportError::BadManifest { path, detail })?;
     Ok(manifest)
 }
 
@@ -244,12 +168,8 @@ pub fn export_all(render_dir: &Path, options: &ExportOptions) -> Result<Vec<Path
 
 /// Writes a text file through a temporary name, so a reader never sees half of one.
 pub(crate) fn write_text(path: &Path, text: &str) -> Result<PathBuf, ExportError> {
-    let io = |source| ExportError::Write { path: path.to_path_buf(), source };
-    let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".partial");
-    let tmp = PathBuf::from(tmp);
-    std::fs::write(&tmp, text).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)?;
+    crate::util::write_atomic(path, text.as_bytes())
+        .map_err(|source| ExportError::Write { path: path.to_path_buf(), source })?;
     Ok(path.to_path_buf())
 }
 
@@ -263,17 +183,8 @@ pub(crate) fn millis(seconds: f64) -> u64 {
 pub(crate) mod tests {
     use super::*;
 
-    pub fn line(scene: usize, kind: &str, speaker: Option<&str>, text: &str, start_s: f64, end_s: f64) -> Line {
-        Line {
-            scene,
-            kind: kind.to_string(),
-            speaker: speaker.map(str::to_string),
-            text: text.to_string(),
-            start_s,
-            end_s,
-            error: None,
-        }
-    }
+    pub use crate::manifest::tests::line;
+    use crate::script::Kind;
 
     /// Two chapters; the first has two scenes and a line of dialogue.
     pub fn book() -> Book {
@@ -283,10 +194,11 @@ pub(crate) mod tests {
             file: "01-chapter-1.wav".into(),
             duration_s: 10.0,
             parts: vec![],
+            fingerprint: String::new(),
             lines: vec![
-                line(1, "heading", None, "Chapter 1", 0.4, 1.25),
-                line(1, "dialogue", Some("Elizabeth"), "Fish & <chips>?", 2.0, 3.5),
-                line(2, "narration", None, "Later.", 5.0, 6.0),
+                line(1, Kind::Heading, None, "Chapter 1", 0.4, 1.25),
+                line(1, Kind::Dialogue, Some("Elizabeth"), "Fish & <chips>?", 2.0, 3.5),
+                line(2, Kind::Narration, None, "Later.", 5.0, 6.0),
             ],
         };
         let two = Chapter {
@@ -295,20 +207,33 @@ pub(crate) mod tests {
             file: "02-chapter-2.wav".into(),
             duration_s: 3725.5,
             parts: vec![],
-            lines: vec![line(1, "narration", None, "End.", 3600.0, 3725.0)],
+            fingerprint: String::new(),
+            lines: vec![line(1, Kind::Narration, None, "End.", 3600.0, 3725.0)],
         };
-        let manifest = Manifest { story: "test-story".into(), chapters: vec![one, two] };
+        let manifest = Manifest { chapters: vec![one, two], ..Manifest::new("test-story", 24_000) };
         Book::new(manifest, &ExportOptions { author: Some("Ann Author".into()), ..ExportOptions::default() })
     }
 
     #[test]
-    fn manifest_with_extra_fields_loads() {
-        let json = r#"{"story":"s","sample_rate":24000,"new":1,"chapters":[{"index":1,"title":"T","file":"01-t.wav",
-            "duration_s":2.0,"lines":[{"line":1,"chapter":1,"scene":1,"paragraph":1,"kind":"dialogue","speaker":"Ann",
-            "voice":{"engine":"e","voice":"v","rate":1.0,"pitch":1.0,"volume":1.0},"text":"Hi","span":[0,2],
-            "start_s":0.5,"end_s":1.0,"mood":"glad"}]}],"failures":[]}"#;
-        let m: Manifest = serde_json::from_str(json).expect("loads");
-        assert_eq!(m.chapters[0].lines[0].caption_speaker(), Some("Ann"));
+    fn hand_edited_times_that_cannot_be_right_are_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let good = book().manifest;
+        type Damage = fn(&mut Manifest);
+        let cases: [(&str, Damage); 4] = [
+            ("before it starts", |m| m.chapters[0].lines[1].end_s = 1.0),
+            ("not seconds", |m| m.chapters[0].lines[0].start_s = -2.0),
+            ("before the line before it", |m| m.chapters[0].lines[2].start_s = 1.0),
+            ("after the chapter does", |m| m.chapters[1].lines[0].end_s = 4000.0),
+        ];
+        for (expected, damage) in cases {
+            let mut manifest = good.clone();
+            damage(&mut manifest);
+            crate::manifest::write(dir.path(), &manifest).unwrap();
+            let err = export_all(dir.path(), &ExportOptions::default()).expect_err(expected).to_string();
+            assert!(err.contains(expected), "{err}");
+        }
+        crate::manifest::write(dir.path(), &good).unwrap();
+        assert!(read_manifest(dir.path()).is_ok());
     }
 
     #[test]

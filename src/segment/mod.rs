@@ -1,6 +1,9 @@
 //! The segmenter: a story's chapters, scenes and paragraphs, and within each paragraph its
 //! narration and dialogue lines, every one a byte span of the decoded text.
 //!
+//! In: a loaded [`Text`](crate::load::Text). Out: a [`Script`](crate::script::Script) whose
+//! dialogue lines have no speaker yet (that is the attribute stage's work).
+//!
 //! ```
 //! use audiobook::{load::decode, segment::segment, script::Kind};
 //! let text = decode("Chapter 1\n\n\u{201C}Run,\u{201D} she said.\n".as_bytes()).unwrap();

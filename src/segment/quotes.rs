@@ -201,8 +201,7 @@ fn is_elision(after: &str) -> bool {
     if word.chars().next().is_some_and(|c| c.is_ascii_digit()) {
         return true;
     }
-    ELISIONS.contains(&word.to_lowercase().as_str())
-        && !after[word.len()..].starts_with(|c: char| c == ',' || c == '.' || c == '!' || c == '?')
+    ELISIONS.contains(&word.to_lowercase().as_str()) && !after[word.len()..].starts_with([',', '.', '!', '?'])
         || word == "n"
 }
 

@@ -54,3 +54,26 @@ pub fn novels() -> Vec<PathBuf> {
 pub fn name(p: &Path) -> String {
     p.display().to_string()
 }
+
+/// An empty voices folder, so no test reads the checkout's `voices/` (a user's
+/// `voices/<story>.toml` there would change the casts the tests expect).
+pub fn no_voices() -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("empty-voices");
+    std::fs::create_dir_all(&dir).expect("create the empty voices folder");
+    dir
+}
+
+/// The binary, run from the project root with the empty voices folder; tests give `--output`
+/// and `--cache` folders of their own.
+pub fn audiobook() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_audiobook"));
+    cmd.current_dir(root()).arg("--voices").arg(no_voices());
+    cmd
+}
+
+/// [`audiobook`] as a plain process, for tests that need its pipes.
+pub fn command() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_audiobook"));
+    cmd.current_dir(root()).arg("--voices").arg(no_voices());
+    cmd
+}

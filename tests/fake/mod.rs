@@ -2,9 +2,11 @@
 //! installed and must be able to make chosen lines fail in chosen ways.
 #![allow(dead_code)]
 
+use audiobook::attribute::Character;
 use audiobook::audio::Pcm;
-use audiobook::engine::{Engine, EngineError, Prosody, VoiceInfo};
-use audiobook::render::VoiceChoice;
+use audiobook::cast::{Cast, Member};
+use audiobook::engine::{Engine, EngineError, Engines, VoiceInfo};
+use audiobook::voice::{Prosody, Voice};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -31,6 +33,8 @@ pub enum Fault {
     Silent,
     /// The voice does not exist: not worth a retry.
     UnknownVoice,
+    /// The engine "succeeds" with a valid tone at a sample rate of 1 Hz, as a lying engine did.
+    AbsurdRate,
 }
 
 struct Rule {
@@ -109,9 +113,23 @@ impl Fake {
     }
 }
 
-/// A voice of `engine` with default prosody.
-pub fn voice(engine: &Arc<Fake>, id: &str) -> VoiceChoice {
-    VoiceChoice { engine: engine.clone(), voice: id.to_string(), prosody: Prosody::default() }
+/// A cast of voices of `engine`: the narrator's, and (speaker, voice) for the characters.
+pub fn cast_of(engine: &str, narrator: &str, speakers: &[(&str, &str)]) -> Cast {
+    let member = |&(name, voice): &(&str, &str)| Member {
+        character: Character { name: name.into(), aliases: vec![], gender: Default::default(), lines: 0, words: 0 },
+        voice: Voice::new(engine, voice),
+    };
+    Cast { narrator: Voice::new(engine, narrator), members: speakers.iter().map(member).collect() }
+}
+
+/// A cast of the fake's voices.
+pub fn cast(narrator: &str, speakers: &[(&str, &str)]) -> Cast {
+    cast_of(NAME, narrator, speakers)
+}
+
+/// The fake as the only engine.
+pub fn engines(engine: &Arc<Fake>) -> Engines {
+    Engines::of(vec![engine.clone()])
 }
 
 /// A tone of about 60 ms per character between 50 ms of padding, like an engine's output.
@@ -163,6 +181,7 @@ impl Engine for Fake {
             Some(Fault::Empty) => Ok(Pcm::new(Vec::new(), RATE)),
             Some(Fault::Silent) => Ok(Pcm::new(vec![0.0; RATE as usize], RATE)),
             Some(Fault::UnknownVoice) => Err(EngineError::UnknownVoice { engine, voice: voice.to_string() }),
+            Some(Fault::AbsurdRate) => Ok(Pcm::new(tone(voice, text, 0.3).samples, 1)),
             Some(Fault::CrashOnce) | None => Ok(tone(voice, text, self.levels.get(voice).copied().unwrap_or(0.3))),
         }
     }

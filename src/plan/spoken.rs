@@ -1,11 +1,11 @@
-//! The plan: what each line says out loud and how long to pause around it. The source span stays
+//! What each line says out loud and how long to pause around it. The source span stays
 //! untouched; only the spoken text is cleaned.
 //!
 //! ```
 //! assert_eq!(audiobook::plan::spoken_text("I can\u{ED}t\nbelieve _it_--really."), "I can't believe it, really.");
 //! ```
 
-use crate::script::{Kind, Line, Script};
+use crate::script::{Kind, Line};
 use serde::{Deserialize, Serialize};
 
 /// Pauses between lines, in milliseconds.
@@ -13,15 +13,32 @@ use serde::{Deserialize, Serialize};
 #[serde(default, deny_unknown_fields)]
 pub struct Pauses {
     /// Between two lines of one paragraph (a quotation and its tag).
+    #[serde(deserialize_with = "milliseconds")]
     pub line_ms: u32,
     /// Between paragraphs.
+    #[serde(deserialize_with = "milliseconds")]
     pub paragraph_ms: u32,
     /// At a scene break.
+    #[serde(deserialize_with = "milliseconds")]
     pub scene_ms: u32,
     /// After a chapter heading.
+    #[serde(deserialize_with = "milliseconds")]
     pub heading_ms: u32,
     /// At the start and end of each chapter file.
+    #[serde(deserialize_with = "milliseconds")]
     pub chapter_edge_ms: u32,
+}
+
+/// The longest pause a voices file may ask for: a minute.
+pub const MAX_PAUSE_MS: u32 = 60_000;
+
+/// A pause: a whole number of milliseconds up to a minute.
+fn milliseconds<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    let n = i64::deserialize(d)?;
+    u32::try_from(n)
+        .ok()
+        .filter(|&ms| ms <= MAX_PAUSE_MS)
+        .ok_or_else(|| serde::de::Error::custom(format!("a pause must be 0 to {MAX_PAUSE_MS} milliseconds, not {n}")))
 }
 
 impl Default for Pauses {
@@ -248,9 +265,9 @@ pub fn is_speakable(spoken: &str) -> bool {
     spoken.chars().any(char::is_alphanumeric)
 }
 
-/// The spoken text of every line of a script.
-pub fn spoken_lines(text: &str, script: &Script, pronunciations: &Pronunciations) -> Vec<String> {
-    script.lines.iter().map(|l| pronounce(&spoken_text(&text[l.span.range()]), pronunciations)).collect()
+/// What an engine says for a source span: the cleaned text with the pronunciations applied.
+pub fn spoken(source: &str, pronunciations: &Pronunciations) -> String {
+    pronounce(&spoken_text(source), pronunciations)
 }
 
 #[cfg(test)]

@@ -75,6 +75,7 @@ struct Api {
     set_voice_by_properties: unsafe extern "C" fn(*const VoiceSelector) -> c_int,
     set_parameter: unsafe extern "C" fn(c_int, c_int, c_int) -> c_int,
     list_voices: unsafe extern "C" fn(*const VoiceSelector) -> *const *const VoiceSelector,
+    text_to_phonemes: unsafe extern "C" fn(*mut *const c_void, c_int, c_int) -> *const c_char,
     sample_rate: u32,
     version: String,
     /// Its data folder (`espeak-ng-data`), where the voices are.
@@ -162,6 +163,7 @@ fn load() -> Result<Api, String> {
             *library.get(b"espeak_SetVoiceByProperties\0").map_err(|_| symbol("espeak_SetVoiceByProperties"))?;
         let list_voices = *library.get(b"espeak_ListVoices\0").map_err(|_| symbol("espeak_ListVoices"))?;
         let set_parameter = *library.get(b"espeak_SetParameter\0").map_err(|_| symbol("espeak_SetParameter"))?;
+        let text_to_phonemes = *library.get(b"espeak_TextToPhonemes\0").map_err(|_| symbol("espeak_TextToPhonemes"))?;
 
         let rate = initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, std::ptr::null(), INITIALIZE_DONT_EXIT);
         if rate <= 0 {
@@ -183,6 +185,7 @@ fn load() -> Result<Api, String> {
             set_voice_by_properties,
             list_voices,
             set_parameter,
+            text_to_phonemes,
             sample_rate: rate as u32,
             version,
             data,
@@ -294,6 +297,57 @@ pub fn synthesize(
         return Err(format!("espeak-ng could not synthesize the line (error {status})"));
     }
     Ok((samples, api.sample_rate))
+}
+
+/// One clause of text as espeak-ng phonemizes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhonemeClause {
+    /// Its phonemes in IPA, words separated by spaces, as `espeak-ng -q --ipa` prints them.
+    pub phonemes: String,
+    /// The bytes of the text espeak-ng read for it: the clause, its punctuation, and (unless it is
+    /// the last) the first character of the next clause, which espeak-ng reads ahead.
+    pub read: std::ops::Range<usize>,
+    /// Whether it ends the text.
+    pub last: bool,
+}
+
+/// The IPA phonemes of `text` in `voice` ("en-us"), clause by clause, as espeak-ng's
+/// `espeak_TextToPhonemes` gives them: what neural voices trained on espeak-ng's phonemes
+/// (Piper's) take as input. Shares the process's one synthesizer, under its lock.
+pub fn phonemize(voice: &str, text: &str) -> Result<Vec<PhonemeClause>, String> {
+    // espeakCHARS_AUTO (UTF-8 where it is valid) and espeakPHONEMES_IPA, with no separator
+    // between phonemes.
+    const CHARS_AUTO: c_int = 0;
+    const PHONEMES_IPA: c_int = 0x02;
+    let mut api = api()?.lock().map_err(|_| poisoned())?;
+    let text = CString::new(text.replace('\0', " ")).expect("NUL bytes were replaced");
+    let start = text.as_ptr() as usize;
+    let end = start + text.as_bytes().len();
+    let mut clauses = Vec::new();
+    // SAFETY: the lock keeps other threads of this process out; espeak-ng reads the
+    // NUL-terminated text at `cursor`, moves `cursor` past the clause it phonemized (null at the
+    // end) and returns a NUL-terminated string it owns, copied before the next call.
+    unsafe {
+        select(&mut api, voice)?;
+        let mut cursor: *const c_void = text.as_ptr().cast();
+        while !cursor.is_null() {
+            let from = (cursor as usize).clamp(start, end) - start;
+            let phonemes = (api.text_to_phonemes)(&mut cursor, CHARS_AUTO, PHONEMES_IPA);
+            let to = if cursor.is_null() { end - start } else { (cursor as usize).clamp(start, end) - start };
+            let phonemes = if phonemes.is_null() {
+                String::new()
+            } else {
+                CStr::from_ptr(phonemes).to_string_lossy().into_owned()
+            };
+            let stuck = !cursor.is_null() && to <= from;
+            clauses.push(PhonemeClause { phonemes, read: from..to.max(from), last: cursor.is_null() || stuck });
+            if stuck {
+                // No progress: stop rather than ask again forever.
+                break;
+            }
+        }
+    }
+    Ok(clauses)
 }
 
 /// Loads `voice` now, so later lines in this process (or its forks) need not: espeak-ng keeps the

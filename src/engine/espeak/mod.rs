@@ -6,14 +6,20 @@
 //! `espeak-ng` program for every line. Both give the same samples (the program is a thin shell
 //! over the library), so they share cache entries.
 
-use super::libespeak::{self, ListedVoice};
+pub mod library;
+pub mod worker;
+
+use super::pool::Pool;
 use super::process::{self, Tool};
-use super::worker::Pool;
-use super::{EngineConfig, EngineError, Gender, Prosody, VoiceInfo, catalogue, saved, wav};
+use super::{EngineConfig, EngineError, VoiceInfo, catalogue, saved, wav};
 use crate::audio::{Pcm, Pcm16};
+use crate::script::Gender;
+use crate::voice::Prosody;
+use library::ListedVoice;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
+use worker::Workers;
 
 pub const NAME: &str = "espeak-ng";
 const TOOL: Tool<'static> = Tool { engine: NAME, package: "espeak-ng" };
@@ -50,19 +56,27 @@ struct Listing {
     version: String,
 }
 
+pub const ENTRY: super::registry::Entry = super::registry::Entry {
+    name: NAME,
+    package: TOOL.package,
+    settings: &["program"],
+    build: |config| Ok(std::sync::Arc::new(Espeak::new(config.clone())?)),
+    serve: Some(worker::serve),
+};
+
 pub struct Espeak {
     binary: PathBuf,
     config: EngineConfig,
     version: OnceLock<String>,
     voices: OnceLock<Vec<VoiceInfo>>,
     /// The library's worker processes, when they could be started.
-    pool: OnceLock<Option<Pool>>,
+    pool: OnceLock<Option<Pool<Workers>>>,
 }
 
 impl Espeak {
     /// The `espeak-ng` on `PATH`, or `NotInstalled`.
     pub fn new(config: EngineConfig) -> Result<Espeak, EngineError> {
-        let binary = process::which(NAME.as_ref()).ok_or_else(|| super::not_installed(TOOL))?;
+        let binary = config.program(NAME, NAME).ok_or_else(|| super::not_installed(TOOL))?;
         Ok(Espeak::with_binary(binary, config))
     }
 
@@ -90,19 +104,21 @@ impl Espeak {
     }
 
     /// The worker pool, started on first use with one worker; see [`Espeak::pool_of`].
-    fn pool(&self) -> Option<&Pool> {
+    fn pool(&self) -> Option<&Pool<Workers>> {
         self.pool_of(1)
     }
 
     /// The worker pool, started with `workers` workers if it was not already; `None` when there
     /// is no worker program or the library is missing or a different version from the program
     /// (its output could differ from what the cache holds under the program's version).
-    fn pool_of(&self, workers: usize) -> Option<&Pool> {
+    fn pool_of(&self, workers: usize) -> Option<&Pool<Workers>> {
         self.pool
             .get_or_init(|| {
-                let program = self.config.worker.as_deref()?;
-                let (pool, version) = Pool::start(program, TOOL, self.config.timeout, workers).ok()?;
-                (version == super::Engine::version(self)).then_some(pool)
+                let program = self.config.worker.clone()?;
+                let pool = Pool::new(Workers { program, version: OnceLock::new() }, self.config.timeout);
+                pool.start(workers).ok()?;
+                let version = pool.protocol().version.get()?;
+                (*version == super::Engine::version(self)).then_some(pool)
             })
             .as_ref()
     }
@@ -156,7 +172,7 @@ impl Espeak {
             return Some(listing);
         }
         // What the listing comes from, stamped before it is made (this loads the library).
-        let sources = file.as_ref().and_then(|_| libespeak::files().ok().flatten()).map(|(library, data)| {
+        let sources = file.as_ref().and_then(|_| library::files().ok().flatten()).map(|(library, data)| {
             // espeak-ng takes its data from ESPEAK_DATA_PATH, else ~/espeak-ng-data, else its own.
             let home = std::env::var_os("HOME").map(|home| PathBuf::from(home).join("espeak-ng-data"));
             saved::Sources {
@@ -167,9 +183,9 @@ impl Espeak {
             .stamped()
         });
         let listing = Listing {
-            english: libespeak::list_voices("en").ok()?,
-            variants: libespeak::list_voices("variant").ok()?,
-            version: libespeak::version().ok()?,
+            english: library::list_voices("en").ok()?,
+            variants: library::list_voices("variant").ok()?,
+            version: library::version().ok()?,
         };
         if let (Some(file), Some(sources)) = (file, sources) {
             saved::store(&file, sources, &listing);
@@ -211,7 +227,7 @@ impl super::Engine for Espeak {
             return Err(EngineError::UnknownVoice { engine: NAME.to_string(), voice: voice.to_string() });
         }
         let pcm = match self.pool() {
-            Some(pool) => pool.synthesize(voice, prosody_values(prosody), text)?,
+            Some(pool) => worker::synthesize(pool, voice, prosody_values(prosody), text)?,
             None => {
                 let mut command = Command::new(&self.binary);
                 command.args(command_args(voice, prosody));

@@ -12,14 +12,16 @@
 //! - a response is `ok RATE SAMPLES` and then SAMPLES little-endian 16-bit samples, or
 //!   `err MESSAGE`.
 
-use super::process::{self, Idle, Tool};
-use super::{EngineError, libespeak};
+use super::library;
 use crate::audio::Pcm16;
+use crate::engine::EngineError;
+use crate::engine::pool::{Failure, Pool, Process, Protocol};
+use crate::engine::process::{self, Tool};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::process::{ChildStdout, Command};
+use std::sync::OnceLock;
+use std::time::Instant;
 
 /// The hidden command line that starts a worker.
 pub const COMMAND: &str = "__engine-worker";
@@ -27,18 +29,17 @@ pub const COMMAND: &str = "__engine-worker";
 /// Engine settings as the library takes them: (rate in words per minute, pitch, amplitude).
 pub type Settings = (u32, u32, u32);
 
-/// Serves requests from `input` until it closes, in this process. `engine` names the library
-/// (only espeak-ng has one today). Returns the process's exit code.
-pub fn serve(engine: &str, input: impl Read, mut output: impl Write) -> i32 {
-    let ready = match engine {
-        // Only where each line can have its own fork (see `isolated`).
-        super::espeak::NAME if cfg!(target_os = "linux") => {
-            libespeak::bind_now_for_forks();
-            libespeak::version()
-        }
-        super::espeak::NAME => Err("library engines run only on Linux here".to_string()),
-        _ => Err(format!("no library engine `{engine}`")),
+/// Serves requests from `input` until it closes, in this process. Returns the process's exit
+/// code.
+pub fn serve(input: &mut dyn Read, output: &mut dyn Write) -> i32 {
+    // Only where each line can have its own fork (see `isolated`).
+    let ready = if cfg!(target_os = "linux") {
+        library::bind_now_for_forks();
+        library::version()
+    } else {
+        Err("library engines run only on Linux here".to_string())
     };
+    let mut output = std::io::BufWriter::with_capacity(1 << 16, output);
     let version = match ready {
         Ok(version) => version,
         Err(reason) => {
@@ -96,7 +97,7 @@ pub fn serve(engine: &str, input: impl Read, mut output: impl Write) -> i32 {
 
 /// Synthesizes one line and writes the reply.
 fn answer(output: &mut impl Write, voice: &str, settings: Settings, text: &str) -> std::io::Result<()> {
-    match libespeak::synthesize(voice, settings, text) {
+    match library::synthesize(voice, settings, text) {
         Ok((samples, rate)) => write_samples(output, rate, &samples),
         Err(reason) => writeln!(output, "err {}", one_line(&reason)),
     }
@@ -150,7 +151,7 @@ mod isolated {
                 0 => {
                     drop((request_write, ack_read));
                     die_with(parent);
-                    let _ = crate::engine::libespeak::preload(voice);
+                    let _ = super::super::library::preload(voice);
                     serve_voice(BufReader::new(request_read), ack_write, output)
                 }
                 pid => Ok(VoiceServer { voice: voice.to_string(), pid, requests: request_write, acks: ack_read }),
@@ -327,181 +328,45 @@ fn read_request(input: &mut impl BufRead) -> Result<Option<Request>, String> {
 }
 
 /// What a worker sends back for one line.
-enum Reply {
+pub enum Reply {
     Audio(Pcm16),
     Refused(String),
 }
 
-/// Worker processes of one engine, started as lines need them and kept while idle.
-pub struct Pool {
-    program: PathBuf,
-    tool: Tool<'static>,
-    timeout: Duration,
-    idle: Idle<Worker>,
+/// What a worker says: first its greeting (its library's version, or why it cannot serve), then
+/// one reply per line.
+pub enum Message {
+    Greeting(Result<String, String>),
+    Reply(Reply),
 }
 
-impl Pool {
-    /// Starts `workers` (at least one) workers of `tool.engine` from `program` side by side;
-    /// returns the pool, holding those that started, and the library's version, or why none
-    /// could start (the engine's library does not work here).
-    pub fn start(
-        program: &Path,
-        tool: Tool<'static>,
-        timeout: Duration,
-        workers: usize,
-    ) -> Result<(Pool, String), EngineError> {
-        // All are launched before any is waited for: each spends its start-up loading the
-        // library, and they load it at the same time, so they share one deadline too.
-        let launched: Vec<_> = (0..workers.max(1)).map(|_| Worker::launch(program, tool)).collect();
-        let deadline = Instant::now() + timeout;
-        let pool = Pool { program: program.to_path_buf(), tool, timeout, idle: Idle::new() };
-        pool.idle.keep_at_least(workers);
-        let (mut version, mut first_error) = (None, None);
-        for worker in launched {
-            match worker.and_then(|w| w.ready(tool, deadline.saturating_duration_since(Instant::now()))) {
-                Ok((worker, said)) => {
-                    version.get_or_insert(said);
-                    pool.idle.give_back(worker);
-                }
-                // One that fails now is started again when a line needs it, and reports then.
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                }
-            }
-        }
-        match (version, first_error) {
-            (Some(version), _) => Ok((pool, version)),
-            (None, error) => Err(error.expect("every worker started or failed")),
-        }
-    }
-
-    /// Process ids of the idle workers; lets tests see how many are ready.
-    pub fn idle_pids(&self) -> Vec<u32> {
-        self.idle.inspect(|idle| idle.iter().map(|w| w.child.id()).collect()).unwrap_or_default()
-    }
-
-    /// Renders one line on an idle worker, or a new one.
-    pub fn synthesize(&self, voice: &str, settings: Settings, text: &str) -> Result<Pcm16, EngineError> {
-        let mut worker = match self.idle.take() {
-            Some(worker) => worker,
-            None => Worker::start(&self.program, self.tool, self.timeout)?.0,
-        };
-        match worker.render(voice, settings, text, self.timeout) {
-            Ok(Reply::Audio(pcm)) => {
-                self.idle.give_back(worker);
-                Ok(pcm)
-            }
-            Ok(Reply::Refused(reason)) => {
-                self.idle.give_back(worker);
-                Err(self.crashed("the line was refused", reason))
-            }
-            Err(failure) => Err(failure.into_error(self)),
-        }
-    }
-
-    fn crashed(&self, status: &str, detail: String) -> EngineError {
-        EngineError::Crashed { engine: self.tool.engine.to_string(), status: status.to_string(), stderr: detail }
-    }
+/// Worker processes of this program serving espeak-ng's library, as the [`Pool`] runs them.
+pub struct Workers {
+    /// The program to start: this very binary.
+    pub program: PathBuf,
+    /// The library's version, as the first worker to be ready said it.
+    pub version: OnceLock<String>,
 }
 
-enum Failure {
-    Dead(String),
-    TimedOut,
-}
+impl Protocol for Workers {
+    type Message = Message;
+    type State = ();
 
-impl Failure {
-    fn into_error(self, pool: &Pool) -> EngineError {
-        match self {
-            Failure::Dead(stderr) => pool.crashed("the worker process died", stderr),
-            Failure::TimedOut => process::timed_out(pool.tool.engine, pool.timeout),
-        }
-    }
-}
-
-/// One worker process and the thread reading its replies.
-struct Worker {
-    child: Child,
-    stdin: ChildStdin,
-    replies: Receiver<Reply>,
-    stderr: process::Stderr,
-}
-
-/// A worker process launched and not yet known to be ready.
-struct Launched {
-    worker: Worker,
-    greeting: Receiver<Result<String, String>>,
-}
-
-impl Launched {
-    /// Waits for the worker's greeting: the worker and its library's version, once it is ready.
-    fn ready(self, tool: Tool<'static>, timeout: Duration) -> Result<(Worker, String), EngineError> {
-        let Launched { worker, greeting } = self;
-        match greeting.recv_timeout(timeout) {
-            Ok(Ok(version)) => Ok((worker, version)),
-            Ok(Err(reason)) => Err(EngineError::Unsupported { engine: tool.engine.to_string(), reason }),
-            Err(RecvTimeoutError::Timeout) => Err(process::timed_out(tool.engine, timeout)),
-            Err(RecvTimeoutError::Disconnected) => Err(EngineError::Crashed {
-                engine: tool.engine.to_string(),
-                status: "the worker process did not start".to_string(),
-                stderr: worker.stderr.tail(),
-            }),
-        }
-    }
-}
-
-impl Worker {
-    fn start(program: &Path, tool: Tool<'static>, timeout: Duration) -> Result<(Worker, String), EngineError> {
-        Worker::launch(program, tool)?.ready(tool, timeout)
+    fn tool(&self) -> Tool<'static> {
+        super::TOOL
     }
 
-    /// Starts the process, without waiting for it to be ready.
-    fn launch(program: &Path, tool: Tool<'static>) -> Result<Launched, EngineError> {
-        let mut child = Command::new(program)
-            .args([COMMAND, tool.engine])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| EngineError::Io { engine: tool.engine.to_string(), source: e })?;
-        let (Some(stdin), Some(stdout), Some(stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take())
-        else {
-            process::kill(&mut child);
-            return Err(EngineError::Crashed {
-                engine: tool.engine.to_string(),
-                status: "no pipes".to_string(),
-                stderr: String::new(),
-            });
-        };
-        let (greeting, replies) = read_replies(stdout);
-        Ok(Launched { worker: Worker { child, stdin, replies, stderr: process::collect(stderr) }, greeting })
+    fn command(&self) -> Command {
+        let mut command = Command::new(&self.program);
+        command.args([COMMAND, super::NAME]);
+        command
     }
 
-    fn render(&mut self, voice: &str, settings: Settings, text: &str, timeout: Duration) -> Result<Reply, Failure> {
-        let sent = write_request(&mut self.stdin, voice, settings, text).and_then(|()| self.stdin.flush());
-        if sent.is_err() {
-            return Err(Failure::Dead(self.stderr.tail()));
-        }
-        match self.replies.recv_timeout(timeout) {
-            Ok(reply) => Ok(reply),
-            Err(RecvTimeoutError::Timeout) => Err(Failure::TimedOut),
-            Err(RecvTimeoutError::Disconnected) => Err(Failure::Dead(self.stderr.tail())),
-        }
+    fn state(&self) -> std::io::Result<()> {
+        Ok(())
     }
-}
 
-impl Drop for Worker {
-    fn drop(&mut self) {
-        process::kill(&mut self.child);
-    }
-}
-
-/// Reads the greeting and then replies on a thread of its own, so the caller can wait for each
-/// with a timeout. The channels close when the worker does.
-fn read_replies(stdout: impl Read + Send + 'static) -> (Receiver<Result<String, String>>, Receiver<Reply>) {
-    let (greet, greeting) = mpsc::channel();
-    let (send, replies) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut stdout = BufReader::new(stdout);
+    fn read(mut stdout: BufReader<ChildStdout>, send: &mut dyn FnMut(Message) -> bool) {
         let mut line = String::new();
         if stdout.read_line(&mut line).unwrap_or(0) == 0 {
             return;
@@ -512,16 +377,53 @@ fn read_replies(stdout: impl Read + Send + 'static) -> (Receiver<Result<String, 
             _ => Err(format!("unexpected greeting `{}`", line.trim_end())),
         };
         let started = hello.is_ok();
-        if greet.send(hello).is_err() || !started {
+        if !send(Message::Greeting(hello)) || !started {
             return;
         }
         while let Some(reply) = read_reply(&mut stdout) {
-            if send.send(reply).is_err() {
+            if !send(Message::Reply(reply)) {
                 return;
             }
         }
-    });
-    (greeting, replies)
+    }
+
+    fn ready(&self, process: &mut Process<Workers>, deadline: Instant) -> Result<(), EngineError> {
+        let engine = super::NAME.to_string();
+        match process.receive(deadline) {
+            Ok(Message::Greeting(Ok(version))) => {
+                self.version.get_or_init(|| version);
+                Ok(())
+            }
+            Ok(Message::Greeting(Err(reason))) => Err(EngineError::Unsupported { engine, reason }),
+            Ok(Message::Reply(_)) | Err(Failure::Dead(_) | Failure::Refused(_)) => Err(EngineError::Crashed {
+                engine,
+                status: "the worker process did not start".to_string(),
+                stderr: process.stderr_tail(),
+            }),
+            Err(Failure::TimedOut) => {
+                Err(process::timed_out(super::NAME, deadline.saturating_duration_since(Instant::now())))
+            }
+        }
+    }
+}
+
+/// Renders one line on a worker of `pool`.
+pub fn synthesize(pool: &Pool<Workers>, voice: &str, settings: Settings, text: &str) -> Result<Pcm16, EngineError> {
+    let mut frame = Vec::with_capacity(text.len() + 64);
+    write_request(&mut frame, voice, settings, text)
+        .map_err(|source| EngineError::Io { engine: super::NAME.to_string(), source })?;
+    pool.run(|process| {
+        process.send(&frame)?;
+        match process.receive(Instant::now() + pool.timeout())? {
+            Message::Reply(Reply::Audio(pcm)) => Ok(pcm),
+            Message::Reply(Reply::Refused(reason)) => Err(Failure::Refused(EngineError::Crashed {
+                engine: super::NAME.to_string(),
+                status: "the line was refused".to_string(),
+                stderr: reason,
+            })),
+            Message::Greeting(_) => Err(Failure::Dead(process.stderr_tail())),
+        }
+    })
 }
 
 /// One reply, or `None` when the worker has closed its output or broken the protocol.
@@ -576,13 +478,6 @@ mod tests {
         let Some(Reply::Refused(reason)) = read_reply(&mut reader) else { panic!("no refusal") };
         assert_eq!(reason, "no voice `x`");
         assert!(read_reply(&mut reader).is_none());
-    }
-
-    #[test]
-    fn a_worker_for_an_engine_without_a_library_says_so() {
-        let mut output = Vec::new();
-        assert_eq!(serve("flite", &b""[..], &mut output), 1);
-        assert_eq!(String::from_utf8(output).unwrap(), "err no library engine `flite`\n");
     }
 
     #[test]
