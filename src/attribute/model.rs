@@ -209,8 +209,7 @@ impl Model {
         let mut hyps = vec![Hyp::default()];
         let mut qs: Vec<usize> = Vec::new();
         // Buffers reused from line to line.
-        let mut base: Vec<f64> = Vec::new();
-        let mut scores: Vec<f64> = Vec::new();
+        let (mut base, mut scores): (Vec<f64>, Vec<f64>) = (Vec::new(), Vec::new());
         let mut hx: Vec<[f32; NH]> = Vec::new();
         let mut exps: Vec<Expansion> = Vec::new();
         let mut next: Vec<Hyp> = Vec::new();
@@ -282,27 +281,7 @@ impl Model {
                 std::mem::swap(&mut hyps, &mut next);
             }
         }
-        // Follow the best hypothesis back.
-        let mut path = Vec::with_capacity(qs.len());
-        let mut node = hyps.first().and_then(|h| h.node);
-        while let Some(n) = node {
-            path.push(n);
-            node = arena[n].parent;
-        }
-        path.reverse();
-        for (&qi, &n) in qs.iter().zip(&path) {
-            let node = &arena[n];
-            if node.row != usize::MAX {
-                out.push(Decision {
-                    q: qi,
-                    row: node.row,
-                    prob: node.prob,
-                    runner_up: node.runner_up,
-                    h: node.h,
-                    evidence: "",
-                });
-            }
-        }
+        follow_back(&arena, &hyps, &qs, out);
     }
 
     /// The group of features that most favours the chosen candidate over the runner-up.
@@ -502,4 +481,28 @@ pub(crate) fn builtin() -> &'static Model {
         let stored: Stored = serde_json::from_str(include_str!("model.json")).unwrap_or_default();
         Model::from_stored(&stored)
     })
+}
+
+/// Follows the best hypothesis back from the scene's last line and writes its decisions.
+fn follow_back(arena: &[Node], hyps: &[Hyp], qs: &[usize], out: &mut Vec<Decision>) {
+    let mut path = Vec::with_capacity(qs.len());
+    let mut node = hyps.first().and_then(|h| h.node);
+    while let Some(n) = node {
+        path.push(n);
+        node = arena[n].parent;
+    }
+    path.reverse();
+    for (&qi, &n) in qs.iter().zip(&path) {
+        let node = &arena[n];
+        if node.row != usize::MAX {
+            out.push(Decision {
+                q: qi,
+                row: node.row,
+                prob: node.prob,
+                runner_up: node.runner_up,
+                h: node.h,
+                evidence: "",
+            });
+        }
+    }
 }

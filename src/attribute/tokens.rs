@@ -76,13 +76,7 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
             chars.next();
         }
         let word = &slice[i..j];
-        let mut lower = if word.is_ascii() {
-            let mut w = CompactString::from(word);
-            w.make_ascii_lowercase();
-            w
-        } else {
-            CompactString::from(word.to_lowercase().replace('\u{2019}', "'"))
-        };
+        let mut lower = lowercase(word);
         // A possessive is its own token, so that "Elizabeth's" names Elizabeth.
         if lower.len() > 2 && lower.ends_with("'s") {
             let apostrophe = slice.get(..j).and_then(|h| h.char_indices().rev().nth(1)).map_or(j, |(k, _)| k);
@@ -122,6 +116,17 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
         );
     }
     out
+}
+
+/// A word in lowercase, with a typographic apostrophe made plain.
+fn lowercase(word: &str) -> CompactString {
+    if word.is_ascii() {
+        let mut w = CompactString::from(word);
+        w.make_ascii_lowercase();
+        w
+    } else {
+        CompactString::from(word.to_lowercase().replace('\u{2019}', "'"))
+    }
 }
 
 /// Appends a token, marking words that open a sentence.
