@@ -39,8 +39,8 @@ pub mod training;
 use crate::script::Gender;
 use crate::script::{Kind, Script};
 use characters::Cast;
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::ops::Range;
 use tags::Subject;
 use tokens::Token;
@@ -342,14 +342,15 @@ fn epithets(
     mentions: &[Vec<Mention>],
     cast: &mut Cast,
 ) -> Epithets {
-    let mut out = Epithets { cooccur: HashMap::new(), paragraphs: HashMap::new(), stand_in: HashMap::new() };
+    let mut out =
+        Epithets { cooccur: HashMap::default(), paragraphs: HashMap::default(), stand_in: HashMap::default() };
     for c in cues {
         if let Some(Subject::Noun(head)) = &c.tag
             && !lexicon::is_anaphoric_head(head)
             && !out.stand_in.contains_key(head)
         {
             out.stand_in.insert(head.clone(), cast.add_epithet(head));
-            out.cooccur.insert(head.clone(), HashMap::new());
+            out.cooccur.insert(head.clone(), HashMap::default());
         }
     }
     for p in paras {
@@ -423,7 +424,7 @@ fn narrator_name(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Toke
             .flatten()
             .any(|t| matches!(t.lower.as_str(), "me" | "my"))
     };
-    let mut votes: HashMap<usize, usize> = HashMap::new();
+    let mut votes: HashMap<usize, usize> = HashMap::default();
     for (k, p) in paras.iter().enumerate() {
         let near = [k.checked_sub(1), Some(k + 1)].into_iter().flatten().filter_map(|j| paras.get(j)).any(by_narrator);
         if by_narrator(p) || !(near || to_narrator(p)) {
@@ -466,7 +467,7 @@ fn rename_narrator(cast: &mut Cast, from: usize, cues: &mut [Cue], mentions: &mu
 
 /// Writes the guesses into the script and counts each character's lines and words.
 fn apply(script: &mut Script, toks: &[Vec<Token>], cast: &Cast, guesses: &[Option<resolve::Guess>]) -> Vec<Character> {
-    let mut counts: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut counts: HashMap<usize, (usize, usize)> = HashMap::default();
     for (i, line) in script.lines.iter_mut().enumerate() {
         if line.kind != Kind::Dialogue {
             continue;

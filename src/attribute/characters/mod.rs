@@ -13,7 +13,7 @@ use super::people::NameStats;
 use super::tokens::Token;
 use crate::script::Gender;
 use phrases::{Phrase, WordStat, accept, collect_phrases, count_words};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 impl Person {
     /// Pronoun votes seen after the names.
@@ -69,9 +69,9 @@ pub struct Cast {
 impl Cast {
     /// Finds the characters named in the tokenized lines of a story.
     pub fn discover(lines: &[Vec<Token>], text: &str) -> Cast {
-        let mut words: HashMap<&str, WordStat> = HashMap::new();
-        let mut phrases: HashMap<String, Phrase> = HashMap::new();
-        let mut together: HashMap<(String, String), u32> = HashMap::new();
+        let mut words: HashMap<&str, WordStat> = HashMap::default();
+        let mut phrases: HashMap<String, Phrase> = HashMap::default();
+        let mut together: HashMap<(String, String), u32> = HashMap::default();
         for toks in lines {
             count_words(toks, &mut words);
             collect_phrases(toks, text, &mut phrases, &mut together);
@@ -91,7 +91,7 @@ impl Cast {
         for p in &accepted {
             cast.add_phrase(p);
         }
-        cast.together = HashMap::new();
+        cast.together = HashMap::default();
         cast.finish_names();
         cast
     }

@@ -6,7 +6,7 @@ use super::super::people::NameStats;
 use super::super::tokens::Token;
 use super::phrase_key;
 use crate::script::Gender;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 #[derive(Default)]
 pub(super) struct WordStat {

@@ -3,7 +3,7 @@
 //! lists are the text files beside this one, a word per blank-separated entry.
 
 use crate::script::Gender;
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::sync::LazyLock;
 
 /// The words of a list file: whitespace-separated, lines starting with `#` are comments.
@@ -221,7 +221,7 @@ pub fn first_name_gender(lower: &str) -> Option<Gender> {
 /// The full first names a diminutive stands for ("Lizzy" for Elizabeth).
 pub fn diminutive_of(lower: &str) -> Option<&'static [&'static str]> {
     static MAP: LazyLock<HashMap<&str, Vec<&str>>> = LazyLock::new(|| {
-        let mut map = HashMap::new();
+        let mut map = HashMap::default();
         for line in include_str!("diminutives.txt").lines().filter(|l| !l.starts_with('#')) {
             if let Some((short, full)) = line.split_once(':') {
                 let full: Vec<&str> = full.split_whitespace().collect();
