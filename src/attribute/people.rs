@@ -1,7 +1,7 @@
 //! Is a name a person? A logistic classifier over how the text uses the name ("in Hartfield",
 //! "to Rome", "Emma's", "said Emma", "he" soon after it, a title, a known first name, a last
 //! word such as "Hall" or "Street"), trained on LitBank's entity layer (people against places,
-//! facilities, organisations and vehicles; see `examples/train_speakers.rs`).
+//! facilities, organisations and vehicles; see `examples/train_speakers/`).
 
 use super::Cue;
 use super::characters::{Cast, Person};

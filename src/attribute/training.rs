@@ -1,6 +1,6 @@
 //! Fitting the speaker model: the same features the program computes when it reads a story,
 //! labelled from annotated novels, and a conditional logit (softmax over each line's
-//! candidates) fitted by L-BFGS. Used by `examples/train_speakers.rs`; not a stable API.
+//! candidates) fitted by L-BFGS. Used by `examples/train_speakers/`; not a stable API.
 //!
 //! Everything here is deterministic: fixed iteration order, sums in a fixed order, no threads
 //! inside a fit.
