@@ -144,11 +144,15 @@ struct Uses {
 }
 
 /// What hearing a voice's speaker already costs a voice in [`pick`], however often it was heard,
-/// against its intelligibility (0 to 1) plus its fit to the character's gender (0.35 for a
-/// match): another person of the same gender wins when no more than 0.2 less intelligible, and
-/// a voice of the other gender when more than 0.15 more intelligible (0.35 for a speaker not yet
-/// heard).
+/// against its intelligibility (0 to 1) plus its fit to the character's gender ([`SAME_GENDER`]
+/// for a match): another person of the same gender wins when no more than 0.2 less
+/// intelligible. A voice of the other gender wins only when more than 0.3 more intelligible than
+/// a heard one (0.5 than one not yet heard): a woman's words in a man's voice are heard as a
+/// mistake, a less clear voice of her own is not.
 const SPEAKER_HEARD: f32 = 0.2;
+
+/// A voice's fit to a character of its own gender in [`pick`] (0.1 when either is unknown).
+const SAME_GENDER: f32 = 0.5;
 
 /// What a voice measured rough ([`catalogue::sounds_rough`]: buzz or processing artefacts a
 /// listener hears) costs it in [`pick`]: another voice as intelligible and as fitting is taken
@@ -161,7 +165,7 @@ const ROUGH: f32 = 0.1;
 fn pick(pool: &[Candidate], narrator: usize, gender: Gender, uses: &mut Uses) -> (usize, Prosody) {
     let fits = |c: &Candidate| match (gender, c.info.gender) {
         (Gender::Unknown, _) | (_, Gender::Unknown) => 0.1,
-        (g, v) if g == v => 0.35,
+        (g, v) if g == v => SAME_GENDER,
         _ => 0.0,
     };
     let heard = |c: &Candidate| uses.speakers.get(&c.speaker).copied().unwrap_or(0);
@@ -274,6 +278,21 @@ mod tests {
         let cast = auto_cast(&women, &engines(festival)).unwrap();
         assert_eq!(cast.members[1].voice.id, "cmu_us_clb_arctic_hts");
         assert_eq!(cast.members[1].voice.prosody, Prosody::default());
+    }
+
+    #[test]
+    fn a_woman_is_not_given_a_mans_voice_for_its_clarity() {
+        // This machine's voices: a neural man who narrates, one woman in festival, the same woman
+        // (rough) and two men in flite, and espeak-ng's formant women, less clear than flite's men.
+        let mut voices = listed("piper", &[("en_US-joe-medium", Gender::Male, 0.9)]);
+        voices.extend(engines(vec![("cmu_us_slt_arctic_hts", Gender::Female, 0.75)]));
+        voices.extend(listed("espeak-ng", &[("en-us+f2", Gender::Female, 0.49), ("en-us+klatt", Gender::Male, 0.51)]));
+        let women = [character("Mara", Gender::Female, 20), character("Ruth", Gender::Female, 10)];
+        let cast = auto_cast(&women, &voices).unwrap();
+        for member in &cast.members {
+            let info = voices.iter().find(|v| v.id == member.voice.id).unwrap();
+            assert_eq!(info.gender, Gender::Female, "{} speaks as {}", member.character.name, member.voice.label());
+        }
     }
 
     #[test]

@@ -11,8 +11,28 @@ pub enum Error {
     IsDirectory { path: PathBuf },
     #[error("{path} is empty; there is nothing to read aloud")]
     Empty { path: PathBuf },
-    #[error("{path} looks like a binary file, not text ({reason}); give a plain-text story")]
+    #[error("{path} does not look like text ({reason}); give a story as plain text, Markdown, HTML or EPUB")]
     Binary { path: PathBuf, reason: String },
+    #[error("{path} is {kind}, not a regular file; save the story to a file and give that file's path")]
+    NotRegular { path: PathBuf, kind: &'static str },
+    #[error(
+        "{path} is {size_mb} MB, more than the {cap_mb} MB audiobook reads as one story; split it into smaller files"
+    )]
+    TooLarge { path: PathBuf, size_mb: u64, cap_mb: u64 },
+    #[error("{path} is {what}, which audiobook cannot read; {advice}")]
+    Unsupported { path: PathBuf, what: String, advice: String },
+    #[error(
+        "{path} is a zip archive but not an EPUB (it has no META-INF/container.xml); give an EPUB, HTML, Markdown or plain-text story"
+    )]
+    NotEpub { path: PathBuf },
+    #[error(
+        "{path} is a damaged EPUB: {reason}; download it again, or repair it with Calibre (`ebook-convert book.epub repaired.epub`)"
+    )]
+    BadEpub { path: PathBuf, reason: String },
+    #[error("{path} is locked with DRM ({scheme}), so its text cannot be read; use a DRM-free copy of the book")]
+    Drm { path: PathBuf, scheme: String },
+    #[error("{path} has no text to read aloud: {reason}")]
+    NoText { path: PathBuf, reason: String },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
     #[error(transparent)]

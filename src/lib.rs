@@ -28,6 +28,7 @@ pub mod error;
 pub mod export;
 pub mod load;
 pub mod manifest;
+pub mod normalize;
 pub mod pipeline;
 pub mod plan;
 pub mod progress;

@@ -17,6 +17,9 @@ pub const FILE: &str = "manifest.json";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     pub story: String,
+    /// Title, author, language, format, cover and extracted text of the book.
+    #[serde(flatten)]
+    pub book: BookInfo,
     #[serde(default)]
     pub sample_rate: u32,
     pub chapters: Vec<Chapter>,
@@ -48,6 +51,7 @@ impl Manifest {
     pub fn new(story: &str, sample_rate: u32) -> Manifest {
         Manifest {
             story: story.to_string(),
+            book: BookInfo::default(),
             sample_rate,
             chapters: Vec::new(),
             failures: Vec::new(),
@@ -106,8 +110,28 @@ pub struct Failure {
     pub error: String,
 }
 
+/// The book as the manifest describes it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BookInfo {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// `text`, `markdown`, `html` or `epub`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<String>,
+    /// The extracted text's file in the render folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_text: Option<String>,
+    /// The cover image's file in the render folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover: Option<String>,
+}
+
 /// A written chapter file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Chapter {
     pub index: usize,
     pub title: String,
@@ -120,6 +144,12 @@ pub struct Chapter {
     /// again.
     #[serde(default)]
     pub fingerprint: String,
+    /// The source document the chapter begins in (for an EPUB, the file inside it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Every source document its lines come from, when there are several.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
     #[serde(default)]
     pub lines: Vec<Line>,
 }
@@ -291,11 +321,11 @@ pub(crate) mod tests {
             file: "01-one.wav".into(),
             duration_s: 10.0,
             parts: vec![],
-            fingerprint: String::new(),
             lines: vec![
                 line(1, Kind::Heading, None, "One", 0.4, 1.25),
                 line(2, Kind::Narration, None, "Later.", 5.0, 6.0),
             ],
+            ..Chapter::default()
         };
         assert_eq!(chapter.scenes(), vec![(1, 0.0, 5.0), (2, 5.0, 10.0)]);
     }

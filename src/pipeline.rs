@@ -37,6 +37,9 @@ pub struct Story {
     pub config: config::Loaded,
     /// The voices folder they came from; engines whose voices are files (Piper) look in it too.
     pub voices_dir: std::path::PathBuf,
+    /// The file's format and what the book says about itself (title, author, cover).
+    pub format: load::Format,
+    pub metadata: load::Metadata,
 }
 
 /// Segments and attributes a text.
@@ -45,15 +48,31 @@ pub fn analyse(text: &str) -> Attribution {
     attribute::attribute(text, &script)
 }
 
+/// Segments and attributes a loaded story: a markup format's paragraphs, headings and chapters
+/// as its loader found them.
+pub fn analyse_loaded(text: &load::Text) -> Attribution {
+    attribute::attribute(&text.text, &segment::segment(text))
+}
+
 /// Reads the story at `path`, with the voices files of `voices_dir`.
 pub fn read(path: &Path, voices_dir: &Path) -> Result<Story> {
     let text = load::load(path)?;
     let name = path.file_stem().map_or_else(|| "story".to_string(), |s| s.to_string_lossy().into_owned());
     let config = config::load(voices_dir, &name)?;
-    let Attribution { script, characters } = attribute::attribute(&text.text, &segment::segment(&text));
+    let Attribution { script, characters } = analyse_loaded(&text);
     let (script, characters) = config.correct(&text.text, &script, &characters)?;
     let voices_dir = voices_dir.to_path_buf();
-    Ok(Story { name, text: text.text, warnings: text.warnings, script, characters, config, voices_dir })
+    Ok(Story {
+        name,
+        text: text.text,
+        warnings: text.warnings,
+        script,
+        characters,
+        config,
+        voices_dir,
+        format: text.format,
+        metadata: text.metadata,
+    })
 }
 
 /// Which part of a story to take: some lines, one character's, or a chapter (or one of its
@@ -142,6 +161,8 @@ mod tests {
             characters: found.characters,
             config: Default::default(),
             voices_dir: "voices".into(),
+            format: load::Format::Text,
+            metadata: Default::default(),
         }
     }
 

@@ -47,6 +47,8 @@ pub struct RenderOptions {
     pub story: String,
     /// Told the progress as the bars are, for a watcher other than the terminal (the studio).
     pub watch: Option<Arc<progress::Watch>>,
+    /// Title, author, cover and extracted text of the book, for the manifest.
+    pub book: crate::manifest::BookInfo,
 }
 
 /// The book's rate unless told otherwise, or unless the narrator's engine renders at a multiple
@@ -74,6 +76,7 @@ impl RenderOptions {
             selection: Selection::Chapters,
             story: story.to_string(),
             watch: None,
+            book: Default::default(),
         }
     }
 
@@ -117,7 +120,7 @@ pub fn render(text: &str, script: &Script, cast: &Cast, engines: &Engines, opts:
         started,
         saved: started,
     };
-    let mut manifest = Manifest::new(&opts.story, rate);
+    let mut manifest = Manifest { book: opts.book.clone(), ..Manifest::new(&opts.story, rate) };
     let chapters = scheduler.block_on(run.write(&scheduler, previous.as_ref(), &mut manifest))?;
     synthesis.count_mended(&run.mended);
     finish(&mut manifest, chapters, &synthesis, started);

@@ -51,6 +51,18 @@ pub enum Kind {
     Note,
 }
 
+impl Kind {
+    /// The kind as the manifest and the script write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Narration => "narration",
+            Kind::Dialogue => "dialogue",
+            Kind::Heading => "heading",
+            Kind::Note => "note",
+        }
+    }
+}
+
 /// One line of the script.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Line {
@@ -80,6 +92,13 @@ pub struct Chapter {
     pub heading: Option<Span>,
     /// Indexes into [`Script::lines`].
     pub lines: Range<usize>,
+    /// The source document the chapter begins in (its heading's, else its first line's): the
+    /// story file, or for an EPUB the document inside it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// Every source document the chapter's lines come from, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
 }
 
 /// A segmented story.

@@ -251,19 +251,33 @@ pub async fn write_file(
     if !damaged.is_empty() {
         return Ok(Err(Damaged(damaged)));
     }
-    writer.write(&Pcm::silence(assembly.pauses.chapter_edge_ms, rate))?;
+    finish_chapter(&assembly, writer, records, index, &file).map(Ok)
+}
+
+/// Ends a fully written file: the closing pause, the lines' edges widened into the pauses, and
+/// the chapter's manifest entry.
+fn finish_chapter(
+    assembly: &Assembly,
+    mut writer: ChapterWriter,
+    mut records: Vec<Line>,
+    index: usize,
+    file: &FilePlan,
+) -> Result<Chapter> {
+    writer.write(&Pcm::silence(assembly.pauses.chapter_edge_ms, assembly.rate))?;
     widen_into_pauses(&mut records, writer.position_s(), f64::from(LINE_MARGIN_MS) / 1000.0);
     let parts = writer.finish()?;
     let file_name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    Ok(Ok(Chapter {
+    Ok(Chapter {
         index,
         title: file.title.clone(),
         file: parts.first().map(|p| file_name(&p.path)).unwrap_or_default(),
         duration_s: parts.iter().map(|p| p.duration_s()).sum(),
         parts: parts.iter().skip(1).map(|p| file_name(&p.path)).collect(),
         fingerprint: String::new(),
+        source: file.source.clone(),
+        sources: file.sources.clone(),
         lines: records,
-    }))
+    })
 }
 
 /// The script line of the last record written, to choose the pause before the next.

@@ -31,8 +31,9 @@ impl Format for M4b {
         let metadata = write_text(&work.path().join("metadata.txt"), &ffmetadata(book))?;
         let out = dir.join(format!("{}.m4b", book.base_name()));
         let partial = crate::util::temp_path(&out);
-        let args = ffmpeg_args(&list, &metadata, &partial);
         let timeout = self.timeout.unwrap_or_else(|| default_timeout(book.duration_s()));
+        let cover = book.cover(dir).and_then(|c| cover_picture(&self.ffmpeg, &c, work.path(), timeout));
+        let args = ffmpeg_args(&list, &metadata, cover.as_deref(), &partial);
         let result = run(&self.ffmpeg, &args, timeout, &work.path().join("ffmpeg.log"));
         if let Err(e) = result {
             let _ = std::fs::remove_file(&partial); // best effort: the error below matters more
@@ -100,31 +101,62 @@ fn escape(text: &str) -> String {
     out
 }
 
+/// The cover as a picture an MP4 can carry (JPEG or PNG): as it is, or converted by ffmpeg (an
+/// SVG cover is drawn by ffmpeg's SVG decoder). `None` when ffmpeg cannot convert it: the book
+/// is then written without a cover rather than not at all.
+fn cover_picture(ffmpeg: &Path, cover: &Path, work: &Path, timeout: Duration) -> Option<PathBuf> {
+    let ext = cover.extension()?.to_string_lossy().to_ascii_lowercase();
+    if matches!(ext.as_str(), "jpg" | "jpeg" | "png") {
+        return Some(cover.to_path_buf());
+    }
+    let out = work.join("cover.jpg");
+    let mut args: Vec<std::ffi::OsString> =
+        ["-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i"].map(Into::into).to_vec();
+    args.push(cover.into());
+    args.extend(["-frames:v", "1", "-q:v", "3", "-pix_fmt", "yuvj420p"].map(Into::into));
+    args.push(out.clone().into());
+    run(ffmpeg, &args, timeout, &work.join("cover.log")).ok()?;
+    out.is_file().then_some(out)
+}
+
 /// The ffmpeg arguments: audio from the concat list, metadata and chapters from the FFMETADATA
-/// file (input 1), AAC in an MP4 container (an `.m4b` is an MP4 by another name).
-pub fn ffmpeg_args(list: &Path, metadata: &Path, out: &Path) -> Vec<std::ffi::OsString> {
+/// file (input 1), the cover picture (input 2) when there is one, AAC in an MP4 container (an
+/// `.m4b` is an MP4 by another name).
+pub fn ffmpeg_args(list: &Path, metadata: &Path, cover: Option<&Path>, out: &Path) -> Vec<std::ffi::OsString> {
     let mut args: Vec<std::ffi::OsString> =
         ["-nostdin", "-hide_banner", "-loglevel", "error", "-y"].map(Into::into).to_vec();
     args.extend(["-f", "concat", "-safe", "0", "-i"].map(Into::into));
     args.push(list.into());
     args.push("-i".into());
     args.push(metadata.into());
+    if let Some(cover) = cover {
+        args.push("-i".into());
+        args.push(cover.into());
+    }
     args.extend(
         ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-c:a", "aac", "-b:a", BITRATE].map(Into::into),
     );
+    if cover.is_some() {
+        args.extend(["-map", "2:v", "-c:v", "copy", "-disposition:v:0", "attached_pic"].map(Into::into));
+    }
     args.extend(["-movflags", "+faststart", "-f", "mp4"].map(Into::into));
     args.push(out.into());
     args
 }
 
 /// A minute to start, plus generous room for AAC encoding, which runs well over 50x real time.
-fn default_timeout(audio_s: f64) -> Duration {
+pub(super) fn default_timeout(audio_s: f64) -> Duration {
     Duration::from_secs(60 + (audio_s.max(0.0) / 10.0) as u64)
 }
 
 /// Runs ffmpeg with its messages going to `log` (a pipe could fill and stall it), stopping it
 /// after `timeout`.
-fn run(ffmpeg: &Path, args: &[std::ffi::OsString], timeout: Duration, log: &Path) -> Result<(), ExportError> {
+pub(super) fn run(
+    ffmpeg: &Path,
+    args: &[std::ffi::OsString],
+    timeout: Duration,
+    log: &Path,
+) -> Result<(), ExportError> {
     let log_file =
         std::fs::File::create(log).map_err(|source| ExportError::Write { path: log.to_path_buf(), source })?;
     let mut child =

@@ -1,5 +1,5 @@
-//! Listening outputs derived from a finished render: captions, a cue sheet, Audacity labels and an
-//! `.m4b` audiobook.
+//! Listening outputs derived from a finished render: captions, a cue sheet, Audacity labels, an
+//! `.m4b` audiobook and a read-along EPUB.
 //!
 //! `manifest.json` is the single source of timings ([`crate::manifest`]). Every format here reads
 //! it and nothing is synthesized again, which is why `audiobook export DIR` can regenerate all of
@@ -16,8 +16,10 @@
 
 pub mod captions;
 pub mod cue;
+pub mod epub;
 pub mod labels;
 pub mod m4b;
+pub mod source;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -47,6 +49,8 @@ pub enum ExportError {
     FfmpegTimeout { seconds: u64 },
     #[error("ffmpeg failed ({status}): {stderr}")]
     FfmpegFailed { status: String, stderr: String },
+    #[error("cannot write the EPUB {path}: {reason}")]
+    Epub { path: PathBuf, reason: String },
 }
 
 /// How to export.
@@ -58,10 +62,20 @@ pub struct ExportOptions {
     pub author: Option<String>,
     /// Whether to make an `.m4b` (needs ffmpeg).
     pub m4b: Audiobook,
+    /// Whether to make a read-along EPUB (needs ffmpeg for its audio).
+    pub epub: ReadAlong,
     /// The ffmpeg program to run.
     pub ffmpeg: PathBuf,
     /// How long ffmpeg may take; `None` scales with the book's length.
     pub ffmpeg_timeout: Option<Duration>,
+}
+
+/// Whether to write an EPUB 3 whose media overlays highlight each line as it is spoken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReadAlong {
+    #[default]
+    Skip,
+    Epub,
 }
 
 /// Whether to encode the chapters into one `.m4b`.
@@ -80,6 +94,7 @@ impl Default for ExportOptions {
             title: None,
             author: None,
             m4b: Audiobook::Skip,
+            epub: ReadAlong::Skip,
             ffmpeg: PathBuf::from("ffmpeg"),
             ffmpeg_timeout: None,
         }
@@ -97,10 +112,20 @@ pub struct Book {
 }
 
 impl Book {
+    /// The title and author given in `options`, else the manifest's, else the story's name.
     pub fn new(manifest: Manifest, options: &ExportOptions) -> Book {
-        let title = options.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| manifest.story.clone());
-        let author = options.author.clone().filter(|a| !a.trim().is_empty());
+        let given = |s: &Option<String>| s.clone().filter(|t| !t.trim().is_empty());
+        let title =
+            given(&options.title).or_else(|| given(&manifest.book.title)).unwrap_or_else(|| manifest.story.clone());
+        let author = given(&options.author).or_else(|| given(&manifest.book.author));
         Book { manifest, title, author }
+    }
+
+    /// The cover image in the render folder, when the book has one.
+    pub fn cover(&self, dir: &Path) -> Option<PathBuf> {
+        let name = self.manifest.book.cover.as_deref()?;
+        let path = dir.join(Path::new(name).file_name()?);
+        path.is_file().then_some(path)
     }
 
     /// A file-name-safe base name for whole-book files (`<story>.cue`, `<story>.m4b`).
@@ -159,6 +184,9 @@ pub fn export_all(render_dir: &Path, options: &ExportOptions) -> Result<Vec<Path
     if options.m4b == Audiobook::M4b {
         formats.push(Box::new(m4b::M4b { ffmpeg: options.ffmpeg.clone(), timeout: options.ffmpeg_timeout }));
     }
+    if options.epub == ReadAlong::Epub {
+        formats.push(Box::new(epub::ReadAlongEpub { ffmpeg: options.ffmpeg.clone(), timeout: options.ffmpeg_timeout }));
+    }
     let mut written = Vec::new();
     for format in &formats {
         written.extend(format.write(&book, render_dir)?);
@@ -194,12 +222,12 @@ pub(crate) mod tests {
             file: "01-chapter-1.wav".into(),
             duration_s: 10.0,
             parts: vec![],
-            fingerprint: String::new(),
             lines: vec![
                 line(1, Kind::Heading, None, "Chapter 1", 0.4, 1.25),
                 line(1, Kind::Dialogue, Some("Elizabeth"), "Fish & <chips>?", 2.0, 3.5),
                 line(2, Kind::Narration, None, "Later.", 5.0, 6.0),
             ],
+            ..Chapter::default()
         };
         let two = Chapter {
             index: 2,
@@ -207,8 +235,8 @@ pub(crate) mod tests {
             file: "02-chapter-2.wav".into(),
             duration_s: 3725.5,
             parts: vec![],
-            fingerprint: String::new(),
             lines: vec![line(1, Kind::Narration, None, "End.", 3600.0, 3725.0)],
+            ..Chapter::default()
         };
         let manifest = Manifest { chapters: vec![one, two], ..Manifest::new("test-story", 24_000) };
         Book::new(manifest, &ExportOptions { author: Some("Ann Author".into()), ..ExportOptions::default() })

@@ -58,6 +58,10 @@ pub struct FilePlan {
     pub path: PathBuf,
     /// The script lines (0-based) it holds, voiced or not.
     pub lines: Vec<usize>,
+    /// The source document the chapter begins in (for an EPUB, the file inside it).
+    pub source: Option<String>,
+    /// Every source document its lines come from, when there are several.
+    pub sources: Vec<String>,
 }
 
 /// Everything a render will synthesize and write.
@@ -128,7 +132,13 @@ pub fn plan(text: &str, script: &Script, cast: &Cast, versions: &Versions, opts:
 fn files(script: &Script, opts: &PlanOptions) -> Vec<FilePlan> {
     match &opts.selection {
         Selection::Lines { indexes, file } => {
-            vec![FilePlan { title: "Preview".to_string(), path: file.clone(), lines: indexes.clone() }]
+            vec![FilePlan {
+                title: "Preview".to_string(),
+                path: file.clone(),
+                lines: indexes.clone(),
+                source: None,
+                sources: Vec::new(),
+            }]
         }
         Selection::Chapters => {
             let width = if script.chapters.len() > 99 { 3 } else { 2 };
@@ -137,7 +147,13 @@ fn files(script: &Script, opts: &PlanOptions) -> Vec<FilePlan> {
                 .iter()
                 .map(|c| {
                     let name = format!("{:0width$}-{}.wav", c.index, slug(&c.title));
-                    FilePlan { title: c.title.clone(), path: opts.out_dir.join(name), lines: c.lines.clone().collect() }
+                    FilePlan {
+                        title: c.title.clone(),
+                        path: opts.out_dir.join(name),
+                        lines: c.lines.clone().collect(),
+                        source: c.source.clone(),
+                        sources: if c.sources.len() > 1 { c.sources.clone() } else { Vec::new() },
+                    }
                 })
                 .collect()
         }

@@ -64,7 +64,9 @@ impl Pauses {
 pub type Pronunciations = std::collections::BTreeMap<String, String>;
 
 /// The text an engine should say for a source span: wrapped lines joined, emphasis markers and
-/// stray markup removed, mojibake repaired, dashes and ellipses turned into pauses.
+/// stray markup removed, mojibake repaired, dashes and ellipses turned into pauses, and numbers,
+/// dates, money and abbreviations written out as words (see [`crate::normalize`]), so that every
+/// engine says the same words.
 pub fn spoken_text(source: &str) -> String {
     let repaired = repair_mojibake(source);
     let mut out = String::with_capacity(repaired.len());
@@ -91,7 +93,7 @@ pub fn spoken_text(source: &str) -> String {
             c => out.push(c),
         }
     }
-    tidy(&out)
+    crate::normalize::normalize(&tidy(&out))
 }
 
 /// Collapses spaces and the commas that dash replacement leaves next to other punctuation.
@@ -287,7 +289,8 @@ mod tests {
             ("<i>Run</i>, she thought.", "Run, she thought."),
             ("Don\u{2019}t", "Don't"),
             ("Ana\u{ED}s smiled.", "Ana\u{ED}s smiled."),
-            ("2 * 3 = 6", "2 3 = 6"),
+            ("2 * 3 = 6", "two three = six"),
+            ("Dr. Watson, 1888", "Doctor Watson, eighteen eighty-eight"),
         ];
         for (src, want) in cases {
             assert_eq!(spoken_text(src), want, "{src:?}");

@@ -92,13 +92,12 @@ const FRONT_NOTE_PREFIXES: &[&str] = &[
     "beta'd by",
     "dedication:",
 ];
+/// Phrases that end a story when they are all of their paragraph ("The End.", "TBC", "Fin"):
+/// "The end of the road was near." is the story.
+const BACK_NOTE_WHOLE: &[&str] = &["the end", "fin", "to be continued", "tbc", "end of chapter", "end of part"];
 const BACK_NOTE_PREFIXES: &[&str] = &[
     "thanks for reading",
     "thank you for reading",
-    "the end",
-    "fin",
-    "to be continued",
-    "tbc",
     "please review",
     "reviews are",
     "end of chapter",
@@ -111,23 +110,44 @@ const BACK_NOTE_PREFIXES: &[&str] = &[
 
 /// Classifies every paragraph.
 pub fn roles(text: &str, paras: &[Para]) -> Vec<Role> {
+    roles_with(text, paras, &[])
+}
+
+/// Classifies every paragraph, taking `forced[i]` as paragraph `i`'s role where it is given (a
+/// markup format's headings, notes and scene breaks). With markup, only explicit headings
+/// ("Chapter 3") are found in the paragraphs themselves: a short line in capitals there is the
+/// author's, not a heading.
+pub fn roles_with(text: &str, paras: &[Para], forced: &[Option<Role>]) -> Vec<Role> {
     let explicit: Vec<bool> = paras.iter().map(|p| is_explicit_heading(first_line(text, p))).collect();
-    let any_explicit = explicit.iter().any(|&e| e);
+    let any_explicit = explicit.iter().any(|&e| e) || !forced.is_empty();
     let mut roles = Vec::with_capacity(paras.len());
     let mut seen_body = false;
     let mut back_matter = false;
+    // Story seen since the last heading: what comes before it is the chapter's front matter.
+    let mut chapter_body = false;
     for (i, p) in paras.iter().enumerate() {
         let line = first_line(text, p);
         let prev = roles.last().copied();
-        let role = if is_scene_break(line) && p.lines.len() == 1 {
+        let role = if let Some(role) = forced.get(i).copied().flatten() {
+            if role == Role::Heading {
+                back_matter = false;
+                chapter_body = false;
+            }
+            role
+        } else if is_scene_break(line) && p.lines.len() == 1 {
             Role::SceneBreak
         } else if explicit[i] && p.lines.len() <= 4 {
             back_matter = false;
+            chapter_body = false;
             Role::Heading
-        } else if back_matter || starts_with_any(line, BACK_NOTE_PREFIXES) && p.span.len() < 300 {
+        } else if back_matter || is_back_note(text, p) {
             back_matter = true;
             Role::Note
-        } else if starts_with_any(line, FRONT_NOTE_PREFIXES) {
+        } else if starts_with_any(line, FRONT_NOTE_PREFIXES)
+            || is_authors_note(line)
+            || is_beta_thanks(text, p)
+            || !chapter_body && is_disclaimer(text, p)
+        {
             Role::Note
         } else if is_gutenberg_start(line) {
             roles.iter_mut().for_each(|r| *r = Role::Note);
@@ -142,9 +162,105 @@ pub fn roles(text: &str, paras: &[Para]) -> Vec<Role> {
             Role::Body
         };
         seen_body |= role == Role::Body;
+        chapter_body |= role == Role::Body;
         roles.push(role);
     }
+    if forced.is_empty() {
+        summary_before_first_chapter(text, paras, &mut roles);
+    }
     roles
+}
+
+/// A story summary before the first chapter heading (fan fiction puts one there): a few short
+/// paragraphs, all the "story" there is before "Chapter 1", are front matter.
+fn summary_before_first_chapter(text: &str, paras: &[Para], roles: &mut [Role]) {
+    let Some(first) = roles.iter().position(|r| *r == Role::Heading) else { return };
+    let body: Vec<usize> = (0..first).filter(|&i| roles[i] == Role::Body).collect();
+    let words: usize = body.iter().map(|&i| text[paras[i].span.range()].split_whitespace().count()).sum();
+    if !body.is_empty() && body.len() <= 3 && words <= 150 {
+        for i in body {
+            roles[i] = Role::Note;
+        }
+    }
+}
+
+/// Lowercase words of a paragraph, punctuation dropped: `"The End?"` -> `"the end"`.
+fn simple_words(s: &str) -> String {
+    s.split(|c: char| !c.is_alphanumeric() && c != '\'' && c != '\u{2019}')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+        .replace('\u{2019}', "'")
+}
+
+/// "Thanks for reading!", "The End", "To be continued...", "End of Chapter 3".
+fn is_back_note(text: &str, p: &Para) -> bool {
+    let s = &text[p.span.range()];
+    if starts_with_any(first_line(text, p), BACK_NOTE_PREFIXES) && p.span.len() < 300 {
+        return true;
+    }
+    let words = simple_words(s);
+    BACK_NOTE_WHOLE.iter().any(|phrase| {
+        words == *phrase
+            || phrase.starts_with("end of") && words.strip_prefix(phrase).is_some_and(|r| r.split(' ').count() <= 3)
+    })
+}
+
+/// "Author's Second Note:", "Authors' final notes", "Author's note (2)".
+fn is_authors_note(line: &str) -> bool {
+    let words = simple_words(&line.chars().take(60).collect::<String>());
+    let mut it = words.split(' ');
+    matches!(it.next(), Some("author's" | "authors'" | "authors" | "author"))
+        && it.take(3).any(|w| w == "note" || w == "notes")
+}
+
+/// Thanks to a beta reader, or a note that there was none ("Unbeta'd", "Beta'd by Sam").
+fn is_beta_thanks(text: &str, p: &Para) -> bool {
+    let s = &text[p.span.range()];
+    if p.span.len() > 400 || s.starts_with(['"', '\u{201C}', '\u{2018}', '\'']) {
+        return false;
+    }
+    let words = simple_words(s);
+    let beta = words.split(' ').any(|w| {
+        w.starts_with("beta") && matches!(&w[4..], "" | "s" | "'d" | "ed" | "ing" | "reader" | "readers" | "read")
+            || matches!(w, "unbeta'd" | "unbetaed" | "unbeta")
+    });
+    let thanks = ["thank", "thanks", "grateful", "shout", "credit", "unbeta", "beta'd", "betaed", "beta read", "by"]
+        .iter()
+        .any(|t| words.contains(t));
+    beta && thanks
+}
+
+/// A fan-fiction disclaimer before a chapter's story: "I don't own Harry Potter", "Nothing of
+/// Buffy belongs to me", "All characters belong to Joss Whedon". Narration is in the past
+/// tense ("belonged"), a disclaimer in the present.
+fn is_disclaimer(text: &str, p: &Para) -> bool {
+    let s = &text[p.span.range()];
+    if p.span.len() > 400 || s.starts_with(['"', '\u{201C}', '\u{2018}', '\'', '\u{AB}']) {
+        return false;
+    }
+    let words = format!(" {} ", simple_words(s));
+    const STRONG: &[&str] = &[
+        " don't own ",
+        " do not own ",
+        " dont own ",
+        " own nothing ",
+        " own none ",
+        " claim no ",
+        " no copyright infringement ",
+        " copyright infringement ",
+        " not making any money ",
+        " make no money ",
+        " no money is being made ",
+        " all rights reserved ",
+        " not mine ",
+        " no profit ",
+    ];
+    STRONG.iter().any(|w| words.contains(w))
+        || [" belongs to ", " belong to ", " is owned by ", " are owned by ", " property of "]
+            .iter()
+            .any(|w| words.contains(w))
 }
 
 fn first_line<'a>(text: &'a str, p: &Para) -> &'a str {

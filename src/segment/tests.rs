@@ -102,3 +102,39 @@ fn no_headings_is_one_chapter() {
     assert_eq!(script.chapters.len(), 1);
     assert_eq!(script.chapters[0].lines, 0..1);
 }
+
+#[test]
+fn fan_fiction_notes_in_plain_text() {
+    let t = "Summary: Two keepers and a storm.\n\n\
+             A quiet story about a lighthouse, written for a friend.\n\n\
+             I don't own the lighthouse or the sea; no copyright infringement intended.\n\n\
+             Chapter 1\n\n\
+             Nothing of Cornwall belongs to me.\n\n\
+             Thanks to my wonderful beta, Sam, for catching my commas!\n\n\
+             The end of the road was near. Mara walked on.\n\n\
+             \u{201C}I don\u{2019}t own a boat,\u{201D} said Tom.\n\n\
+             Chapter 2\n\n\
+             Unbeta'd, all mistakes are mine.\n\n\
+             Nothing of the old house belonged to her now.\n\n\
+             Author's Second Note: the next chapter is the last.\n\n\
+             The End\n";
+    let got: Vec<(Kind, &str)> = lines_of(t);
+    let notes: Vec<&str> = got.iter().filter(|(k, _)| *k == T).map(|(_, s)| *s).collect();
+    assert_eq!(
+        notes,
+        [
+            "Summary: Two keepers and a storm.",
+            "A quiet story about a lighthouse, written for a friend.",
+            "I don't own the lighthouse or the sea; no copyright infringement intended.",
+            "Nothing of Cornwall belongs to me.",
+            "Thanks to my wonderful beta, Sam, for catching my commas!",
+            "Unbeta'd, all mistakes are mine.",
+            "Author's Second Note: the next chapter is the last.",
+            "The End",
+        ]
+    );
+    // Story that only looks like notes stays story.
+    assert!(got.contains(&(N, "The end of the road was near. Mara walked on.")));
+    assert!(got.contains(&(D, "I don\u{2019}t own a boat,")));
+    assert!(got.contains(&(N, "Nothing of the old house belonged to her now.")));
+}

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod books;
+
 use std::path::{Path, PathBuf};
 
 /// The project root.

@@ -11,8 +11,10 @@
 //!   settings do not give it.
 //! - **Sessions**: a model is loaded once per thread that renders with it (about 0.5 s and
 //!   150 MB) and kept warm for the next line; at most as many are kept as lines are rendered at
-//!   once, so memory stays bounded however long the book. Each session computes on
-//!   `cores / jobs` threads (one when a render runs a line per core), which never spin idle.
+//!   once, so memory stays bounded however long the book. Each session computes on one thread
+//!   that never spins idle: `--jobs N` keeps N cores busy with N lines, and `--jobs 1` keeps to
+//!   one core (a line split across cores gains less than lines side by side, and would make
+//!   `--jobs` no bound on the CPU a render takes).
 //! - **Prosody**: rate through the model's `length_scale`. Pitch keeps the duration: the model
 //!   speaks `pitch` times slower (`length_scale`), and the audio is resampled to play `pitch` times
 //!   faster, which raises pitch and formants alike, as a different speaker would, and adds no
@@ -154,11 +156,9 @@ impl Piper {
         self.models.iter().enumerate().find_map(|(i, m)| m.speaker(voice).map(|s| (i, s)))
     }
 
-    /// Threads per session: the cores shared among the lines rendered at once.
+    /// Threads per session: one (see the module's comment on sessions).
     fn threads(&self) -> usize {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let jobs = self.jobs.load(Ordering::Relaxed);
-        cores.checked_div(jobs).map_or(1, |n| n.max(1))
+        1
     }
 
     /// An idle session of model `m`, or a new one.
