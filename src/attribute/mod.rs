@@ -24,18 +24,23 @@
 //! ```
 
 mod characters;
+mod features;
 mod lexicon;
+mod model;
+mod people;
 mod resolve;
 mod tags;
 #[cfg(test)]
 mod tests;
 mod tokens;
+#[doc(hidden)]
+pub mod training;
 
 use crate::script::Gender;
 use crate::script::{Kind, Script};
 use characters::Cast;
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::ops::Range;
 use tags::Subject;
 use tokens::Token;
@@ -62,11 +67,25 @@ pub(crate) struct Para {
     pub scene: usize,
 }
 
+/// Where a speech tag sits relative to its quotation.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) enum Place {
+    #[default]
+    None,
+    /// In the narration right after the quotation (`"..." said Ann.`).
+    After,
+    /// At the end of the narration before it (`Ann said, "..."`).
+    Before,
+    /// Closing the narration paragraph before (`Ann then observed,`).
+    LeadIn,
+}
+
 /// What a dialogue line itself says about its speaker.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Cue {
     /// The subject of a speech tag next to the line.
     pub tag: Option<Subject>,
+    pub place: Place,
     /// People addressed by name inside the line.
     pub vocatives: Vec<usize>,
 }
@@ -98,16 +117,43 @@ pub struct Attribution {
     pub characters: Vec<Character>,
 }
 
-/// Who speaks each dialogue line of `script`, a segmented `text`.
+/// Everything the text says about who speaks, before any decision: the tokens of every line,
+/// the characters, paragraphs, speech tags and vocatives, the people each narration line names,
+/// what descriptive tags stand for, and the hand-written rules' own guesses (a feature like any
+/// other for the trained model).
+pub(crate) struct Reading {
+    pub toks: Vec<Vec<Token>>,
+    pub cast: Cast,
+    pub paras: Vec<Para>,
+    pub cues: Vec<Cue>,
+    pub mentions: Vec<Vec<Mention>>,
+    pub epithets: Epithets,
+    pub rules: Vec<Option<resolve::Guess>>,
+}
+
+/// Who speaks each dialogue line of `script`, a segmented `text`, by the built-in model.
 pub fn attribute(text: &str, script: &Script) -> Attribution {
+    attribute_with(text, script, model::builtin())
+}
+
+/// [`attribute`] with a given model (the training and cross-validation tools pass their own).
+pub(crate) fn attribute_with(text: &str, script: &Script, model: &model::Model) -> Attribution {
     let mut script = script.clone();
-    let characters = assign(text, &mut script);
+    let characters = assign(text, &mut script, model);
     Attribution { script, characters }
 }
 
-/// Finds the characters and sets `speaker`, `confidence` and `evidence` on every dialogue line.
-/// Returns the characters who speak, most lines first.
-pub(crate) fn assign(text: &str, script: &mut Script) -> Vec<Character> {
+/// Finds the characters and sets `speaker`, `confidence` and `evidence` on every dialogue line
+/// of `script`. Returns the characters who speak, most lines first.
+fn assign(text: &str, script: &mut Script, model: &model::Model) -> Vec<Character> {
+    let reading = read(text, script, &model.person);
+    let table = features::build(text, script, &reading);
+    let guesses = model.decode(&table, &reading.cast);
+    apply(script, &reading.toks, &reading.cast, &guesses)
+}
+
+/// Reads a segmented story: characters, tags, mentions, and the rules' guesses.
+pub(crate) fn read(text: &str, script: &Script, person: &[f64; people::NP]) -> Reading {
     let toks: Vec<Vec<Token>> = script
         .lines
         .iter()
@@ -131,6 +177,7 @@ pub(crate) fn assign(text: &str, script: &mut Script) -> Vec<Character> {
         }
         c.vocatives.iter().for_each(|&id| cast.mark_person(id));
     }
+    people::classify(&mut cast, &cues, person);
     if let Some(from) = narrator_name(script, &paras, &cues, &toks, &cast) {
         rename_narrator(&mut cast, from, &mut cues, &mut mentions);
     }
@@ -144,8 +191,8 @@ pub(crate) fn assign(text: &str, script: &mut Script) -> Vec<Character> {
         cast: &cast,
         epithets: &epithets,
     };
-    let guesses = resolve::resolve(&cx);
-    apply(script, &toks, &cast, &guesses)
+    let rules = resolve::resolve(&cx);
+    Reading { toks, cast, paras, cues, mentions, epithets, rules }
 }
 
 /// Groups the narration and dialogue lines of each paragraph.
@@ -254,13 +301,15 @@ fn cues(script: &Script, toks: &[Vec<Token>], paras: &[Para], cast: &Cast) -> Ve
                 toks.get(j)
                     .filter(|_| p.lines.contains(&j) && script.lines.get(j).is_some_and(|l| l.kind == Kind::Narration))
             };
-            let after = narr(i + 1).and_then(|t| tags::after(t, cast));
-            let before = || i.checked_sub(1).and_then(narr).and_then(|t| tags::before(t, cast));
-            let lead_in = || lead_in_tag(script, toks, paras, k, i, cast);
-            let tag = after.or_else(before).or_else(lead_in);
+            let after = narr(i + 1).and_then(|t| tags::after(t, cast)).map(|s| (s, Place::After));
+            let before =
+                || i.checked_sub(1).and_then(narr).and_then(|t| tags::before(t, cast)).map(|s| (s, Place::Before));
+            let lead_in = || lead_in_tag(script, toks, paras, k, i, cast).map(|s| (s, Place::LeadIn));
+            let (tag, place) =
+                after.or_else(before).or_else(lead_in).map_or((None, Place::None), |(s, p)| (Some(s), p));
             let vocatives = toks.get(i).map(|t| tags::vocatives(t, cast)).unwrap_or_default();
             if let Some(c) = out.get_mut(i) {
-                *c = Cue { tag, vocatives };
+                *c = Cue { tag, place, vocatives };
             }
         }
     }
@@ -293,14 +342,15 @@ fn epithets(
     mentions: &[Vec<Mention>],
     cast: &mut Cast,
 ) -> Epithets {
-    let mut out = Epithets { cooccur: HashMap::new(), paragraphs: HashMap::new(), stand_in: HashMap::new() };
+    let mut out =
+        Epithets { cooccur: HashMap::default(), paragraphs: HashMap::default(), stand_in: HashMap::default() };
     for c in cues {
         if let Some(Subject::Noun(head)) = &c.tag
             && !lexicon::is_anaphoric_head(head)
             && !out.stand_in.contains_key(head)
         {
             out.stand_in.insert(head.clone(), cast.add_epithet(head));
-            out.cooccur.insert(head.clone(), HashMap::new());
+            out.cooccur.insert(head.clone(), HashMap::default());
         }
     }
     for p in paras {
@@ -309,7 +359,7 @@ fn epithets(
             let Some(t) = toks.get(i) else { continue };
             for (k, w) in t.iter().enumerate() {
                 let after_the = (1..=3).any(|d| k >= d && t.get(k - d).is_some_and(|x| x.lower == "the"));
-                if after_the && out.cooccur.contains_key(&w.lower) && !heads.contains(&w.lower.as_str()) {
+                if after_the && out.cooccur.contains_key(w.lower.as_str()) && !heads.contains(&w.lower.as_str()) {
                     heads.push(&w.lower);
                 }
             }
@@ -374,7 +424,7 @@ fn narrator_name(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Toke
             .flatten()
             .any(|t| matches!(t.lower.as_str(), "me" | "my"))
     };
-    let mut votes: HashMap<usize, usize> = HashMap::new();
+    let mut votes: HashMap<usize, usize> = HashMap::default();
     for (k, p) in paras.iter().enumerate() {
         let near = [k.checked_sub(1), Some(k + 1)].into_iter().flatten().filter_map(|j| paras.get(j)).any(by_narrator);
         if by_narrator(p) || !(near || to_narrator(p)) {
@@ -417,7 +467,7 @@ fn rename_narrator(cast: &mut Cast, from: usize, cues: &mut [Cue], mentions: &mu
 
 /// Writes the guesses into the script and counts each character's lines and words.
 fn apply(script: &mut Script, toks: &[Vec<Token>], cast: &Cast, guesses: &[Option<resolve::Guess>]) -> Vec<Character> {
-    let mut counts: HashMap<usize, (usize, usize)> = HashMap::new();
+    let mut counts: HashMap<usize, (usize, usize)> = HashMap::default();
     for (i, line) in script.lines.iter_mut().enumerate() {
         if line.kind != Kind::Dialogue {
             continue;

@@ -465,11 +465,16 @@ fn note_mentions(cx: &Context, st: &mut State, lines: std::ops::Range<usize>) {
 
 /// Whether `para` goes on with a speech left open at the end of `prev` (no closing mark).
 fn continues(cx: &Context, prev: &Para, para: &Para) -> bool {
-    let Some(last) = prev.lines.clone().last().and_then(|i| cx.script.lines.get(i)) else { return false };
-    let first_is_dialogue = cx.script.lines.get(para.lines.start).is_some_and(|l| l.kind == Kind::Dialogue);
+    continues_in(cx.text, cx.script, prev, para)
+}
+
+/// [`continues`] on the text and script alone.
+pub(crate) fn continues_in(text: &str, script: &Script, prev: &Para, para: &Para) -> bool {
+    let Some(last) = prev.lines.clone().last().and_then(|i| script.lines.get(i)) else { return false };
+    let first_is_dialogue = script.lines.get(para.lines.start).is_some_and(|l| l.kind == Kind::Dialogue);
     if last.kind != Kind::Dialogue || !first_is_dialogue {
         return false;
     }
-    let next = cx.text.get(last.span.end..).and_then(|rest| rest.chars().find(|&c| c != ' ' && c != '\t'));
+    let next = text.get(last.span.end..).and_then(|rest| rest.chars().find(|&c| c != ' ' && c != '\t'));
     next.is_none_or(|c| c.is_whitespace())
 }

@@ -191,7 +191,7 @@ fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
         j += 1;
     }
     let head = toks.get(j.checked_sub(1)?).filter(|_| j > from)?;
-    Some((Subject::Noun(head.lower.clone()), j))
+    Some((Subject::Noun(head.lower.to_string()), j))
 }
 
 /// Words that follow a noun phrase rather than belong to it.

@@ -7,7 +7,7 @@ use crate::segment::segment_str;
 /// (quotation, speaker, evidence) for every dialogue line.
 fn run(text: &str) -> Vec<(String, Option<String>, Option<String>)> {
     let (mut script, _) = segment_str(text);
-    assign(text, &mut script);
+    assign(text, &mut script, model::builtin());
     script
         .lines
         .iter()
@@ -136,7 +136,7 @@ fn first_person_narrator_is_named_by_the_others() {
     );
     text.push_str("\"Nora?\" I said.\n\n\"Sam! I thought it was you.\"\n\n\"It is,\" I said.\n\nShe touched my arm. \"Sam, look at the sea.\"\n\n\"I see it,\" I said.\n\n\"It's lovely,\" Nora said.\n");
     let (mut script, _) = segment_str(&text);
-    let cast = assign(&text, &mut script);
+    let cast = assign(&text, &mut script, model::builtin());
     let l = run(&text);
     assert_eq!(speaker_of(&l, "Nora?").as_deref(), Some("Sam"));
     assert_eq!(evidence_of(&l, "Nora?").as_deref(), Some("first-person"));
@@ -148,7 +148,7 @@ fn first_person_narrator_is_named_by_the_others() {
 fn characters_merge_their_names_and_know_their_gender() {
     let text = "Mr. Darcy bowed. Fitzwilliam Darcy was proud, and Darcy knew it. Elizabeth Bennet laughed at him; she was not afraid. Mrs. Bennet scolded Elizabeth, and Mrs. Bennet was loud.\n\n\"Indeed,\" said Darcy.\n\n\"Nonsense,\" said Mrs. Bennet.\n\n\"Quite,\" said Elizabeth.\n\n\"Really, Mr. Darcy?\" said Elizabeth Bennet.\n\n\"Yes,\" said Fitzwilliam Darcy.\n";
     let (mut script, _) = segment_str(text);
-    let cast = assign(text, &mut script);
+    let cast = assign(text, &mut script, model::builtin());
     let darcy = cast.iter().find(|c| c.name.contains("Darcy")).unwrap();
     assert_eq!(darcy.lines, 2, "{cast:?}");
     assert_eq!(darcy.gender, Gender::Male);
@@ -179,7 +179,7 @@ fn no_panic_on_odd_input() {
         "I I I I I I I I I I I \"I\" said I.",
     ] {
         let (mut script, _) = segment_str(text);
-        let _ = assign(text, &mut script);
+        let _ = assign(text, &mut script, model::builtin());
         assert!(script.lines.iter().all(|l| (0.0..=1.0).contains(&l.confidence)));
     }
 }
@@ -203,4 +203,42 @@ fn unlisted_verbs_and_possessives_in_tags() {
     assert_eq!(speaker_of(&l, "Always").as_deref(), Some("Tom"));
     // Ann's mother is not Ann.
     assert_eq!(speaker_of(&l, "Tea").as_deref(), Some("Mrs."));
+}
+
+#[test]
+fn father_and_son_who_share_a_family_name_stay_apart() {
+    let text = "Mr. Hale and his son Ned Hale walked down to the pier. Mr. Hale carried the rods; Ned carried the basket, and he whistled.\n\n\"The tide is turning,\" said Mr. Hale.\n\n\"Then we are late,\" said Ned.\n\n\"We are never late, Ned,\" said Mr. Hale.\n\n\"You always say that, father,\" said Ned Hale.\n";
+    let (mut script, _) = segment_str(text);
+    let cast = assign(text, &mut script, model::builtin());
+    let l = run(text);
+    let father = speaker_of(&l, "The tide").expect("a speaker");
+    let son = speaker_of(&l, "Then we are").expect("a speaker");
+    assert_ne!(father, son, "{cast:?}");
+    assert_eq!(speaker_of(&l, "We are never").as_ref(), Some(&father));
+    assert_eq!(speaker_of(&l, "You always").as_ref(), Some(&son));
+    assert_eq!(cast.len(), 2, "{cast:?}");
+}
+
+#[test]
+fn a_place_named_like_a_person_never_speaks() {
+    let text = "Ann Lee and Tom Hart drove to Milford in the rain. In Milford the shops were shut, and the road from Milford was flooded. They stopped at Milford and waited near Milford church.\n\n\"Cold,\" said Ann.\n\n\"Colder in Milford,\" said Tom.\n\nMilford lay quiet under the rain.\n\n\"Let us go home.\"\n\n\"Not yet.\"\n";
+    let (mut script, _) = segment_str(text);
+    let cast = assign(text, &mut script, model::builtin());
+    let l = run(text);
+    for (q, _, _) in &l {
+        assert_ne!(speaker_of(&l, q).as_deref(), Some("Milford"), "{q}: {l:?}");
+    }
+    assert!(cast.iter().all(|c| c.name != "Milford"), "{cast:?}");
+}
+
+#[test]
+fn an_epithet_tag_goes_to_the_character_it_describes() {
+    let text = "Dr. Ray Moss came up the stairs with his bag. Ann Lee lay in bed, and Dr. Moss sat beside her and took her wrist.\n\n\"You must rest,\" said the doctor.\n\n\"I cannot rest,\" said Ann.\n\n\"Then sleep,\" said the doctor gently.\n";
+    let l = run(text);
+    for q in ["You must rest", "Then sleep"] {
+        let who = l.iter().find(|x| x.0.starts_with(q)).and_then(|x| x.1.clone());
+        assert!(who.as_deref().is_some_and(|w| w.contains("Moss") || w.starts_with("Ray")), "{q}: {l:?}");
+        assert_eq!(evidence_of(&l, q).as_deref(), Some("tag-noun"), "{q}");
+    }
+    assert_eq!(speaker_of(&l, "I cannot").as_deref(), Some("Ann"));
 }

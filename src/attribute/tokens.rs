@@ -4,6 +4,7 @@
 //! novel once, so this has to stay linear.
 
 use super::lexicon;
+use compact_str::CompactString;
 
 /// A word or a punctuation mark.
 #[derive(Debug, Clone, PartialEq)]
@@ -11,8 +12,9 @@ pub struct Token {
     /// Byte offsets into the story's text.
     pub start: usize,
     pub end: usize,
-    /// The word in lowercase without a title's dot; empty for punctuation.
-    pub lower: String,
+    /// The word in lowercase without a title's dot; empty for punctuation (short words are
+    /// kept inline, without an allocation).
+    pub lower: CompactString,
     /// The punctuation character; `'\0'` for words.
     pub punct: char,
     /// Whether a word starts with an uppercase letter.
@@ -54,7 +56,7 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
                 Token {
                     start: start + i,
                     end: start + i + c.len_utf8(),
-                    lower: String::new(),
+                    lower: CompactString::default(),
                     punct: c,
                     cap: false,
                     initial: false,
@@ -73,7 +75,8 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
             j = k + d.len_utf8();
             chars.next();
         }
-        let mut lower = slice[i..j].to_lowercase().replace('\u{2019}', "'");
+        let word = &slice[i..j];
+        let mut lower = lowercase(word);
         // A possessive is its own token, so that "Elizabeth's" names Elizabeth.
         if lower.len() > 2 && lower.ends_with("'s") {
             let apostrophe = slice.get(..j).and_then(|h| h.char_indices().rev().nth(1)).map_or(j, |(k, _)| k);
@@ -113,6 +116,17 @@ pub fn tokenize(text: &str, start: usize, end: usize) -> Vec<Token> {
         );
     }
     out
+}
+
+/// A word in lowercase, with a typographic apostrophe made plain.
+fn lowercase(word: &str) -> CompactString {
+    if word.is_ascii() {
+        let mut w = CompactString::from(word);
+        w.make_ascii_lowercase();
+        w
+    } else {
+        CompactString::from(word.to_lowercase().replace('\u{2019}', "'"))
+    }
 }
 
 /// Appends a token, marking words that open a sentence.

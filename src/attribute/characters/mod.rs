@@ -6,10 +6,21 @@
 //! its first name and, when nobody else shares it, its surname; a title + surname joins a full
 //! name of a compatible gender, except "Mrs." which usually means a different (married) person.
 
+mod phrases;
+
 use super::lexicon;
+use super::people::NameStats;
 use super::tokens::Token;
 use crate::script::Gender;
-use std::collections::HashMap;
+use phrases::{Phrase, WordStat, accept, collect_phrases, count_words};
+use rustc_hash::FxHashMap as HashMap;
+
+impl Person {
+    /// Pronoun votes seen after the names.
+    pub(crate) fn pronoun_votes(&self) -> u32 {
+        self.votes_male + self.votes_female
+    }
+}
 
 /// One character as the attribution rules see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +40,14 @@ pub struct Person {
     votes_female: u32,
     /// Known only by a descriptive tag ("the doctor"): a speaker, never named in narration.
     pub epithet: bool,
+    /// How the text uses the names (for the person classifier).
+    pub stats: NameStats,
+    /// The largest share of lowercase uses among the words of the names ("Hope" vs "hope").
+    pub lower_share: f32,
+    /// The person classifier's probability that this is a person.
+    pub person_prob: f32,
+    /// The phrase keys ("mr darcy", "darcy") that name them.
+    keys: Vec<String>,
     /// Each written form with how often it occurs, and whether it is a full name without title.
     forms: Vec<(String, u32, bool)>,
 }
@@ -39,52 +58,40 @@ pub struct Cast {
     pub people: Vec<Person>,
     /// Lowercase alias ("mr darcy", "darcy") to person.
     index: HashMap<String, usize>,
-    max_words: usize,
+    /// First word of the aliases to the most words an alias starting with it has.
+    first_words: HashMap<String, usize>,
+    /// While names are merged: how often two phrases (keys) are named in one sentence.
+    together: HashMap<(String, String), u32>,
     /// The narrator of a first-person story, if any.
     pub narrator: Option<usize>,
-}
-
-#[derive(Default)]
-struct WordStat {
-    cap_mid: u32,
-    cap_initial: u32,
-    lower: u32,
-}
-
-#[derive(Clone)]
-struct Phrase {
-    title: Option<String>,
-    /// Lowercase words of the name.
-    words: Vec<String>,
-    /// The phrase as first written.
-    display: String,
-    count: u32,
-    descriptive: bool,
-    /// Seen next to a speech verb ("said Ruth"): a person even when named only once, and maybe
-    /// always at the start of a sentence.
-    tagged: bool,
-    /// Addressed like a name ("Sam, look."), which interjections ("Sure, ...") also are.
-    vocative: bool,
-    /// Occurrences after "in", "into", "near"...: a place.
-    placed: u32,
 }
 
 impl Cast {
     /// Finds the characters named in the tokenized lines of a story.
     pub fn discover(lines: &[Vec<Token>], text: &str) -> Cast {
-        let mut words: HashMap<&str, WordStat> = HashMap::new();
-        let mut phrases: HashMap<String, Phrase> = HashMap::new();
+        let mut words: HashMap<&str, WordStat> = HashMap::default();
+        let mut phrases: HashMap<String, Phrase> = HashMap::default();
+        let mut together: HashMap<(String, String), u32> = HashMap::default();
         for toks in lines {
             count_words(toks, &mut words);
-            collect_phrases(toks, text, &mut phrases);
+            collect_phrases(toks, text, &mut phrases, &mut together);
         }
         let mut accepted: Vec<Phrase> = phrases.into_values().filter(|p| accept(p, &words)).collect();
+        for p in accepted.iter_mut() {
+            p.lower_share = p
+                .words
+                .iter()
+                .filter_map(|w| words.get(w.as_str()))
+                .map(|s| s.lower as f32 / (s.lower + s.cap_mid + s.cap_initial).max(1) as f32)
+                .fold(0.0, f32::max);
+        }
         // Full names first so that their parts can join them; then titles; then single words.
         accepted.sort_by(|a, b| rank(b).cmp(&rank(a)).then(b.count.cmp(&a.count)).then(a.display.cmp(&b.display)));
-        let mut cast = Cast::default();
+        let mut cast = Cast { together, ..Cast::default() };
         for p in &accepted {
             cast.add_phrase(p);
         }
+        cast.together = HashMap::default();
         cast.finish_names();
         cast
     }
@@ -95,11 +102,15 @@ impl Cast {
         if !first.is_word() || !first.cap {
             return None;
         }
+        let longest = *self.first_words.get(first.lower.as_str())?;
+        if longest == 1 {
+            return self.index.get(first.lower.as_str()).map(|&id| (id, 1));
+        }
         let mut key = String::new();
         let mut best = None;
         let mut n = 0;
         for t in toks.iter().skip(i) {
-            if !t.is_word() || n == self.max_words {
+            if !t.is_word() || n == longest {
                 break;
             }
             if n > 0 {
@@ -206,9 +217,13 @@ impl Cast {
             None => self.create(p),
         };
         let key = phrase_key(p);
-        self.max_words = self.max_words.max(key.split(' ').count());
-        self.index.entry(key).or_insert(id);
+        let words = key.split(' ').count();
+        let first = key.split(' ').next().unwrap_or_default().to_string();
+        let longest = self.first_words.entry(first).or_default();
+        *longest = (*longest).max(words);
+        self.index.entry(key.clone()).or_insert(id);
         if let Some(person) = self.people.get_mut(id) {
+            person.keys.push(key);
             // "Mr. Darcy" gives "Fitzwilliam Darcy" his title, so a bare "Darcy" finds him.
             if person.title.is_none() && p.title.is_some() {
                 person.title = p.title.clone();
@@ -218,6 +233,8 @@ impl Cast {
                 }
             }
             person.forms.push((p.display.clone(), p.count, p.title.is_none() && p.words.len() >= 2));
+            person.stats.add(&p.stats);
+            person.lower_share = person.lower_share.max(p.lower_share);
             if person.name != p.display && !person.aliases.contains(&p.display) {
                 person.aliases.push(p.display.clone());
             }
@@ -232,7 +249,22 @@ impl Cast {
             return self.people.iter().position(|q| q.first.as_ref() == Some(first) && q.last.as_ref() == Some(last));
         }
         let word = first;
-        let by_first: Vec<usize> = self.ids_where(|q| q.first.as_ref() == Some(word));
+        let key = phrase_key(p);
+        // Named together in one sentence, more than once (once is enough for a title and a full
+        // name): two people ("Mr. Emerson and George", "Mr. Hale and his son Ned Hale").
+        let apart_after = |q: &Person, times: u32| {
+            let n: u32 = q
+                .keys
+                .iter()
+                .map(|k| {
+                    let pair = if *k < key { (k.clone(), key.clone()) } else { (key.clone(), k.clone()) };
+                    self.together.get(&pair).copied().unwrap_or(0)
+                })
+                .sum::<u32>();
+            n >= times
+        };
+        let apart = |q: &Person| apart_after(q, 2);
+        let by_first: Vec<usize> = self.ids_where(|q| q.first.as_ref() == Some(word) && !apart(q));
         let title_gender = p.title.as_deref().and_then(lexicon::honorific);
         if p.title.is_some() {
             // "Mrs. X" is usually someone else than any "Jane X": a mother, a wife.
@@ -243,19 +275,41 @@ impl Cast {
                 });
                 return if wives.len() == 1 { wives.first().copied() } else { None };
             }
-            // "Lady Catherine", "Miss Elizabeth" take a first name; "Colonel Fitzwilliam" a surname.
-            if by_first.len() == 1 && p.title.as_deref().is_some_and(lexicon::takes_first_name) {
+            // "Lady Catherine", "Miss Elizabeth", "Mr. John" take a first name; "Colonel
+            // Fitzwilliam" a surname.
+            let first_name = lexicon::first_name_gender(word).is_some_and(|g| compatible(g, title_gender));
+            if by_first.len() == 1 && (p.title.as_deref().is_some_and(lexicon::takes_first_name) || first_name) {
                 return by_first.first().copied();
             }
             let by_last = self.ids_where(|q| {
-                q.last.as_ref() == Some(word) && q.first.is_some() && compatible(q.gender, title_gender)
+                q.last.as_ref() == Some(word)
+                    && q.first.is_some()
+                    && compatible(q.gender, title_gender)
+                    && !apart_after(q, 1)
             });
             return if by_last.len() == 1 { by_last.first().copied() } else { None };
         }
         if let Some(&id) = by_first.first() {
             return Some(id);
         }
-        let by_last = self.ids_where(|q| q.last.as_ref() == Some(word));
+        // "Lizzy" is Elizabeth, and "Michael" is Mike, when one person has that first name
+        // (and no formal title).
+        let informal = |q: &Person| q.title.as_deref().is_none_or(|t| matches!(t, "miss" | "master"));
+        let same_name = |f: &str| {
+            lexicon::diminutive_of(word).is_some_and(|full| full.contains(&f))
+                || lexicon::diminutive_of(f).is_some_and(|full| full.contains(&word.as_str()))
+        };
+        let owners = self.ids_where(|q| q.first.as_deref().is_some_and(same_name) && informal(q) && !apart(q));
+        if owners.len() == 1 {
+            return owners.first().copied();
+        }
+        // A bare surname followed by "he" is not a "Mrs." or "Miss" known by nothing else:
+        // "Braddocks" is her husband.
+        let male = p.stats.he > p.stats.she;
+        let female_title_only = |q: &Person| {
+            male && q.first.is_none() && q.title.as_deref().and_then(lexicon::honorific) == Some(Gender::Female)
+        };
+        let by_last = self.ids_where(|q| q.last.as_ref() == Some(word) && !female_title_only(q));
         if by_last.len() <= 1 {
             return by_last.first().copied();
         }
@@ -281,7 +335,13 @@ impl Cast {
         } else {
             p.words.first().cloned()
         };
-        let last = if single && first.is_some() { None } else { p.words.last().cloned() };
+        let mut last = if single && first.is_some() { None } else { p.words.last().cloned() };
+        let mut first = first;
+        // "Lucas Lodge", "Howards End": a place, which lends its words to nobody.
+        if !single && p.title.is_none() && p.words.last().is_some_and(|w| super::people::is_place_word(w)) {
+            first = None;
+            last = None;
+        }
         let mut person = new_person(p.display.clone(), p.title.clone(), first, last, gender);
         person.person = p.title.is_some() || gender != Gender::Unknown;
         self.people.push(person);
@@ -325,6 +385,10 @@ fn new_person(
         votes_male: 0,
         votes_female: 0,
         epithet: false,
+        stats: NameStats::default(),
+        lower_share: 0.0,
+        person_prob: 0.0,
+        keys: Vec::new(),
         forms: Vec::new(),
     }
 }
@@ -354,133 +418,4 @@ fn phrase_key(p: &Phrase) -> String {
         key.push_str(w);
     }
     key
-}
-
-fn count_words<'a>(toks: &'a [Token], words: &mut HashMap<&'a str, WordStat>) {
-    for t in toks.iter().filter(|t| t.is_word()) {
-        let s = words.entry(t.lower.as_str()).or_default();
-        match (t.cap, t.initial) {
-            (false, _) => s.lower += 1,
-            (true, true) => s.cap_initial += 1,
-            (true, false) => s.cap_mid += 1,
-        }
-    }
-}
-
-/// Collects runs of capitalized words, with a leading title or "the".
-fn collect_phrases(toks: &[Token], text: &str, out: &mut HashMap<String, Phrase>) {
-    let mut i = 0;
-    while i < toks.len() {
-        match phrase_at(toks, i, text) {
-            Some((p, used)) => {
-                let key = phrase_key(&p);
-                out.entry(key)
-                    .and_modify(|q| {
-                        q.count += 1;
-                        // Prefer a form as written in running text to a heading's capitals.
-                        if q.display.chars().all(|c| !c.is_lowercase()) {
-                            q.display = p.display.clone();
-                        }
-                        q.tagged |= p.tagged;
-                        q.vocative |= p.vocative;
-                        q.placed += p.placed;
-                    })
-                    .or_insert(p);
-                i += used;
-            }
-            None => i += 1,
-        }
-    }
-}
-
-fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase, usize)> {
-    let t = toks.get(i)?;
-    if !t.is_word() || !t.cap {
-        return None;
-    }
-    let after_the = i > 0 && toks.get(i - 1).is_some_and(|p| p.lower == "the");
-    let mut j = i;
-    let title = lexicon::honorific(&t.lower).map(|_| t.lower.clone());
-    if title.is_some() && toks.get(i + 1).is_some_and(|n| n.is_word() && n.cap) {
-        j += 1;
-    }
-    let mut words = Vec::new();
-    while let Some(w) = toks.get(j) {
-        let particle = matches!(w.lower.as_str(), "de" | "van" | "von" | "du" | "le" | "la" | "del")
-            && !words.is_empty()
-            && toks.get(j + 1).is_some_and(|n| n.is_word() && n.cap);
-        let stop = lexicon::is_stopword(&w.lower) && !(after_the && words.is_empty());
-        if !w.is_word() || words.len() == 3 || stop || !(w.cap || particle) {
-            break;
-        }
-        if j > i && title.is_none() && lexicon::honorific(&w.lower).is_some() {
-            break;
-        }
-        words.push(w.lower.clone());
-        j += 1;
-    }
-    if words.is_empty() {
-        return None;
-    }
-    let title = if j == i + 1 && title.is_some() { None } else { title };
-    let end = toks.get(j - 1).map_or(t.end, |l| l.end);
-    let display = text.get(t.start..end).unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
-    let descriptive = after_the && title.is_none();
-    let verb =
-        |k: Option<usize>| k.and_then(|k| toks.get(k)).is_some_and(|v| !v.cap && lexicon::is_speech_verb(&v.lower));
-    let vocative = (i == 0 || toks.get(i - 1).is_some_and(|p| p.punct == ','))
-        && toks.get(j).is_none_or(|n| matches!(n.punct, ',' | '!' | '?' | '.'));
-    let vocative = vocative && title.is_none();
-    let tagged = verb(i.checked_sub(1)) || verb(Some(j));
-    let prep = |k: Option<usize>| {
-        k.and_then(|k| toks.get(k)).is_some_and(|t| {
-            matches!(t.lower.as_str(), "in" | "into" | "near" | "across" | "through" | "inside" | "outside" | "round")
-        })
-    };
-    let placed = u32::from(prep(i.checked_sub(1)) || after_the && prep(i.checked_sub(2)));
-    Some((Phrase { title, words, display, count: 1, descriptive, tagged, vocative, placed }, j - i))
-}
-
-/// Whether a phrase is a name: capitalized mid-sentence more often than written in lowercase.
-fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
-    let namey = |w: &String, strict: bool| {
-        let Some(s) = words.get(w.as_str()) else { return false };
-        let caps = s.cap_mid + s.cap_initial;
-        if w.len() < 2 || w.chars().all(|c| c.is_numeric()) {
-            return false;
-        }
-        // A known first name never written in lowercase needs no mid-sentence evidence.
-        let given = s.lower == 0 && lexicon::first_name_gender(w).is_some();
-        if strict { given || s.cap_mid >= 1 && caps >= 2 && s.lower < s.cap_mid } else { s.lower <= caps * 2 }
-    };
-    let rare_lower = |w: &String| words.get(w.as_str()).is_some_and(|s| s.lower * 4 <= s.cap_mid + s.cap_initial);
-    let plain = |w: &String| !lexicon::is_stopword(w);
-    // "the Miss Bennets", "the Wilcoxes": a family, not a person.
-    let plural = p.words.last().is_some_and(|w| {
-        let caps = |s: &str| words.get(s).map_or(0, |st| st.cap_mid + st.cap_initial);
-        let stem = |suffix: &str| w.strip_suffix(suffix).is_some_and(|s| caps(s) >= caps(w).max(1));
-        w.len() > 3 && (stem("s") || stem("es"))
-    });
-    // "in Green Gables", "into Paris": a place is where things happen, not who speaks.
-    if plural || p.title.is_none() && p.placed * 4 >= p.count && p.placed >= 1 {
-        return false;
-    }
-    if p.title.is_some() {
-        return p.words.iter().all(|w| namey(w, false) && !lexicon::is_stopword(w));
-    }
-    if p.descriptive {
-        let title_like = |w: &String| lexicon::honorific(w).is_some();
-        return p.count >= 3 && p.words.iter().all(|w| namey(w, true) && (plain(w) || title_like(w)));
-    }
-    if p.count >= 2 && p.words.iter().all(|w| namey(w, true) && plain(w)) {
-        return true;
-    }
-    if p.tagged {
-        return p.words.iter().all(|w| namey(w, false) && plain(w));
-    }
-    // A lone capitalized word at the start of a quotation is often no name ("Two, three.").
-    let mid = |w: &String| words.get(w.as_str()).is_some_and(|s| s.cap_mid >= 1);
-    let enough =
-        p.words.len() >= 2 || p.words.iter().any(|w| lexicon::first_name_gender(w).is_some() || p.count >= 2 && mid(w));
-    p.vocative && enough && p.words.iter().all(|w| rare_lower(w) && plain(w))
 }
