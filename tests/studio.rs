@@ -17,6 +17,10 @@ fn on_path(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&path).map(|dir| dir.join(program)).find(|p| p.is_file())
 }
 
+/// Three people and three untagged lines: nobody can be sure who says which.
+const UNCLEAR_SCENE: &str = "\n* * *\n\nThree of them waited on the quay: Nora, Sam and the harbour master.\n\n\
+    \"Is that the last boat?\"\n\n\"It might be.\"\n\n\"Then we wait.\"\n";
+
 /// A story, its voices, output and cache folders in a folder of their own.
 struct Folder {
     dir: tempfile::TempDir,
@@ -25,8 +29,11 @@ struct Folder {
 impl Folder {
     fn new() -> Folder {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::copy(common::root().join(format!("stories/{STORY}.txt")), dir.path().join(format!("{STORY}.txt")))
-            .unwrap();
+        // The story, and a scene of three where no line says who speaks: guesses the page marks
+        // as doubtful.
+        let mut story = std::fs::read_to_string(common::root().join(format!("stories/{STORY}.txt"))).unwrap();
+        story.push_str(UNCLEAR_SCENE);
+        std::fs::write(dir.path().join(format!("{STORY}.txt")), story).unwrap();
         std::fs::create_dir_all(dir.path().join("voices")).unwrap();
         Folder { dir }
     }
