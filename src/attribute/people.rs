@@ -197,10 +197,8 @@ pub(crate) fn features(p: &Person, tags: u32, addressed: u32) -> [f32; NP] {
     x
 }
 
-/// Sets every character's probability of being a person, and `person` when it is likelier
-/// than not. The narrator and the people known only by a descriptive tag stay people.
-pub(crate) fn classify(cast: &mut Cast, cues: &[Cue], w: &[f64; NP]) {
-    let n = cast.people.len();
+/// How often each of `n` characters is named by a speech tag, and how often addressed by name.
+fn mentions(n: usize, cues: &[Cue]) -> (Vec<u32>, Vec<u32>) {
     let (mut tags, mut addressed) = (vec![0u32; n], vec![0u32; n]);
     for c in cues {
         if let Some(Subject::Person(id)) = c.tag
@@ -212,6 +210,13 @@ pub(crate) fn classify(cast: &mut Cast, cues: &[Cue], w: &[f64; NP]) {
             addressed[v] += 1;
         }
     }
+    (tags, addressed)
+}
+
+/// Sets every character's probability of being a person, and `person` when it is likelier
+/// than not. The narrator and the people known only by a descriptive tag stay people.
+pub(crate) fn classify(cast: &mut Cast, cues: &[Cue], w: &[f64; NP]) {
+    let (tags, addressed) = mentions(cast.people.len(), cues);
     let narrator = cast.narrator;
     for (id, p) in cast.people.iter_mut().enumerate() {
         if p.epithet || Some(id) == narrator {
@@ -228,17 +233,6 @@ pub(crate) fn classify(cast: &mut Cast, cues: &[Cue], w: &[f64; NP]) {
 
 /// The classifier's inputs for every character of a read story (for training).
 pub(crate) fn all_features(cast: &Cast, cues: &[Cue]) -> Vec<[f32; NP]> {
-    let n = cast.people.len();
-    let (mut tags, mut addressed) = (vec![0u32; n], vec![0u32; n]);
-    for c in cues {
-        if let Some(Subject::Person(id)) = c.tag
-            && id < n
-        {
-            tags[id] += 1;
-        }
-        for &v in c.vocatives.iter().filter(|&&v| v < n) {
-            addressed[v] += 1;
-        }
-    }
+    let (tags, addressed) = mentions(cast.people.len(), cues);
     cast.people.iter().enumerate().map(|(id, p)| features(p, tags[id], addressed[id])).collect()
 }
