@@ -88,7 +88,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 out.write_all(story.text.as_bytes()).and_then(|()| out.flush()).context("cannot write the text")?;
                 return Ok(ExitCode::SUCCESS);
             }
-            let threshold = min_confidence.or(review.then_some(0.6));
+            let threshold = min_confidence.or(review.then_some(audiobook::report::DOUBTFUL_BELOW));
             script_command(&story, format, threshold)
         }
         Command::Cast { story, format, write, engines } => {

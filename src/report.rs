@@ -89,6 +89,10 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Below this confidence a speaker guess is doubtful: what `audiobook script --review` lists and
+/// the studio marks.
+pub const DOUBTFUL_BELOW: f32 = 0.6;
+
 /// Whether a line is dialogue below a confidence threshold.
 pub fn is_doubtful(l: &Line, min_confidence: f32) -> bool {
     l.kind == Kind::Dialogue && l.confidence < min_confidence

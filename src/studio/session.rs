@@ -25,8 +25,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-/// Below this confidence a speaker guess is doubtful, as `audiobook script --review` has it.
-pub const DOUBTFUL_BELOW: f32 = 0.6;
+pub use crate::report::DOUBTFUL_BELOW;
 
 /// The folder of the output folder where the studio writes what it plays.
 pub const PLAYS_DIR: &str = "studio";
