@@ -52,15 +52,15 @@ pub const NAME: &str = "piper";
 /// What each speaker reads to have its pitch measured: mostly voiced sounds, in plain words.
 const PITCH_SENTENCE: &str = "We were all alone on the long road home, and nobody minded.";
 
-/// Phoneme ids in model runs at once in this process (a run needs about half a megabyte of
-/// memory per id with a medium-quality voice, on top of the session's 100 MB): two runs of a
-/// typical sentence go side by side, a longer one waits for the other, and a sentence longer
-/// than this is cut where it pauses. Keeps a render with two jobs under 500 MB.
-const IDS_IN_FLIGHT: usize = 500;
-
-/// The longest piece of a sentence one run takes: its ids (two per phoneme, and three more) fill
-/// [`IDS_IN_FLIGHT`].
-const MAX_PHONEMES: usize = (IDS_IN_FLIGHT - 3) / 2;
+/// The longest piece of a sentence one model run takes; a longer sentence is cut where it pauses
+/// ([`phonemes::split_long`]). A run's working memory grows with its length, so this bounds each
+/// job's memory however long the sentences: with a medium-quality voice, `--jobs 2` peaked at
+/// 346 MB over 5,400 words of Pride and Prejudice and 357 MB over 10,800 (453 MB with pieces of
+/// 150 phonemes, 563 MB with 248). Runs are never held back to save memory: a held run leaves its
+/// core idle (a budget of ids in flight cost `--jobs 2` a fifth of its speed). 100 phonemes are
+/// about seventeen words; a longer sentence is cut after a comma, colon or semicolon where one is
+/// near.
+const MAX_PHONEMES: usize = 100;
 
 /// Pitch multipliers are taken in steps of 1/50, so the resampling that keeps the duration is
 /// between rates with a large common divisor (a short filter).
@@ -101,8 +101,6 @@ pub struct Piper {
     sessions: Mutex<Vec<(usize, ModelSession)>>,
     /// Lines rendered at once, as [`Engine::prepare`] says (0 until it does).
     jobs: AtomicUsize,
-    /// Phoneme ids in runs now, against [`IDS_IN_FLIGHT`].
-    in_flight: (Mutex<usize>, std::sync::Condvar),
     voices: OnceLock<Vec<VoiceInfo>>,
 }
 
@@ -146,7 +144,6 @@ impl Piper {
             learned,
             sessions: Mutex::new(Vec::new()),
             jobs: AtomicUsize::new(0),
-            in_flight: (Mutex::new(0), std::sync::Condvar::new()),
             voices: OnceLock::new(),
         })
     }
@@ -351,7 +348,6 @@ impl Piper {
         let timed = runtime::with_deadline(self.config.timeout, |deadline| {
             let mut audio = Vec::new();
             for ids in &runs {
-                let _memory = self.reserve(ids.len());
                 audio.extend(runtime::run(&mut session, ids, scales, sid, deadline)?);
             }
             Ok(audio)
@@ -409,36 +405,6 @@ impl Piper {
 
 fn unknown(voice: &str) -> EngineError {
     EngineError::UnknownVoice { engine: NAME.to_string(), voice: voice.to_string() }
-}
-
-/// Phoneme ids reserved for a run, given back when dropped.
-struct Reserved<'a> {
-    ids: usize,
-    in_flight: &'a (Mutex<usize>, std::sync::Condvar),
-}
-
-impl Drop for Reserved<'_> {
-    fn drop(&mut self) {
-        let (count, freed) = self.in_flight;
-        if let Ok(mut count) = count.lock() {
-            *count -= self.ids;
-        }
-        freed.notify_all();
-    }
-}
-
-impl Piper {
-    /// Waits until a run of `ids` phoneme ids fits in [`IDS_IN_FLIGHT`] beside the runs going on.
-    fn reserve(&self, ids: usize) -> Reserved<'_> {
-        let ids = ids.min(IDS_IN_FLIGHT);
-        let (count, freed) = &self.in_flight;
-        let mut count = count.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        while *count > 0 && *count + ids > IDS_IN_FLIGHT {
-            count = freed.wait(count).unwrap_or_else(std::sync::PoisonError::into_inner);
-        }
-        *count += ids;
-        Reserved { ids, in_flight: &self.in_flight }
-    }
 }
 
 impl Engine for Piper {

@@ -128,8 +128,7 @@ fn merge_clusters(phonemes: Vec<String>, clusters: &[Vec<String>]) -> Vec<String
 
 /// A sentence cut into pieces of at most `max` phonemes, where it pauses: after a comma, colon or
 /// semicolon where one is near enough to the limit, else between words, else anywhere. A run of
-/// the model needs memory in proportion to its length (about half a megabyte per phoneme id for
-/// a medium-quality voice), and sentences of a hundred words exist.
+/// the model needs memory in proportion to its length, and sentences of a hundred words exist.
 pub fn split_long(sentence: Vec<String>, max: usize) -> Vec<Vec<String>> {
     let max = max.max(1);
     let mut pieces = Vec::new();

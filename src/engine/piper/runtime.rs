@@ -237,6 +237,11 @@ impl Runtime {
         if self.shared_arena {
             builder = step(builder.with_env_allocators())?;
         }
+        // A memory pattern lays out all of a run's tensors in one block planned for that input
+        // length, and the arena keeps a block for each length it has seen: without it, tensors
+        // come and go in the arena one by one. 5,400 words of Pride and Prejudice, --jobs 2:
+        // 346 MB against 578, at the same speed.
+        builder = step(builder.with_memory_pattern(false))?;
         builder.commit_from_memory_directly(model).map_err(|e| e.to_string())
     }
 }
