@@ -58,8 +58,8 @@ const PITCH_SENTENCE: &str = "We were all alone on the long road home, and nobod
 /// 346 MB over 5,400 words of Pride and Prejudice and 357 MB over 10,800 (453 MB with pieces of
 /// 150 phonemes, 563 MB with 248). Runs are never held back to save memory: a held run leaves its
 /// core idle (a budget of ids in flight cost `--jobs 2` a fifth of its speed). 100 phonemes are
-/// about seventeen words; a longer sentence is cut after a comma, colon or semicolon where one is
-/// near.
+/// about seventeen words; a longer sentence is cut into pieces of about even length, after a
+/// comma, colon or semicolon where one is near a cut.
 const MAX_PHONEMES: usize = 100;
 
 /// Pitch multipliers are taken in steps of 1/50, so the resampling that keeps the duration is

@@ -126,19 +126,36 @@ fn merge_clusters(phonemes: Vec<String>, clusters: &[Vec<String>]) -> Vec<String
     out
 }
 
-/// A sentence cut into pieces of at most `max` phonemes, where it pauses: after a comma, colon or
-/// semicolon where one is near enough to the limit, else between words, else anywhere. A run of
-/// the model needs memory in proportion to its length, and sentences of a hundred words exist.
+/// A sentence cut into pieces of at most `max` phonemes, as few as fit and of about even length,
+/// where it pauses: after the comma, colon or semicolon nearest an even cut, else between the
+/// words nearest it, else anywhere. A run of the model needs memory in proportion to its length,
+/// and sentences of a hundred words exist; even pieces spare a listener a two-word tail spoken
+/// on its own.
 pub fn split_long(sentence: Vec<String>, max: usize) -> Vec<Vec<String>> {
     let max = max.max(1);
     let mut pieces = Vec::new();
     let mut rest = sentence;
     while rest.len() > max {
+        let len = rest.len();
+        let count = len.div_ceil(max);
+        let even = len.div_ceil(count);
         let is = |i: usize, what: &[&str]| what.contains(&rest[i].as_str());
-        // A cut after index `i` (the piece keeps `rest[..=i]`); no shorter than half the limit.
-        let clause = (max / 2..max).rev().find(|&i| i > 0 && is(i, &[" "]) && is(i - 1, &[",", ":", ";"]));
-        let word = || (max / 2..max).rev().find(|&i| is(i, &[" "]));
-        let cut = clause.or_else(word).unwrap_or(max - 1);
+        let clause = |i: usize| i > 0 && is(i, &[" "]) && is(i - 1, &[",", ":", ";"]);
+        let word = |i: usize| is(i, &[" "]);
+        // A cut after index `i` keeps `rest[..=i]`. Within `fits`, the rest still takes no more
+        // than `count - 1` pieces; a pause is taken there if neither side is under half an even
+        // piece.
+        let fits = (len - (count - 1) * max).max(1) - 1..=max - 1;
+        let balanced = (even / 2).max(1) - 1..=len - even / 2 - 1;
+        let nearest = |ok: &dyn Fn(usize) -> bool, range: std::ops::RangeInclusive<usize>| {
+            range.filter(|&i| ok(i)).min_by_key(|&i| i.abs_diff(even - 1))
+        };
+        let within = *fits.start().max(balanced.start())..=*fits.end().min(balanced.end());
+        let cut = nearest(&clause, within.clone())
+            .or_else(|| nearest(&word, within))
+            // No pause keeps the count: the latest word that fits, one piece more.
+            .or_else(|| (max / 2..max).rev().find(|&i| word(i)))
+            .unwrap_or(even - 1);
         let tail = rest.split_off(cut + 1);
         pieces.push(std::mem::replace(&mut rest, tail));
     }
@@ -269,8 +286,14 @@ mod tests {
         assert_eq!(joined(&split_long(sentence.clone(), 16)), ["aaaa, bbb cc, ", "dddd eeee."]);
         assert_eq!(joined(&split_long(sentence.clone(), 10)), ["aaaa, ", "bbb cc, ", "dddd eeee."]);
         assert_eq!(joined(&split_long(sentence.clone(), 9)), ["aaaa, ", "bbb cc, ", "dddd ", "eeee."]);
-        // No pause at all: cut at the limit.
-        assert_eq!(joined(&split_long(phonemes("abcdefg"), 3)), ["abc", "def", "g"]);
+        // No pause at all: even cuts.
+        assert_eq!(joined(&split_long(phonemes("abcdefg"), 3)), ["abc", "de", "fg"]);
+        // Even pieces, not a full one and a short tail.
+        let words = phonemes("aaaa bbbb cccc dddd eeee ffff gggg.");
+        assert_eq!(joined(&split_long(words, 30)), ["aaaa bbbb cccc dddd ", "eeee ffff gggg."]);
+        // A pause too near either end is passed over for one nearer the middle.
+        let early = phonemes("ah, aaaa bbbb cccc dddd eeee ffff.");
+        assert_eq!(joined(&split_long(early, 30)), ["ah, aaaa bbbb cccc ", "dddd eeee ffff."]);
         let pieces = split_long(sentence.clone(), 7);
         assert!(pieces.iter().all(|p| p.len() <= 7), "{pieces:?}");
         assert_eq!(pieces.concat(), sentence);
