@@ -49,6 +49,9 @@ pub struct RenderOptions {
     pub watch: Option<Arc<progress::Watch>>,
     /// Title, author, cover and extracted text of the book, for the manifest.
     pub book: crate::manifest::BookInfo,
+    /// Files kept beside the chapters (name, contents): written once the render holds the
+    /// folder, so a render refused as busy changes nothing there.
+    pub beside: Vec<(String, Vec<u8>)>,
 }
 
 /// The book's rate unless told otherwise, or unless the narrator's engine renders at a multiple
@@ -77,6 +80,7 @@ impl RenderOptions {
             story: story.to_string(),
             watch: None,
             book: Default::default(),
+            beside: Vec::new(),
         }
     }
 
@@ -103,6 +107,10 @@ pub fn render(text: &str, script: &Script, cast: &Cast, engines: &Engines, opts:
     let rate = opts.sample_rate.unwrap_or_else(|| book_rate(&synthesis.outcomes, &cache));
     std::fs::create_dir_all(&opts.out_dir).map_err(|source| Error::Write { path: opts.out_dir.clone(), source })?;
     let _lock = lock(&opts.out_dir)?;
+    for (name, bytes) in &opts.beside {
+        let path = opts.out_dir.join(name);
+        crate::util::write_atomic(&path, bytes).map_err(|source| Error::Write { path, source })?;
+    }
     let previous = match opts.selection {
         Selection::Chapters => manifest::previous(&opts.out_dir),
         Selection::Lines { .. } => None,

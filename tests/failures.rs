@@ -319,3 +319,20 @@ fn the_binary_exits_non_zero_when_some_lines_failed_and_writes_the_rest() {
 }
 
 mod common;
+
+#[test]
+fn a_render_refused_as_busy_writes_nothing_in_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let engine = Fake::new().arc();
+    let script = fake::script(STORY, &[]);
+    let mut opts = fake::options(dir.path());
+    opts.beside = vec![("source.txt".to_string(), STORY.as_bytes().to_vec())];
+    std::fs::create_dir_all(&opts.out_dir).unwrap();
+    let held = render::lock(&opts.out_dir).unwrap();
+    let err = render::render(STORY, &script, &narrator_only(), &fake::engines(&engine), &opts).unwrap_err();
+    assert!(err.to_string().contains("another render is writing"), "{err}");
+    assert!(!opts.out_dir.join("source.txt").exists(), "the busy render wrote its source text");
+    drop(held);
+    render::render(STORY, &script, &narrator_only(), &fake::engines(&engine), &opts).unwrap();
+    assert_eq!(std::fs::read_to_string(opts.out_dir.join("source.txt")).unwrap(), STORY);
+}

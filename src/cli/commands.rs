@@ -104,14 +104,13 @@ fn render_options(story: &Story, args: &RenderArgs) -> RenderOptions {
 
 pub fn render_command(path: &Path, story: &Story, args: &RenderArgs, exports: &ExportArgs) -> Result<ExitCode> {
     let mut opts = render_options(story, args);
-    opts.book = export::source::save(
-        &opts.out_dir,
+    (opts.book, opts.beside) = export::source::prepare(
         &story.text,
         story.format,
         &story.metadata,
         exports.title.as_deref(),
         exports.author.as_deref(),
-    )?;
+    );
     let (cast, engines) = cast_for(story, &args.engines, Some(&opts.cache_dir))?;
     let report = render::render(&story.text, &story.script, &cast, &engines, &opts)
         .with_context(|| format!("cannot render {}", path.display()))?;

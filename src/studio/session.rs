@@ -277,6 +277,8 @@ impl Session {
     pub fn render_all(&self, settings: &Settings, watch: Arc<Watch>) -> Result<Rendered, StudioError> {
         let mut opts = self.options(settings);
         opts.watch = Some(watch);
+        let story = &self.story;
+        (opts.book, opts.beside) = export::source::prepare(&story.text, story.format, &story.metadata, None, None);
         let manifest: Manifest =
             render::render(&self.story.text, &self.story.script, &self.cast, &self.engines, &opts)?;
         let export_error =
