@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks renders with the Piper engine against Piper's own program (PyPI piper-tts), on
 # demand (not a test): the same voice (en_US-joe-medium, from scripts/get-voices.sh) reading the
-# same text (the longest story in stories/) in one process. Prints, best of RUNS with the range:
+# same text (the longest story in stories/) in one process, taken in turn. Prints, best of RUNS
+# with the range and the median:
 #   - CPU (user + system) of `piper -m joe -i STORY -f out.wav` and of `audiobook render` with
 #     every line in that voice (a voices file casts it for everyone), --jobs 1 and --jobs 2;
 #     target: the render's CPU at most 0.9x the reference's;
@@ -67,12 +68,12 @@ measure() { # FILE COMMAND...
     python3 -c "print(f'{$end - $start:.4f} {$user + $sys:.2f} {$rss / 1024:.0f}')" >> "$file"
 }
 
-# Best (lowest) and range of a column of a results file.
+# Best (lowest), range and median of a column of a results file.
 stat() { # FILE COLUMN
     python3 -c "
-import sys
+import statistics
 v = [float(l.split()[$2 - 1]) for l in open('$1') if l.strip()]
-print(f'{min(v):.3f} ({min(v):.3f}-{max(v):.3f}, {len(v)} runs)')"
+print(f'{min(v):.3f} ({min(v):.3f}-{max(v):.3f}, median {statistics.median(v):.3f}, {len(v)} runs)')"
 }
 best() { python3 -c "print(min(float(l.split()[$2 - 1]) for l in open('$1') if l.strip()))"; }
 worst() { python3 -c "print(max(float(l.split()[$2 - 1]) for l in open('$1') if l.strip()))"; }
@@ -123,13 +124,15 @@ for jobs in 1 2; do
 done
 python3 - "$work" <<'EOF'
 import sys
+from statistics import median
 work = sys.argv[1]
 def col(name, c):
     return [float(l.split()[c]) for l in open(f"{work}/{name}") if l.strip()]
 ref, j1, j2 = col("reference", 1), col("jobs1", 1), col("jobs2", 1)
 print(f"  CPU of the render over the reference's (best against best): --jobs 1 {min(j1) / min(ref):.2f}x, "
       f"--jobs 2 {min(j2) / min(ref):.2f}x (each pair {min(a / b for a in j2 for b in ref):.2f}x to "
-      f"{max(a / b for a in j2 for b in ref):.2f}x); target <= 0.9x")
+      f"{max(a / b for a in j2 for b in ref):.2f}x); medians: --jobs 1 {median(j1) / median(ref):.2f}x, --jobs 2 "
+      f"{median(j2) / median(ref):.2f}x; target <= 0.9x")
 w1, w2 = col("jobs1", 0), col("jobs2", 0)
 print(f"  --jobs 2 speed-up over --jobs 1: {min(w1) / min(w2):.2f}x "
       f"(range {min(w1) / max(w2):.2f}x to {max(w1) / min(w2):.2f}x); target >= 1.8x")
