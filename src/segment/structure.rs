@@ -200,6 +200,12 @@ fn is_back_note(text: &str, p: &Para) -> bool {
     if starts_with_any(first_line(text, p), BACK_NOTE_PREFIXES) && p.span.len() < 300 {
         return true;
     }
+    // Only a short paragraph can be one of those phrases: a word of the text with a letter or
+    // digit in it is at least one simple word, so a longer one is passed without copying it.
+    let most = BACK_NOTE_WHOLE.iter().map(|phrase| phrase.split(' ').count()).max().unwrap_or(0) + 3;
+    if s.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).nth(most).is_some() {
+        return false;
+    }
     let words = simple_words(s);
     BACK_NOTE_WHOLE.iter().any(|phrase| {
         words == *phrase
@@ -219,6 +225,10 @@ fn is_authors_note(line: &str) -> bool {
 fn is_beta_thanks(text: &str, p: &Para) -> bool {
     let s = &text[p.span.range()];
     if p.span.len() > 400 || s.starts_with(['"', '\u{201C}', '\u{2018}', '\'']) {
+        return false;
+    }
+    // Most paragraphs never say "beta": they are passed without copying them.
+    if !s.as_bytes().windows(4).any(|w| w.eq_ignore_ascii_case(b"beta")) {
         return false;
     }
     let words = simple_words(s);
