@@ -46,7 +46,12 @@ pub fn after(toks: &[Token], cast: &Cast) -> Option<Subject> {
     {
         return Some(s);
     }
-    subject_after_verb(clause, v, cast).or_else(|| clause_subject(clause, cast))
+    subject_after_verb(clause, v, cast).or_else(|| opening_subject(clause, cast))
+}
+
+/// The subject opening a clause whose verb is further on ("he turned to her and said").
+fn opening_subject(clause: &[Token], cast: &Cast) -> Option<Subject> {
+    subject_at(clause, 0, cast).map(|(s, _)| s).filter(|s| !matches!(s, Subject::Noun(..) | Subject::Relative(..)))
 }
 
 /// Right after a quotation, a subject and a past-tense verb make a tag whatever the verb
@@ -93,23 +98,106 @@ pub fn before(toks: &[Token], cast: &Cast) -> Option<Subject> {
     let start = toks.iter().rposition(|t| t.ends_sentence()).map_or(0, |s| s + 1);
     let clause = toks.get(start..)?;
     let words: Vec<usize> = clause.iter().enumerate().filter(|(_, t)| t.is_word()).map(|(k, _)| k).collect();
-    let tail = words.len().saturating_sub(4);
+    let tail = words.len().saturating_sub(BEFORE_TAIL);
     let v =
         words.get(tail..)?.iter().rev().copied().find(|&k| clause.get(k).is_some_and(|t| is_verb_at(clause, k, t)))?;
+    if let Some(s) = heard_say(clause, v, cast) {
+        return Some(s);
+    }
     for k in 0..v {
         if let Some((s, e)) = subject_at(clause, k, cast)
             && e <= v
-            && only_fillers(clause.get(e..v)?)
+            && (only_fillers(clause.get(e..v)?)
+                || matches!(s, Subject::Person(_) | Subject::Pronoun(_)) && relative_clause(clause.get(e..v)?))
         {
             return Some(s);
         }
     }
-    subject_after_verb(clause, v, cast).or_else(|| clause_subject(clause, cast))
+    subject_after_verb(clause, v, cast).or_else(|| clause_subject(&clause[..v], cast))
 }
 
-/// The subject opening a clause whose verb is further on ("she turned to him and said").
+/// How many words from its end a speech verb may sit in the narration before a quotation
+/// ("Alice called out as loud as she could,").
+const BEFORE_TAIL: usize = 8;
+
+/// "she heard him say," "and Albert Fussell reply,": the one heard is the speaker.
+fn heard_say(clause: &[Token], v: usize, cast: &Cast) -> Option<Subject> {
+    let heard = |k: usize| clause.get(k).is_some_and(|t| heard_word(&t.lower));
+    let k = v.checked_sub(1)?;
+    if let Some(g) = clause.get(k).and_then(|t| object_pronoun(&t.lower))
+        && heard(k.checked_sub(1)?)
+    {
+        return Some(Subject::Pronoun(g));
+    }
+    (0..v).find_map(|j| {
+        let (id, n) = cast.match_at(clause, j)?;
+        (j + n == v
+            && j.checked_sub(1).is_some_and(|h| heard(h) || clause[h].lower == "and")
+            && clause[..j].iter().any(|t| heard_word(&t.lower)))
+        .then_some(Subject::Person(id))
+    })
+}
+
+fn heard_word(lower: &str) -> bool {
+    matches!(lower, "heard" | "hear" | "hears")
+}
+
+fn object_pronoun(lower: &str) -> Option<Gender> {
+    match lower {
+        "him" => Some(Gender::Male),
+        "her" => Some(Gender::Female),
+        _ => None,
+    }
+}
+
+/// ", who had been looking across the garden," between a subject and its verb.
+fn relative_clause(toks: &[Token]) -> bool {
+    let (Some(first), Some(last)) = (toks.first(), toks.last()) else { return false };
+    first.punct == ','
+        && toks.get(1).is_some_and(|t| matches!(t.lower.as_str(), "who" | "whose" | "which"))
+        && last.punct == ','
+        && toks.len() <= 16
+        && toks[1..toks.len() - 1].iter().all(|t| t.is_word() || t.punct == '\'')
+}
+
+/// The subject of a clause whose verb is further on ("she turned to him and said", "At this
+/// moment Five, who had been looking on, called out"): the first person the words before the
+/// verb name who is not the object of a preposition.
 fn clause_subject(clause: &[Token], cast: &Cast) -> Option<Subject> {
-    subject_at(clause, 0, cast).map(|(s, _)| s).filter(|s| !matches!(s, Subject::Noun(..) | Subject::Relative(..)))
+    (0..clause.len()).find_map(|k| {
+        if k > 0 && clause.get(k - 1).is_some_and(|t| t.is_word() && is_preposition(&t.lower)) {
+            return None;
+        }
+        let (s, _) = subject_at(clause, k, cast)?;
+        match s {
+            Subject::Noun(..) | Subject::Relative(..) => None,
+            Subject::Person(_) | Subject::Pronoun(_) | Subject::Narrator => Some(s),
+        }
+    })
+}
+
+fn is_preposition(lower: &str) -> bool {
+    matches!(
+        lower,
+        "to" | "at"
+            | "with"
+            | "by"
+            | "of"
+            | "for"
+            | "from"
+            | "on"
+            | "upon"
+            | "towards"
+            | "toward"
+            | "into"
+            | "in"
+            | "about"
+            | "after"
+            | "before"
+            | "behind"
+            | "than"
+            | "like"
+    )
 }
 
 fn is_verb_at(clause: &[Token], k: usize, t: &Token) -> bool {

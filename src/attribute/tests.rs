@@ -205,6 +205,31 @@ fn unlisted_verbs_and_possessives_in_tags() {
     assert_eq!(speaker_of(&l, "Tea").as_deref(), Some("Mrs."));
 }
 
+/// The tag's subject read through what stands between it and its verb in the narration before a
+/// quotation: a relative clause, a second verb, a long adverbial, someone heard.
+#[test]
+fn tags_before_a_quotation_with_words_between_subject_and_verb() {
+    let text = format!(
+        "{INTRO}\"Where were you?\" said Ann.\n\nAt this moment Tom, who had been looking out of the window, called out, \"Rain!\"\n\nAnn \
+         put down her book, went to the door, and called out as loud as she could, \"Come in, then!\"\n\n\"No.\"\n\n\
+         \"Why not?\"\n\nFrom the garden Ann heard Tom reply, \"The dog.\"\n"
+    );
+    let l = run(&text);
+    let (script, _) = segment_str(&text);
+    let r = read(&text, &script, &model::builtin().person);
+    let tagged = |quote: &str| {
+        let i = script.lines.iter().position(|x| text[x.span.range()].starts_with(quote))?;
+        match r.cues[i].tag {
+            Some(Subject::Person(id)) => r.cast.people[id].name.split(' ').next().map(String::from),
+            _ => None,
+        }
+    };
+    for (q, who) in [("Rain", "Tom"), ("Come in", "Ann"), ("The dog", "Tom")] {
+        assert_eq!(tagged(q).as_deref(), Some(who), "{q}");
+        assert_eq!(speaker_of(&l, q).as_deref(), Some(who), "{q}");
+    }
+}
+
 #[test]
 fn father_and_son_who_share_a_family_name_stay_apart() {
     let text = "Mr. Hale and his son Ned Hale walked down to the pier. Mr. Hale carried the rods; Ned carried the basket, and he whistled.\n\n\"The tide is turning,\" said Mr. Hale.\n\n\"Then we are late,\" said Ned.\n\n\"We are never late, Ned,\" said Mr. Hale.\n\n\"You always say that, father,\" said Ned Hale.\n";
