@@ -86,7 +86,7 @@ fn main() -> Result<()> {
     let names: Vec<&str> = novels.iter().map(|n| n.book.name.as_str()).collect();
     let about = format!(
         "Conditional logit over each line's candidates, per kind of line, L2 {}, beam {}; trained on {}; history \
-         features from the annotated speakers; calibration isotonic on held-out decoding; person classifier from \
+         features from the annotated speakers and from held-out decoding; calibration isotonic on held-out decoding; person classifier from \
          LitBank's entities. Regenerate: cargo run --release --example train_speakers",
         opts.l2,
         opts.beam,
@@ -226,12 +226,16 @@ fn quick(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize) 
     }
 }
 
-/// Fits the model on `train` alone, with the speakers of the earlier lines taken from the
-/// annotation (the history features), and a calibration curve from decoding each novel of
-/// `train` with a model fitted on the others.
+/// Fits the model on `train` alone and adds a calibration curve.
+///
+/// Every novel of `train` is seen twice, with two histories (who spoke the earlier lines): the
+/// annotated speakers, and the speakers that a model fitted on the other novels of `train`
+/// decodes. The second teaches the model how far a decoded history can be trusted, since that
+/// is all it has when it reads a new book. The calibration curve comes from decoding each novel
+/// of `train` with a model fitted on the others the same way.
 fn train_full(train: &[&Novel], person: &PersonWeights, opts: &Options, jobs: usize) -> Model {
     let gold: Vec<History> = train.iter().map(|n| n.book.gold_history(&n.labels)).collect();
-    let data = |skip: Option<usize>| -> Vec<(&Book, &Labels, &History)> {
+    let annotated = |skip: Option<usize>| -> Vec<(&Book, &Labels, &History)> {
         train
             .iter()
             .zip(&gold)
@@ -240,9 +244,22 @@ fn train_full(train: &[&Novel], person: &PersonWeights, opts: &Options, jobs: us
             .map(|(_, (n, h))| (&n.book, &n.labels, h))
             .collect()
     };
-    let model = training::fit(&data(None), person, opts);
+    let decoded: Vec<History> = par_map(train.len(), jobs, |k| {
+        let m = training::fit(&annotated(Some(k)), person, opts);
+        train[k].book.decode(&m).into_iter().map(|d| d.map(|x| x.0)).collect()
+    });
+    let mixed = |skip: Option<usize>| -> Vec<(&Book, &Labels, &History)> {
+        let mut v = annotated(skip);
+        for (j, (n, h)) in train.iter().zip(&decoded).enumerate() {
+            if Some(j) != skip {
+                v.push((&n.book, &n.labels, h));
+            }
+        }
+        v
+    };
+    let model = training::fit(&mixed(None), person, opts);
     let pairs: Vec<Vec<(f64, bool)>> = par_map(train.len(), jobs, |k| {
-        let m = training::fit(&data(Some(k)), person, opts);
+        let m = training::fit(&mixed(Some(k)), person, opts);
         let n = train[k];
         n.book
             .decode(&m)
