@@ -5,7 +5,7 @@
 //! Everything here is deterministic: fixed iteration order, sums in a fixed order, no threads
 //! inside a fit.
 
-use super::features::{KINDS, Table};
+use super::features::{KINDS, Q, Table, Turn};
 pub use super::model::Model;
 use super::model::{DIM, Hyp, history};
 use super::people::{self, NP};
@@ -156,27 +156,17 @@ impl Book {
     pub fn decode_given(&self, model: &Model, hist: &History) -> Vec<Option<usize>> {
         let t = &self.table;
         let mut out = vec![None; t.qs.len()];
-        let mut hyp = Hyp::default();
-        let mut scene = usize::MAX;
-        for turn in &t.turns {
-            if turn.scene != scene {
-                scene = turn.scene;
-                hyp = Hyp::default();
-            }
-            for qi in turn.qs.clone() {
-                let q = &t.qs[qi];
-                let best = q
-                    .cands
-                    .clone()
-                    .map(|r| {
-                        let h = history(q, turn, &hyp, t.ids[r], &t.xs[r]);
-                        (r, model.score(q.kind, &t.xs[r], &h))
-                    })
-                    .max_by(|a, b| a.1.total_cmp(&b.1));
-                out[qi] = best.map(|b| t.ids[b.0]);
-                hyp.advance(hist.get(qi).copied().flatten().unwrap_or(usize::MAX), q, turn);
-            }
-        }
+        walk_given(t, hist, |qi, q, turn, hyp| {
+            let best = q
+                .cands
+                .clone()
+                .map(|r| {
+                    let h = history(q, turn, hyp, t.ids[r], &t.xs[r]);
+                    (r, model.score(q.kind, &t.xs[r], &h))
+                })
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            out[qi] = best.map(|b| t.ids[b.0]);
+        });
         out
     }
 
@@ -220,6 +210,27 @@ struct Example {
 fn examples(book: &Book, labels: &Labels, hist: &History) -> Vec<Example> {
     let t = &book.table;
     let mut out = Vec::new();
+    walk_given(t, hist, |qi, q, turn, hyp| {
+        let pos: Vec<bool> = q.cands.clone().map(|r| labels.get(qi).is_some_and(|l| l.contains(&t.ids[r]))).collect();
+        if pos.iter().any(|&p| p) && pos.iter().any(|&p| !p) {
+            let xs = q
+                .cands
+                .clone()
+                .map(|r| {
+                    let h = history(q, turn, hyp, t.ids[r], &t.xs[r]);
+                    t.xs[r].iter().chain(h.iter()).map(|v| f64::from(*v)).collect()
+                })
+                .collect();
+            out.push(Example { offset: q.kind * DIM, xs, pos });
+        }
+    });
+    out
+}
+
+/// Calls `f` for every line in order with what the history features can see when the earlier
+/// lines of the scene were said by `hist` (a person id per line): the state starts afresh at
+/// each scene.
+fn walk_given(t: &Table, hist: &History, mut f: impl FnMut(usize, &Q, &Turn, &Hyp)) {
     let mut hyp = Hyp::default();
     let mut scene = usize::MAX;
     for turn in &t.turns {
@@ -229,23 +240,10 @@ fn examples(book: &Book, labels: &Labels, hist: &History) -> Vec<Example> {
         }
         for qi in turn.qs.clone() {
             let q = &t.qs[qi];
-            let pos: Vec<bool> =
-                q.cands.clone().map(|r| labels.get(qi).is_some_and(|l| l.contains(&t.ids[r]))).collect();
-            if pos.iter().any(|&p| p) && pos.iter().any(|&p| !p) {
-                let xs = q
-                    .cands
-                    .clone()
-                    .map(|r| {
-                        let h = history(q, turn, &hyp, t.ids[r], &t.xs[r]);
-                        t.xs[r].iter().chain(h.iter()).map(|v| f64::from(*v)).collect()
-                    })
-                    .collect();
-                out.push(Example { offset: q.kind * DIM, xs, pos });
-            }
+            f(qi, q, turn, &hyp);
             hyp.advance(hist.get(qi).copied().flatten().unwrap_or(usize::MAX), q, turn);
         }
     }
-    out
 }
 
 /// Fits a model on books with their labels and the histories to condition on.
