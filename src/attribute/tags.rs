@@ -51,7 +51,12 @@ pub fn after(toks: &[Token], cast: &Cast) -> Option<Subject> {
 
 /// The subject opening a clause whose verb is further on ("he turned to her and said").
 fn opening_subject(clause: &[Token], cast: &Cast) -> Option<Subject> {
-    subject_at(clause, 0, cast).map(|(s, _)| s).filter(|s| !matches!(s, Subject::Noun(..) | Subject::Relative(..)))
+    person_at(clause, 0, cast)
+}
+
+/// A subject at token `k` that is someone, not a description ("the man") or a relative.
+fn person_at(clause: &[Token], k: usize, cast: &Cast) -> Option<Subject> {
+    subject_at(clause, k, cast).map(|(s, _)| s).filter(|s| !matches!(s, Subject::Noun(..) | Subject::Relative(..)))
 }
 
 /// Right after a quotation, a subject and a past-tense verb make a tag whatever the verb
@@ -165,14 +170,8 @@ fn relative_clause(toks: &[Token]) -> bool {
 /// verb name who is not the object of a preposition.
 fn clause_subject(clause: &[Token], cast: &Cast) -> Option<Subject> {
     (0..clause.len()).find_map(|k| {
-        if k > 0 && clause.get(k - 1).is_some_and(|t| t.is_word() && is_preposition(&t.lower)) {
-            return None;
-        }
-        let (s, _) = subject_at(clause, k, cast)?;
-        match s {
-            Subject::Noun(..) | Subject::Relative(..) => None,
-            Subject::Person(_) | Subject::Pronoun(_) | Subject::Narrator => Some(s),
-        }
+        let after_preposition = k > 0 && clause.get(k - 1).is_some_and(|t| t.is_word() && is_preposition(&t.lower));
+        if after_preposition { None } else { person_at(clause, k, cast) }
     })
 }
 
