@@ -284,9 +284,7 @@ impl Model {
         follow_back(&arena, &hyps, &qs, out);
     }
 
-    /// The group of features that most favours the chosen candidate over the runner-up; a speech
-    /// tag naming the chosen speaker is the evidence whatever else agrees with it (the name of
-    /// a tag before its quotation is also a beat, and the two share the weight).
+    /// The group of features that most favours the chosen candidate over the runner-up.
     fn evidence(
         &self,
         table: &Table,
@@ -296,18 +294,12 @@ impl Model {
         h: &[f32; NH],
     ) -> &'static str {
         let (ws, wh) = (&self.ws[kind], &self.wh[kind]);
-        let x = &table.xs[row];
-        if x[S::TagName as usize] > 0.0 {
-            return "tag";
-        }
-        if x[S::TagNarrator as usize] > 0.0 {
-            return "first-person";
-        }
         let mut groups: Vec<(&'static str, f64)> = Vec::new();
         let mut add = |g: &'static str, v: f64| match groups.iter_mut().find(|x| x.0 == g) {
             Some(x) => x.1 += v,
             None => groups.push((g, v)),
         };
+        let x = &table.xs[row];
         let other = runner_up.map(|r| &table.xs[r]);
         for (k, (_, g)) in STATIC.iter().enumerate() {
             let v = f64::from(x[k]) - other.map_or(0.0, |o| f64::from(o[k]));

@@ -237,6 +237,10 @@ impl Line {
     /// Beats: names in the paragraph's narration, and in the narration paragraph just before.
     fn beat_features(&self, b: &Book, w: &Walk, c: usize, x: &mut [f32; NS]) {
         let mut set = |f: S, v: f32| x[f as usize] = v;
+        // The subject of the line's own tag before it ("Tom replied,") is the tag, not a beat as well.
+        if matches!(self.cue.place, Place::Before | Place::LeadIn) && self.cue.tag == Some(Subject::Person(c)) {
+            return;
+        }
         let free = |id: usize| !self.cue.vocatives.contains(&id);
         if self.before.iter().map(|m| m.0).find(|&id| free(id)) == Some(c) {
             set(S::BeatFirst, 1.0);
