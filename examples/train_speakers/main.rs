@@ -23,7 +23,7 @@
 mod litbank;
 
 use anyhow::{Context, Result, bail};
-use audiobook::attribute::training::{self, Book, History, Labels, Model, Options, PersonWeights};
+use audiobook::attribute::training::{self, Book, History, Labels, Model, Options, PersonWeights, Stacked};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -86,8 +86,8 @@ fn main() -> Result<()> {
     let names: Vec<&str> = novels.iter().map(|n| n.book.name.as_str()).collect();
     let about = format!(
         "Conditional logit over each line's candidates, per kind of line, L2 {}, beam {}; trained on {}; history \
-         features from the annotated speakers and from held-out decoding; calibration isotonic on held-out decoding; person classifier from \
-         LitBank's entities. Regenerate: cargo run --release --example train_speakers",
+         features from the annotated speakers and from held-out decoding; a second pass (under `then`) fitted on held-out first-pass \
+         picks of the following turns; calibration isotonic on held-out decoding; person classifier from LitBank's entities. Regenerate: cargo run --release --example train_speakers",
         opts.l2,
         opts.beam,
         names.join(", ")
@@ -231,8 +231,11 @@ fn quick(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize) 
 /// Every novel of `train` is seen twice, with two histories (who spoke the earlier lines): the
 /// annotated speakers, and the speakers that a model fitted on the other novels of `train`
 /// decodes. The second teaches the model how far a decoded history can be trusted, since that
-/// is all it has when it reads a new book. The calibration curve comes from decoding each novel
-/// of `train` with a model fitted on the others the same way.
+/// is all it has when it reads a new book.
+///
+/// A second pass is then fitted the same way on each novel as read by a first pass fitted
+/// without it (its picks of the turns that follow each line), and its calibration curve comes
+/// from decoding each novel of `train` with a second pass fitted on the others.
 fn train_full(train: &[&Novel], person: &PersonWeights, opts: &Options, jobs: usize) -> Model {
     let gold: Vec<History> = train.iter().map(|n| n.book.gold_history(&n.labels)).collect();
     let annotated = |skip: Option<usize>| -> Vec<(&Book, &Labels, &History)> {
@@ -257,11 +260,29 @@ fn train_full(train: &[&Novel], person: &PersonWeights, opts: &Options, jobs: us
         }
         v
     };
-    let model = training::fit(&mixed(None), person, opts);
-    let pairs: Vec<Vec<(f64, bool)>> = par_map(train.len(), jobs, |k| {
+    let first = training::fit(&mixed(None), person, opts);
+    // Each novel read by a first pass fitted without it: what the second pass learns from.
+    let read: Vec<(Stacked, History)> = par_map(train.len(), jobs, |k| {
         let m = training::fit(&mixed(Some(k)), person, opts);
+        let book = &train[k].book;
+        (book.stacked(&m), book.decode(&m).into_iter().map(|d| d.map(|x| x.0)).collect())
+    });
+    let second_data = |skip: Option<usize>| -> Vec<(&Stacked, &Labels, &History)> {
+        let mut v = Vec::new();
+        for (j, ((n, g), (s, h))) in train.iter().zip(&gold).zip(&read).enumerate() {
+            if Some(j) != skip {
+                v.push((s, &n.labels, g));
+                v.push((s, &n.labels, h));
+            }
+        }
+        v
+    };
+    let second = training::fit_stacked(&second_data(None), person, opts);
+    let pairs: Vec<Vec<(f64, bool)>> = par_map(train.len(), jobs, |k| {
+        let m = training::fit_stacked(&second_data(Some(k)), person, opts);
         let n = train[k];
-        n.book
+        read[k]
+            .0
             .decode(&m)
             .into_iter()
             .enumerate()
@@ -273,7 +294,7 @@ fn train_full(train: &[&Novel], person: &PersonWeights, opts: &Options, jobs: us
             .collect()
     });
     let pairs: Vec<(f64, bool)> = pairs.into_iter().flatten().collect();
-    training::with_calibration(model, training::fit_calibration(&pairs))
+    training::then(first, training::with_calibration(second, training::fit_calibration(&pairs)))
 }
 
 /// `f(0..n)` computed on up to `jobs` threads, in order.

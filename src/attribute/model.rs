@@ -1,6 +1,8 @@
 //! The trained speaker model: a linear score for every (line, candidate) pair, turned into
 //! probabilities by a softmax over the line's candidates, and decoded over each scene with a
-//! beam search, since who spoke the turns before is itself a guess.
+//! beam search, since who spoke the turns before is itself a guess. A second pass of the same
+//! form reads the scene again knowing the first pass's picks of the turns after each line
+//! (`features::stack`), which a left-to-right reading cannot see.
 //!
 //! The weights come from `model.json`, written by `cargo run --release --example
 //! train_speakers` (see README); a line's `evidence` names the group of features that most
@@ -64,6 +66,9 @@ pub struct Stored {
     /// (raw probability, calibrated probability) points, increasing.
     pub calibration: Vec<(f64, f64)>,
     pub beam: usize,
+    /// The second pass, which also sees this pass's picks of the turns around each line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub then: Option<Box<Stored>>,
 }
 
 /// A speaker model ready to decode: for each kind of line, a weight per feature.
@@ -74,6 +79,8 @@ pub struct Model {
     pub(crate) wh: Vec<[f64; NH]>,
     pub(crate) calibration: Vec<(f64, f64)>,
     pub(crate) beam: usize,
+    /// A second pass: it decides, given this pass's picks (see `features::stack`).
+    pub(crate) then: Option<Box<Model>>,
 }
 
 /// Number of weights of one kind of line: static features, then history features.
@@ -97,7 +104,14 @@ impl Model {
         for (k, f) in PERSON.iter().enumerate() {
             person[k] = s.person.get(*f).copied().unwrap_or(0.0);
         }
-        Model { person, ws, wh, calibration: s.calibration.clone(), beam: s.beam.max(1) }
+        Model {
+            person,
+            ws,
+            wh,
+            calibration: s.calibration.clone(),
+            beam: s.beam.max(1),
+            then: s.then.as_ref().map(|t| Box::new(Model::from_stored(t))),
+        }
     }
 
     /// The stored form.
@@ -127,6 +141,7 @@ impl Model {
             person: PERSON.iter().zip(self.person).map(|(n, w)| (n.to_string(), round(w))).collect(),
             calibration: self.calibration.iter().map(|&(a, b)| (round(a), round(b))).collect(),
             beam: self.beam,
+            then: self.then.as_ref().map(|t| Box::new(t.to_stored("second pass"))),
         }
     }
 
@@ -139,7 +154,7 @@ impl Model {
             ws[kind].iter_mut().zip(block).for_each(|(a, b)| *a = *b);
             wh[kind].iter_mut().zip(block.iter().skip(NS)).for_each(|(a, b)| *a = *b);
         }
-        Model { person, ws, wh, calibration: Vec::new(), beam }
+        Model { person, ws, wh, calibration: Vec::new(), beam, then: None }
     }
 
     /// The linear score of a candidate of a line of kind `kind` with its history features.
@@ -163,23 +178,51 @@ impl Model {
     }
 
     /// Guesses a speaker for every dialogue line (indexes into the script's lines).
-    pub(crate) fn decode(&self, table: &Table, cast: &Cast) -> Vec<Option<Guess>> {
+    pub(crate) fn decode(&self, table: Table, cast: &Cast) -> Vec<Option<Guess>> {
+        let (last, table) = self.last_pass(table);
         let n_lines = table.qs.iter().map(|q| q.line + 1).max().unwrap_or(0);
         let mut out = vec![None; n_lines];
-        for d in self.decisions(table) {
+        for d in last.decisions_here(&table) {
             let q = &table.qs[d.q];
             let Some(&speaker) = table.ids.get(d.row) else { continue };
             if cast.people.get(speaker).is_none() {
                 continue;
             }
-            let confidence = self.calibrate(d.prob).clamp(0.0, 1.0) as f32;
+            let confidence = last.calibrate(d.prob).clamp(0.0, 1.0) as f32;
             out[q.line] = Some(Guess { speaker, confidence, evidence: d.evidence });
         }
         out
     }
 
     /// Every line's decision, with the evidence for it.
-    pub(crate) fn decisions(&self, table: &Table) -> Vec<Decision> {
+    pub(crate) fn decisions(&self, table: Table) -> Vec<Decision> {
+        let (last, table) = self.last_pass(table);
+        last.decisions_here(&table)
+    }
+
+    /// The pass that makes the final decisions, and the table as it reads it: each pass after
+    /// the first sees the picks of the one before.
+    fn last_pass(&self, mut table: Table) -> (&Model, Table) {
+        let mut model = self;
+        while let Some(next) = &model.then {
+            let picks = model.picks(&table);
+            table.set_picks(&picks);
+            model = next;
+        }
+        (model, table)
+    }
+
+    /// This pass's speaker of every line (indexes into `qs`) with its raw probability.
+    pub(crate) fn picks(&self, table: &Table) -> Vec<Option<(usize, f64)>> {
+        let mut picks = vec![None; table.qs.len()];
+        for d in self.decode_rows(table) {
+            picks[d.q] = table.ids.get(d.row).map(|&id| (id, d.prob));
+        }
+        picks
+    }
+
+    /// This pass's decisions alone, with the evidence for each.
+    fn decisions_here(&self, table: &Table) -> Vec<Decision> {
         let mut out = self.decode_rows(table);
         for d in out.iter_mut() {
             d.evidence = self.evidence(table, table.qs[d.q].kind, d.row, d.runner_up, &d.h);

@@ -267,3 +267,15 @@ fn an_epithet_tag_goes_to_the_character_it_describes() {
     }
     assert_eq!(speaker_of(&l, "I cannot").as_deref(), Some("Ann"));
 }
+
+#[test]
+fn the_built_in_model_has_a_second_pass_and_keeps_it_when_stored() {
+    let m = model::builtin();
+    let second = m.then.as_ref().expect("the built-in model has a second pass");
+    assert!(second.then.is_none() && !second.calibration.is_empty());
+    let stored = m.to_stored("test");
+    let again = model::Model::from_stored(&stored);
+    let back = again.then.as_ref().expect("the second pass survives storing");
+    assert_eq!(back.ws, second.ws);
+    assert_eq!(back.calibration, second.calibration);
+}

@@ -135,20 +135,21 @@ impl Book {
     /// The script with the model's speakers, as `audiobook script` would print it.
     pub fn predict(&self, model: &Model) -> Script {
         let mut script = self.script.clone();
-        let guesses = model.decode(&self.table, &self.reading.cast);
+        let guesses = model.decode(self.table.clone(), &self.reading.cast);
         apply(&mut script, &self.reading.toks, &self.reading.cast, &guesses);
         script
     }
 
     /// The decoded speaker of every line and its raw (uncalibrated) probability.
     pub fn decode(&self, model: &Model) -> Vec<Option<(usize, f64)>> {
-        let mut out = vec![None; self.table.qs.len()];
-        for d in model.decisions(&self.table) {
-            if let (Some(slot), Some(&id)) = (out.get_mut(d.q), self.table.ids.get(d.row)) {
-                *slot = Some((id, d.prob));
-            }
-        }
-        out
+        decode_table(&self.table, model)
+    }
+
+    /// The lines as a second pass sees them after `first` decoded them.
+    pub fn stacked(&self, first: &Model) -> Stacked {
+        let mut table = self.table.clone();
+        table.set_picks(&first.picks(&self.table));
+        Stacked { table }
     }
 
     /// Each line's best candidate when the history is given (a diagnostic: how much is lost
@@ -181,6 +182,28 @@ impl Book {
     }
 }
 
+/// A book's lines with a first pass's picks, for fitting a second pass.
+pub struct Stacked {
+    table: Table,
+}
+
+impl Stacked {
+    /// The speaker of every line decoded by a second-pass `model`, with its raw probability.
+    pub fn decode(&self, model: &Model) -> Vec<Option<(usize, f64)>> {
+        decode_table(&self.table, model)
+    }
+}
+
+fn decode_table(table: &Table, model: &Model) -> Vec<Option<(usize, f64)>> {
+    let mut out = vec![None; table.qs.len()];
+    for d in model.decisions(table.clone()) {
+        if let (Some(slot), Some(&id)) = (out.get_mut(d.q), table.ids.get(d.row)) {
+            *slot = Some((id, d.prob));
+        }
+    }
+    out
+}
+
 /// How to fit.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -207,8 +230,7 @@ struct Example {
     pos: Vec<bool>,
 }
 
-fn examples(book: &Book, labels: &Labels, hist: &History) -> Vec<Example> {
-    let t = &book.table;
+fn examples(t: &Table, labels: &Labels, hist: &History) -> Vec<Example> {
     let mut out = Vec::new();
     walk_given(t, hist, |qi, q, turn, hyp| {
         let pos: Vec<bool> = q.cands.clone().map(|r| labels.get(qi).is_some_and(|l| l.contains(&t.ids[r]))).collect();
@@ -248,8 +270,20 @@ fn walk_given(t: &Table, hist: &History, mut f: impl FnMut(usize, &Q, &Turn, &Hy
 
 /// Fits a model on books with their labels and the histories to condition on.
 pub fn fit(data: &[(&Book, &Labels, &History)], person: &PersonWeights, opts: &Options) -> Model {
-    let ex: Vec<Example> = data.iter().flat_map(|(b, l, h)| examples(b, l, h)).collect();
+    let ex: Vec<Example> = data.iter().flat_map(|(b, l, h)| examples(&b.table, l, h)).collect();
     Model::from_flat(*person, &minimize(&ex, DIM_ALL, opts), opts.beam)
+}
+
+/// Fits a second pass on books read by a first pass, with their labels and histories.
+pub fn fit_stacked(data: &[(&Stacked, &Labels, &History)], person: &PersonWeights, opts: &Options) -> Model {
+    let ex: Vec<Example> = data.iter().flat_map(|(b, l, h)| examples(&b.table, l, h)).collect();
+    Model::from_flat(*person, &minimize(&ex, DIM_ALL, opts), opts.beam)
+}
+
+/// A first pass followed by a second.
+pub fn then(mut first: Model, second: Model) -> Model {
+    first.then = Some(Box::new(second));
+    first
 }
 
 /// Fits the person classifier (logistic regression) on names and whether each is a person.

@@ -8,6 +8,7 @@
 //! while decoding (`model.rs`), from the same tables.
 
 mod line;
+mod stack;
 mod turns;
 
 use super::Reading;
@@ -90,6 +91,12 @@ features! { S, STATIC, NS;
     RuleAnchorBeforeEven = "last_sure_rule_even_turns_before", "turn-taking";
     RuleAnchorBeforeOdd = "last_sure_rule_odd_turns_before", "turn-taking";
     RunParticipant = "tagged_in_exchange", "turn-taking";
+    FirstNext = "first_pass_next_turn", "turn-taking";
+    FirstNext2 = "first_pass_two_turns_after", "turn-taking";
+    FirstSureAfterEven = "first_pass_sure_even_turns_after", "turn-taking";
+    FirstSureAfterOdd = "first_pass_sure_odd_turns_after", "turn-taking";
+    FirstSureBeforeEven = "first_pass_sure_even_turns_before", "turn-taking";
+    FirstSureBeforeOdd = "first_pass_sure_odd_turns_before", "turn-taking";
     Recent0 = "named_this_or_last_paragraph", "recent";
     Recent1 = "named_2_to_5_paragraphs_ago", "recent";
     Recent2 = "named_6_to_20_paragraphs_ago", "recent";
