@@ -224,7 +224,10 @@ pub(super) fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
     }
     if p.descriptive {
         let title_like = |w: &String| lexicon::honorific(w).is_some();
-        return p.count >= 3 && p.words.iter().all(|w| namey(w, true) && (plain(w) || title_like(w)));
+        // "the March Hare", "the Lord Chancellor": a common capitalized word may open a longer name.
+        let opens = |k: usize| k == 0 && p.words.len() >= 2;
+        return p.count >= 3
+            && p.words.iter().enumerate().all(|(k, w)| namey(w, true) && (plain(w) || title_like(w) || opens(k)));
     }
     if p.count >= 2 && p.words.iter().all(|w| namey(w, true) && plain(w)) {
         return true;
