@@ -34,7 +34,10 @@ impl Table {
             run.push(if same { run[t - 1] } else { t });
         }
         // The pick of a turn is its first line's.
-        let pick = |u: usize| picks.get(self.turns[u].qs.start).copied().flatten();
+        let pick = |u: usize| {
+            let qs = &self.turns[u].qs;
+            picks.get(qs.start).copied().flatten().filter(|_| !qs.is_empty())
+        };
         let sure = |u: usize| pick(u).filter(|p| p.1 >= SURE).map(|p| p.0);
         let parity = |d: usize, even: S, odd: S| if d.is_multiple_of(2) { even } else { odd };
         for (t, turn) in self.turns.iter().enumerate() {
