@@ -148,7 +148,7 @@ pub(crate) fn attribute_with(text: &str, script: &Script, model: &model::Model) 
 fn assign(text: &str, script: &mut Script, model: &model::Model) -> Vec<Character> {
     let reading = read(text, script, &model.person);
     let table = features::build(text, script, &reading);
-    let guesses = model.decode(table, &reading.cast);
+    let guesses = model.decode(std::borrow::Cow::Owned(table), &reading.cast);
     apply(script, &reading.toks, &reading.cast, &guesses)
 }
 

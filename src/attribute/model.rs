@@ -14,6 +14,7 @@ use super::features::{KINDS, NS, Q, S, STATIC, Table, Turn};
 use super::people::{NP, PERSON};
 use super::resolve::Guess;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -178,7 +179,7 @@ impl Model {
     }
 
     /// Guesses a speaker for every dialogue line (indexes into the script's lines).
-    pub(crate) fn decode(&self, table: Table, cast: &Cast) -> Vec<Option<Guess>> {
+    pub(crate) fn decode(&self, table: Cow<Table>, cast: &Cast) -> Vec<Option<Guess>> {
         let (last, table) = self.last_pass(table);
         let n_lines = table.qs.iter().map(|q| q.line + 1).max().unwrap_or(0);
         let mut out = vec![None; n_lines];
@@ -195,18 +196,18 @@ impl Model {
     }
 
     /// Every line's decision, with the evidence for it.
-    pub(crate) fn decisions(&self, table: Table) -> Vec<Decision> {
-        let (last, table) = self.last_pass(table);
+    pub(crate) fn decisions(&self, table: &Table) -> Vec<Decision> {
+        let (last, table) = self.last_pass(Cow::Borrowed(table));
         last.decisions_here(&table)
     }
 
     /// The pass that makes the final decisions, and the table as it reads it: each pass after
-    /// the first sees the picks of the one before.
-    fn last_pass(&self, mut table: Table) -> (&Model, Table) {
+    /// the first sees the picks of the one before (a borrowed table is copied only then).
+    fn last_pass<'a>(&'a self, mut table: Cow<'a, Table>) -> (&'a Model, Cow<'a, Table>) {
         let mut model = self;
         while let Some(next) = &model.then {
             let picks = model.picks(&table);
-            table.set_picks(&picks);
+            table.to_mut().set_picks(&picks);
             model = next;
         }
         (model, table)

@@ -135,7 +135,7 @@ impl Book {
     /// The script with the model's speakers, as `audiobook script` would print it.
     pub fn predict(&self, model: &Model) -> Script {
         let mut script = self.script.clone();
-        let guesses = model.decode(self.table.clone(), &self.reading.cast);
+        let guesses = model.decode(std::borrow::Cow::Borrowed(&self.table), &self.reading.cast);
         apply(&mut script, &self.reading.toks, &self.reading.cast, &guesses);
         script
     }
@@ -196,7 +196,7 @@ impl Stacked {
 
 fn decode_table(table: &Table, model: &Model) -> Vec<Option<(usize, f64)>> {
     let mut out = vec![None; table.qs.len()];
-    for d in model.decisions(table.clone()) {
+    for d in model.decisions(table) {
         if let (Some(slot), Some(&id)) = (out.get_mut(d.q), table.ids.get(d.row)) {
             *slot = Some((id, d.prob));
         }
@@ -270,13 +270,20 @@ fn walk_given(t: &Table, hist: &History, mut f: impl FnMut(usize, &Q, &Turn, &Hy
 
 /// Fits a model on books with their labels and the histories to condition on.
 pub fn fit(data: &[(&Book, &Labels, &History)], person: &PersonWeights, opts: &Options) -> Model {
-    let ex: Vec<Example> = data.iter().flat_map(|(b, l, h)| examples(&b.table, l, h)).collect();
-    Model::from_flat(*person, &minimize(&ex, DIM_ALL, opts), opts.beam)
+    fit_tables(data.iter().map(|(b, l, h)| (&b.table, *l, *h)), person, opts)
 }
 
 /// Fits a second pass on books read by a first pass, with their labels and histories.
 pub fn fit_stacked(data: &[(&Stacked, &Labels, &History)], person: &PersonWeights, opts: &Options) -> Model {
-    let ex: Vec<Example> = data.iter().flat_map(|(b, l, h)| examples(&b.table, l, h)).collect();
+    fit_tables(data.iter().map(|(s, l, h)| (&s.table, *l, *h)), person, opts)
+}
+
+fn fit_tables<'a>(
+    data: impl Iterator<Item = (&'a Table, &'a Labels, &'a History)>,
+    person: &PersonWeights,
+    opts: &Options,
+) -> Model {
+    let ex: Vec<Example> = data.flat_map(|(t, l, h)| examples(t, l, h)).collect();
     Model::from_flat(*person, &minimize(&ex, DIM_ALL, opts), opts.beam)
 }
 
