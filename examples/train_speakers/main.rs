@@ -5,6 +5,8 @@
 //! cargo run --release --example train_speakers                 # train on every novel, write the model
 //! cargo run --release --example train_speakers -- --cv DIR     # leave one novel out in turn:
 //!                                                              #   DIR/<novel>.pred.jsonl
+//! cargo run --release --example train_speakers -- --dump DIR   # every line's candidates and
+//!                                                              #   features, for experiments
 //! ```
 //! Options: `--pdnc DIR` (default `../shared/eval/pdnc`), `--out FILE`, `--only NAME` (with
 //! `--cv`: hold out only that novel), `--jobs N` (folds fitted side by side; the result does not
@@ -61,6 +63,10 @@ fn main() -> Result<()> {
     eprintln!("{} novels read", novels.len());
     if args.iter().any(|a| a == "--quick") {
         quick(&novels, &person, &opts, jobs);
+        return Ok(());
+    }
+    if let Some(dir) = flag("--dump") {
+        dump(&novels, &person, &opts, jobs, Path::new(&dir))?;
         return Ok(());
     }
     if let Some(dir) = flag("--cv") {
@@ -513,4 +519,39 @@ impl Resolver {
             _ => speaker.to_string(),
         }
     }
+}
+
+/// Writes every novel's feature rows under the annotated history and under the history a model
+/// fitted on the other novels decodes: `DIR/<novel>.<gold|decoded>.tsv`.
+fn dump(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize, dir: &Path) -> Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let gold: Vec<History> = novels.iter().map(|n| n.book.gold_history(&n.labels)).collect();
+    let decoded: Vec<History> = par_map(novels.len(), jobs, |k| {
+        let data: Vec<(&Book, &Labels, &History)> = novels
+            .iter()
+            .zip(&gold)
+            .enumerate()
+            .filter(|(j, _)| *j != k)
+            .map(|(_, (n, h))| (&n.book, &n.labels, h))
+            .collect();
+        let m = training::fit(&data, person, opts);
+        novels[k].book.decode(&m).into_iter().map(|d| d.map(|x| x.0)).collect()
+    });
+    for (k, n) in novels.iter().enumerate() {
+        for (tag, hist) in [("gold", &gold[k]), ("decoded", &decoded[k])] {
+            let path = dir.join(format!("{}.{tag}.tsv", n.book.name));
+            let mut f = std::io::BufWriter::new(std::fs::File::create(&path)?);
+            for (q, (kind, rows)) in n.book.rows(hist).into_iter().enumerate() {
+                let scored = n.scored.get(q).copied().unwrap_or(false);
+                let tk = n.book.tag_kind(q);
+                for (id, x) in rows {
+                    let pos = n.labels.get(q).is_some_and(|l| l.contains(&id));
+                    let xs: Vec<String> = x.iter().map(|v| format!("{v}")).collect();
+                    writeln!(f, "{q}\t{kind}\t{tk}\t{}\t{id}\t{}\t{}", u8::from(scored), u8::from(pos), xs.join("\t"))?;
+                }
+            }
+        }
+    }
+    Ok(())
 }

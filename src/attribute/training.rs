@@ -28,6 +28,9 @@ pub type Labels = Vec<Vec<usize>>;
 /// The speaker each line's history assumes (person id), in the order of [`Book::lines`].
 pub type History = Vec<Option<usize>>;
 
+/// A candidate's person id and its features, static then history.
+pub type Row = (usize, Vec<f32>);
+
 /// The person classifier's weights.
 pub type PersonWeights = [f64; NP];
 
@@ -167,6 +170,25 @@ impl Book {
                 })
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             out[qi] = best.map(|b| t.ids[b.0]);
+        });
+        out
+    }
+
+    /// Every line's kind and the feature rows (static then history) of its candidates with
+    /// their person ids, under history `hist` (for experiments outside Rust).
+    pub fn rows(&self, hist: &History) -> Vec<(usize, Vec<Row>)> {
+        let t = &self.table;
+        let mut out = vec![(0, Vec::new()); t.qs.len()];
+        walk_given(t, hist, |qi, q, turn, hyp| {
+            let rows = q
+                .cands
+                .clone()
+                .map(|r| {
+                    let h = history(q, turn, hyp, t.ids[r], &t.xs[r]);
+                    (t.ids[r], t.xs[r].iter().chain(h.iter()).copied().collect())
+                })
+                .collect();
+            out[qi] = (q.kind, rows);
         });
         out
     }

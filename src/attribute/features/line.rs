@@ -64,6 +64,9 @@ pub(super) struct Line {
     own_pronoun: bool,
     /// The most recently named people of that pronoun's gender.
     ranks: Vec<usize>,
+    /// The most recently named people of the gender of a descriptive tag ("the girl"), leaving
+    /// out characters named by an epithet.
+    noun_ranks: Vec<usize>,
     /// A tag or a beat names someone.
     tagged: bool,
 }
@@ -77,7 +80,15 @@ impl Line {
             Some(Subject::Pronoun(g)) => Some(*g),
             _ => p.tags.iter().find_map(|(_, s)| if let Subject::Pronoun(g) = s { Some(*g) } else { None }),
         };
-        let ranks = pronoun.map(|g| pronoun_ranks(b, w, &before, g)).unwrap_or_default();
+        let ranks = pronoun.map(|g| pronoun_ranks(b, w, &before, g, false)).unwrap_or_default();
+        let noun_ranks = match &cue.tag {
+            Some(Subject::Noun(head)) if !lexicon::is_anaphoric_head(head) => {
+                Some(lexicon::noun_gender(head)).filter(|g| *g != Gender::Unknown)
+            }
+            _ => None,
+        }
+        .map(|g| pronoun_ranks(b, w, &before, g, true))
+        .unwrap_or_default();
         let tagged = matches!(cue.tag, Some(Subject::Person(_) | Subject::Narrator)) || before.iter().any(|m| m.1);
         Line {
             i,
@@ -92,6 +103,7 @@ impl Line {
             before,
             pronoun,
             ranks,
+            noun_ranks,
             tagged,
         }
     }
@@ -132,6 +144,7 @@ impl Line {
                 add(id);
             }
         }
+        self.noun_ranks.iter().take(2).for_each(|&id| add(id));
         // "Ann's mother said" is never Ann.
         if let Some(Subject::Relative(_, Some(of))) = &self.cue.tag {
             cands.retain(|c| c != of);
@@ -187,7 +200,14 @@ impl Line {
             Some(Subject::Person(_)) => set(S::TagOther, 1.0),
             Some(Subject::Narrator) if cast.narrator == Some(c) => set(S::TagNarrator, 1.0),
             Some(Subject::Narrator) => set(S::TagINotNarrator, 1.0),
-            Some(Subject::Noun(head)) => noun_features(b.r, head, c, x),
+            Some(Subject::Noun(head)) => {
+                noun_features(b.r, head, c, x);
+                match self.noun_ranks.iter().position(|&id| id == c) {
+                    Some(0) => x[S::NounRank1 as usize] = 1.0,
+                    Some(1) => x[S::NounRank2 as usize] = 1.0,
+                    _ => {}
+                }
+            }
             Some(Subject::Relative(head, of)) => relative_features(b, head, *of, c, x),
             Some(Subject::Pronoun(_)) => {}
             None => {
@@ -395,7 +415,7 @@ fn relative_features(b: &Book, head: &str, of: Option<usize>, c: usize, x: &mut 
 
 /// The people of gender `g` most recently named (in the paragraph before the line first), not
 /// the narrator: the likely referents of a pronoun tag.
-fn pronoun_ranks(b: &Book, w: &Walk, before: &[(usize, bool)], g: Gender) -> Vec<usize> {
+fn pronoun_ranks(b: &Book, w: &Walk, before: &[(usize, bool)], g: Gender, named: bool) -> Vec<usize> {
     let cast = &b.r.cast;
     let mut order: Vec<usize> = Vec::new();
     for &id in before.iter().map(|m| &m.0).rev().chain(w.recent.iter().rev()) {
@@ -405,7 +425,10 @@ fn pronoun_ranks(b: &Book, w: &Walk, before: &[(usize, bool)], g: Gender) -> Vec
     }
     order
         .into_iter()
-        .filter(|&id| cast.people.get(id).is_some_and(|p| p.gender == g && p.person) && Some(id) != cast.narrator)
+        .filter(|&id| {
+            cast.people.get(id).is_some_and(|p| p.gender == g && p.person && !(named && p.epithet))
+                && Some(id) != cast.narrator
+        })
         .take(3)
         .collect()
 }

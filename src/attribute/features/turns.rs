@@ -49,6 +49,9 @@ pub(super) fn noun_features(r: &Reading, head: &str, c: usize, x: &mut [f32; NS]
     }
     if e.stand_in.get(head) == Some(&c) {
         x[S::NounStandIn as usize] = 1.0;
+        if lexicon::is_generic_head(head) {
+            x[S::NounGenericStandIn as usize] = 1.0;
+        }
     }
     let g = lexicon::noun_gender(head);
     if g != Gender::Unknown && p.gender == g {
