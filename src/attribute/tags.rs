@@ -113,7 +113,8 @@ pub fn before(toks: &[Token], cast: &Cast) -> Option<Subject> {
         if let Some((s, e)) = subject_at(clause, k, cast)
             && e <= v
             && (only_fillers(clause.get(e..v)?)
-                || matches!(s, Subject::Person(_) | Subject::Pronoun(_)) && relative_clause(clause.get(e..v)?))
+                || matches!(s, Subject::Person(_) | Subject::Pronoun(_))
+                    && (relative_clause(clause.get(e..v)?) || parenthesis(clause.get(e..v)?)))
         {
             return Some(s);
         }
@@ -163,6 +164,18 @@ fn relative_clause(toks: &[Token]) -> bool {
         && last.punct == ','
         && toks.len() <= 16
         && toks[1..toks.len() - 1].iter().all(|t| t.is_word() || t.punct == '\'')
+}
+
+/// ", always unguarded and often uncivil, boisterously": words set off by commas between a
+/// subject and its verb, then at most a few fillers.
+fn parenthesis(toks: &[Token]) -> bool {
+    if toks.first().is_none_or(|t| t.punct != ',') {
+        return false;
+    }
+    let Some(close) = toks.iter().skip(1).position(|t| t.punct == ',').map(|c| c + 1) else { return false };
+    close <= 12
+        && toks[1..close].iter().all(|t| t.is_word() && !lexicon::is_speech_verb(&t.lower))
+        && only_fillers(&toks[close..])
 }
 
 /// The subject of a clause whose verb is further on ("she turned to him and said", "At this
@@ -264,17 +277,29 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
     None
 }
 
-/// "the old man", "the impetuous doctor": up to three lowercase words, the last being the head.
+/// "the old man", "the impetuous doctor", "a great lubberly fellow": up to three lowercase
+/// words, the last being the head. A preposition, an adverb, or a participle with an object ends
+/// the phrase ("a man outside", "the count after dinner", "the doctor supporting her").
 fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
-    let mut j = from;
-    while j < from + 3
-        && toks.get(j).is_some_and(|t| {
+    let word = |j: usize| {
+        toks.get(j).is_some_and(|t| {
             t.is_word()
                 && !lexicon::is_speech_verb(&t.lower)
                 && !lexicon::is_filler(&t.lower)
                 && !ends_noun_phrase(&t.lower)
+                && !is_preposition(&t.lower)
+                && t.lower != "outside"
         })
-    {
+    };
+    let participle = |j: usize| {
+        j > from
+            && toks.get(j).is_some_and(|t| t.lower.len() > 5 && t.lower.ends_with("ing"))
+            && toks.get(j + 1).is_some_and(|n| n.is_word() && !lexicon::is_speech_verb(&n.lower))
+    };
+    // "lubberly", "elderly": a word in -ly is an adjective when a noun follows it.
+    let adjective = |j: usize| toks.get(j).is_some_and(|t| t.is_word() && t.lower.ends_with("ly")) && word(j + 1);
+    let mut j = from;
+    while j < from + 3 && (word(j) || adjective(j)) && !participle(j) {
         j += 1;
     }
     let head = toks.get(j.checked_sub(1)?).filter(|_| j > from)?;
@@ -345,4 +370,35 @@ fn opens_vocative(t: &Token) -> bool {
                 | "goodbye"
                 | "morning"
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tokens::tokenize;
+    use super::*;
+
+    /// The head noun of the phrase that opens `text` (after its determiner).
+    fn head(text: &str) -> Option<String> {
+        match noun_phrase(&tokenize(text, 0, text.len()), 0)? {
+            (Subject::Noun(h), _) => Some(h),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn a_noun_phrase_ends_at_its_head() {
+        for (phrase, want) in [
+            ("old man, rising", "man"),
+            ("great lubberly fellow, stepping forward", "fellow"),
+            ("elderly lady", "lady"),
+            ("doctor supporting her", "doctor"),
+            ("man outside", "man"),
+            ("count after dinner", "count"),
+            ("nurse quietly", "nurse"),
+            ("young king.", "king"),
+            ("sleeping child", "child"),
+        ] {
+            assert_eq!(head(phrase).as_deref(), Some(want), "{phrase}");
+        }
+    }
 }

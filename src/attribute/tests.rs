@@ -206,13 +206,14 @@ fn unlisted_verbs_and_possessives_in_tags() {
 }
 
 /// The tag's subject read through what stands between it and its verb in the narration before a
-/// quotation: a relative clause, a second verb, a long adverbial, someone heard.
+/// quotation: a relative clause, a second verb, a long adverbial, someone heard, a parenthesis.
 #[test]
 fn tags_before_a_quotation_with_words_between_subject_and_verb() {
     let text = format!(
         "{INTRO}\"Where were you?\" said Ann.\n\nAt this moment Tom, who had been looking out of the window, called out, \"Rain!\"\n\nAnn \
          put down her book, went to the door, and called out as loud as she could, \"Come in, then!\"\n\n\"No.\"\n\n\
-         \"Why not?\"\n\nFrom the garden Ann heard Tom reply, \"The dog.\"\n"
+         \"Why not?\"\n\nFrom the garden Ann heard Tom reply, \"The dog.\"\n\nAnn smiled at that, and Tom, never one to \
+         wait and always too loud, cheerfully answered, \"Sun!\"\n"
     );
     let l = run(&text);
     let (script, _) = segment_str(&text);
@@ -224,7 +225,7 @@ fn tags_before_a_quotation_with_words_between_subject_and_verb() {
             _ => None,
         }
     };
-    for (q, who) in [("Rain", "Tom"), ("Come in", "Ann"), ("The dog", "Tom")] {
+    for (q, who) in [("Rain", "Tom"), ("Come in", "Ann"), ("The dog", "Tom"), ("Sun", "Tom")] {
         assert_eq!(tagged(q).as_deref(), Some(who), "{q}");
         assert_eq!(speaker_of(&l, q).as_deref(), Some(who), "{q}");
     }
