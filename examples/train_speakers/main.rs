@@ -104,20 +104,25 @@ fn main() -> Result<()> {
     Ok(())
 }
 
+/// A first pass fitted on every novel but the `k`th, with the annotated histories.
+fn fit_without(novels: &[Novel], gold: &[History], k: usize, person: &PersonWeights, opts: &Options) -> Model {
+    let data: Vec<(&Book, &Labels, &History)> = novels
+        .iter()
+        .zip(gold)
+        .enumerate()
+        .filter(|(j, _)| *j != k)
+        .map(|(_, (n, h))| (&n.book, &n.labels, h))
+        .collect();
+    training::fit(&data, person, opts)
+}
+
 /// A fast look while developing features: per novel, the share of lines whose speaker is among
 /// the candidates, and the accuracy on annotated lines of a model trained on the other novels
 /// with gold histories (no calibration): the figures to quote come from `--cv` and the scorer.
 fn quick(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize) {
     let gold: Vec<History> = novels.iter().map(|n| n.book.gold_history(&n.labels)).collect();
     let res = par_map(novels.len(), jobs, |k| {
-        let data: Vec<(&Book, &Labels, &History)> = novels
-            .iter()
-            .zip(&gold)
-            .enumerate()
-            .filter(|(j, _)| *j != k)
-            .map(|(_, (n, h))| (&n.book, &n.labels, h))
-            .collect();
-        let m = training::fit(&data, person, opts);
+        let m = fit_without(novels, &gold, k, person, opts);
         let n = &novels[k];
         let dec = n.book.decode(&m);
         let rules = n.book.decode(&training::rules_only());
@@ -528,14 +533,7 @@ fn dump(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize, d
     std::fs::create_dir_all(dir)?;
     let gold: Vec<History> = novels.iter().map(|n| n.book.gold_history(&n.labels)).collect();
     let decoded: Vec<History> = par_map(novels.len(), jobs, |k| {
-        let data: Vec<(&Book, &Labels, &History)> = novels
-            .iter()
-            .zip(&gold)
-            .enumerate()
-            .filter(|(j, _)| *j != k)
-            .map(|(_, (n, h))| (&n.book, &n.labels, h))
-            .collect();
-        let m = training::fit(&data, person, opts);
+        let m = fit_without(novels, &gold, k, person, opts);
         novels[k].book.decode(&m).into_iter().map(|d| d.map(|x| x.0)).collect()
     });
     for (k, n) in novels.iter().enumerate() {

@@ -7,7 +7,7 @@
 
 use super::features::{KINDS, Q, Table, Turn};
 pub use super::model::Model;
-use super::model::{DIM, Hyp, history};
+use super::model::{DIM, Hyp, NH, history};
 use super::people::{self, NP};
 use super::{Reading, apply, features, read};
 use crate::script::{Script, Span};
@@ -160,15 +160,10 @@ impl Book {
     pub fn decode_given(&self, model: &Model, hist: &History) -> Vec<Option<usize>> {
         let t = &self.table;
         let mut out = vec![None; t.qs.len()];
-        walk_given(t, hist, |qi, q, turn, hyp| {
-            let best = q
-                .cands
-                .clone()
-                .map(|r| {
-                    let h = history(q, turn, hyp, t.ids[r], &t.xs[r]);
-                    (r, model.score(q.kind, &t.xs[r], &h))
-                })
-                .max_by(|a, b| a.1.total_cmp(&b.1));
+        walk_candidates(t, hist, |qi, q, rows| {
+            let best = rows
+                .iter()
+                .max_by(|a, b| model.score(q.kind, &t.xs[a.0], &a.1).total_cmp(&model.score(q.kind, &t.xs[b.0], &b.1)));
             out[qi] = best.map(|b| t.ids[b.0]);
         });
         out
@@ -179,15 +174,8 @@ impl Book {
     pub fn rows(&self, hist: &History) -> Vec<(usize, Vec<Row>)> {
         let t = &self.table;
         let mut out = vec![(0, Vec::new()); t.qs.len()];
-        walk_given(t, hist, |qi, q, turn, hyp| {
-            let rows = q
-                .cands
-                .clone()
-                .map(|r| {
-                    let h = history(q, turn, hyp, t.ids[r], &t.xs[r]);
-                    (t.ids[r], t.xs[r].iter().chain(h.iter()).copied().collect())
-                })
-                .collect();
+        walk_candidates(t, hist, |qi, q, rows| {
+            let rows = rows.into_iter().map(|(r, h)| (t.ids[r], t.xs[r].iter().chain(&h).copied().collect())).collect();
             out[qi] = (q.kind, rows);
         });
         out
@@ -254,21 +242,22 @@ struct Example {
 
 fn examples(t: &Table, labels: &Labels, hist: &History) -> Vec<Example> {
     let mut out = Vec::new();
-    walk_given(t, hist, |qi, q, turn, hyp| {
-        let pos: Vec<bool> = q.cands.clone().map(|r| labels.get(qi).is_some_and(|l| l.contains(&t.ids[r]))).collect();
+    walk_candidates(t, hist, |qi, q, rows| {
+        let pos: Vec<bool> = rows.iter().map(|(r, _)| labels.get(qi).is_some_and(|l| l.contains(&t.ids[*r]))).collect();
         if pos.iter().any(|&p| p) && pos.iter().any(|&p| !p) {
-            let xs = q
-                .cands
-                .clone()
-                .map(|r| {
-                    let h = history(q, turn, hyp, t.ids[r], &t.xs[r]);
-                    t.xs[r].iter().chain(h.iter()).map(|v| f64::from(*v)).collect()
-                })
-                .collect();
+            let xs = rows.iter().map(|(r, h)| t.xs[*r].iter().chain(h).map(|v| f64::from(*v)).collect()).collect();
             out.push(Example { offset: q.kind * DIM, xs, pos });
         }
     });
     out
+}
+
+/// Calls `f` for every line in order with its candidates' rows and history features when the
+/// earlier lines of the scene were said by `hist`.
+fn walk_candidates(t: &Table, hist: &History, mut f: impl FnMut(usize, &Q, Vec<(usize, [f32; NH])>)) {
+    walk_given(t, hist, |qi, q, turn, hyp| {
+        f(qi, q, q.cands.clone().map(|r| (r, history(q, turn, hyp, t.ids[r], &t.xs[r]))).collect());
+    });
 }
 
 /// Calls `f` for every line in order with what the history features can see when the earlier
