@@ -8,7 +8,8 @@
 //! cargo run --release --example train_speakers -- --dump DIR   # every line's candidates and
 //!                                                              #   features, for experiments
 //! ```
-//! Options: `--pdnc DIR` (default `../shared/eval/pdnc`), `--out FILE`, `--only NAME` (with
+//! Options: `--pdnc DIR` (default `../shared/eval/pdnc`), `--out FILE`, `--beam N`, `--l2 X`,
+//! `--normalizer X` (see `Model::normalizer`), `--only NAME` (with
 //! `--cv`: hold out only that novel), `--jobs N` (folds fitted side by side; the result does not
 //! depend on it). `scripts/speaker-cv.py` runs `--cv` and scores the predictions with the
 //! team's scorer.
@@ -56,6 +57,9 @@ fn main() -> Result<()> {
     if let Some(b) = flag("--beam").and_then(|v| v.parse().ok()) {
         opts.beam = b;
     }
+    if let Some(v) = flag("--normalizer").and_then(|v| v.parse().ok()) {
+        opts.normalizer = v;
+    }
     let litbank = flag("--litbank").map_or_else(|| root.join("../shared/eval/litbank"), PathBuf::from);
     let pdnc_names = novel_names(&pdnc)?;
     let person = litbank::train_person(&litbank, &pdnc_names, jobs)?;
@@ -91,11 +95,12 @@ fn main() -> Result<()> {
     let model = train_full(&all, &person, &opts, jobs);
     let names: Vec<&str> = novels.iter().map(|n| n.book.name.as_str()).collect();
     let about = format!(
-        "Conditional logit over each line's candidates, per kind of line, L2 {}, beam {}; trained on {}; history \
+        "Conditional logit over each line's candidates, per kind of line, L2 {}, beam {} keeping {} of each line's normalizer; trained on {}; history \
          features from the annotated speakers and from held-out decoding; a second pass (under `then`) fitted on held-out first-pass \
          picks of the following turns; calibration isotonic on held-out decoding; person classifier from LitBank's entities. Regenerate: cargo run --release --example train_speakers",
         opts.l2,
         opts.beam,
+        opts.normalizer,
         names.join(", ")
     );
     std::fs::write(&out, training::to_json(&model, &about))

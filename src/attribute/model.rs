@@ -1,6 +1,7 @@
 //! The trained speaker model: a linear score for every (line, candidate) pair, turned into
 //! probabilities by a softmax over the line's candidates, and decoded over each scene with a
-//! beam search, since who spoke the turns before is itself a guess. A second pass of the same
+//! beam search, since who spoke the turns before is itself a guess (a hypothesis keeps only part
+//! of each line's normalizer, so later lines can still tell histories apart: `Model::normalizer`). A second pass of the same
 //! form reads the scene again knowing the first pass's picks of the turns after each line
 //! (`features::stack`), which a left-to-right reading cannot see.
 //!
@@ -67,6 +68,9 @@ pub struct Stored {
     /// (raw probability, calibrated probability) points, increasing.
     pub calibration: Vec<(f64, f64)>,
     pub beam: usize,
+    /// How much of each line's normalizer a hypothesis's score keeps (see [`Model`]).
+    #[serde(default = "full")]
+    pub normalizer: f64,
     /// The second pass, which also sees this pass's picks of the turns around each line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub then: Option<Box<Stored>>,
@@ -80,8 +84,19 @@ pub struct Model {
     pub(crate) wh: Vec<[f64; NH]>,
     pub(crate) calibration: Vec<(f64, f64)>,
     pub(crate) beam: usize,
+    /// A hypothesis of the beam scores each of its lines by the chosen candidate's score less this
+    /// share of the log of the line's normalizer (the log-sum-exp of its candidates' scores).
+    /// With all of it (1), a line sure under every history, such as one whose tag names the
+    /// speaker, adds nothing to any hypothesis, even one in which that speaker also said the
+    /// turn before: the beam cannot tell a history that fits the later lines from one that does
+    /// not (label bias). With half, how well a line fits each history still counts.
+    pub(crate) normalizer: f64,
     /// A second pass: it decides, given this pass's picks (see `features::stack`).
     pub(crate) then: Option<Box<Model>>,
+}
+
+fn full() -> f64 {
+    1.0
 }
 
 /// Number of weights of one kind of line: static features, then history features.
@@ -111,6 +126,7 @@ impl Model {
             wh,
             calibration: s.calibration.clone(),
             beam: s.beam.max(1),
+            normalizer: s.normalizer,
             then: s.then.as_ref().map(|t| Box::new(Model::from_stored(t))),
         }
     }
@@ -142,12 +158,13 @@ impl Model {
             person: PERSON.iter().zip(self.person).map(|(n, w)| (n.to_string(), round(w))).collect(),
             calibration: self.calibration.iter().map(|&(a, b)| (round(a), round(b))).collect(),
             beam: self.beam,
+            normalizer: self.normalizer,
             then: self.then.as_ref().map(|t| Box::new(t.to_stored("second pass"))),
         }
     }
 
     /// A model from a flat weight vector: for each kind, static weights then history weights.
-    pub(crate) fn from_flat(person: [f64; NP], w: &[f64], beam: usize) -> Model {
+    pub(crate) fn from_flat(person: [f64; NP], w: &[f64], beam: usize, normalizer: f64) -> Model {
         let mut ws = vec![[0.0; NS]; KINDS.len()];
         let mut wh = vec![[0.0; NH]; KINDS.len()];
         for kind in 0..KINDS.len() {
@@ -155,7 +172,7 @@ impl Model {
             ws[kind].iter_mut().zip(block).for_each(|(a, b)| *a = *b);
             wh[kind].iter_mut().zip(block.iter().skip(NS)).for_each(|(a, b)| *a = *b);
         }
-        Model { person, ws, wh, calibration: Vec::new(), beam, then: None }
+        Model { person, ws, wh, calibration: Vec::new(), beam, normalizer, then: None }
     }
 
     /// The linear score of a candidate of a line of kind `kind` with its history features.
@@ -290,7 +307,7 @@ impl Model {
                     for &k in top.iter().take(beam) {
                         let logp = scores[k] - log_z;
                         exps.push(Expansion {
-                            score: h.score + logp,
+                            score: h.score + scores[k] - self.normalizer * log_z,
                             hyp: hi,
                             k,
                             prob: logp.exp(),
@@ -548,5 +565,52 @@ fn follow_back(arena: &[Node], hyps: &[Hyp], qs: &[usize], out: &mut Vec<Decisio
                 evidence: "",
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two turns of one scene: an untagged line that leans a little to person 0, then a line
+    /// whose tag names person 0, who seldom speaks twice running.
+    fn table() -> Table {
+        let mut t = Table::default();
+        for k in 0..2 {
+            t.qs.push(Q {
+                line: k,
+                turn: k,
+                cands: 2 * k..2 * k + 2,
+                first_in_turn: true,
+                kind: if k == 0 { 4 } else { 0 },
+                pronoun: None,
+                tagged: k == 1,
+            });
+            t.turns.push(Turn { qs: k..k + 1, scene: 0, gap: false, continued: false });
+            t.ids.extend([0, 1]);
+            t.xs.extend([[0.0; NS]; 2]);
+        }
+        t.xs[0][S::Recent0 as usize] = 1.0;
+        t.xs[2][S::TagName as usize] = 1.0;
+        t
+    }
+
+    fn model(normalizer: f64) -> Model {
+        let mut w = vec![0.0; DIM * KINDS.len()];
+        w[4 * DIM + S::Recent0 as usize] = 0.2;
+        w[S::TagName as usize] = 10.0;
+        w[NS + H::Prev as usize] = -3.0;
+        Model::from_flat([0.0; NP], &w, 4, normalizer)
+    }
+
+    #[test]
+    fn a_line_sure_under_every_history_still_tells_them_apart() {
+        let t = table();
+        let first = |m: &Model| m.decode_rows(&t).iter().find(|d| d.q == 0).map(|d| t.ids[d.row]);
+        // Fully normalized, the tagged line adds next to nothing to either history: the lean
+        // of the first line decides.
+        assert_eq!(first(&model(1.0)), Some(0));
+        // Keeping half of the normalizer, person 0 speaking twice running costs that history.
+        assert_eq!(first(&model(0.5)), Some(1));
     }
 }

@@ -221,11 +221,13 @@ pub struct Options {
     pub l2: f64,
     pub iterations: usize,
     pub beam: usize,
+    /// See `Model::normalizer`.
+    pub normalizer: f64,
 }
 
 impl Default for Options {
     fn default() -> Options {
-        Options { l2: 1e-4, iterations: 300, beam: 4 }
+        Options { l2: 1e-4, iterations: 300, beam: 4, normalizer: 0.5 }
     }
 }
 
@@ -295,7 +297,7 @@ fn fit_tables<'a>(
     opts: &Options,
 ) -> Model {
     let ex: Vec<Example> = data.flat_map(|(t, l, h)| examples(t, l, h)).collect();
-    Model::from_flat(*person, &minimize(&ex, DIM_ALL, opts), opts.beam)
+    Model::from_flat(*person, &minimize(&ex, DIM_ALL, opts), opts.beam, opts.normalizer)
 }
 
 /// A first pass followed by a second.
@@ -478,7 +480,7 @@ pub fn rules_only() -> Model {
             }
         }
     }
-    Model::from_flat([0.0; NP], &w, 1)
+    Model::from_flat([0.0; NP], &w, 1, 1.0)
 }
 
 /// Names of the person classifier's inputs.
