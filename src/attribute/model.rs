@@ -1,9 +1,10 @@
 //! The trained speaker model: a linear score for every (line, candidate) pair, turned into
 //! probabilities by a softmax over the line's candidates, and decoded over each scene with a
 //! beam search, since who spoke the turns before is itself a guess (a hypothesis keeps only part
-//! of each line's normalizer, so later lines can still tell histories apart: `Model::normalizer`). A second pass of the same
-//! form reads the scene again knowing the first pass's picks of the turns after each line
-//! (`features::stack`), which a left-to-right reading cannot see.
+//! of each line's normalizer, so that later lines can still tell histories apart: see
+//! `Model::normalizer`). A second pass of the same form reads the scene again knowing the first
+//! pass's picks of the turns after each line (`features::stack`), which a left-to-right reading
+//! cannot see.
 //!
 //! The weights come from `model.json`, written by `cargo run --release --example
 //! train_speakers` (see README); a line's `evidence` names the group of features that most
@@ -95,6 +96,7 @@ pub struct Model {
     pub(crate) then: Option<Box<Model>>,
 }
 
+/// A stored model without `normalizer` was trained to decode with all of it.
 fn full() -> f64 {
     1.0
 }

@@ -414,7 +414,8 @@ fn relative_features(b: &Book, head: &str, of: Option<usize>, c: usize, x: &mut 
 }
 
 /// The people of gender `g` most recently named (in the paragraph before the line first), not
-/// the narrator: the likely referents of a pronoun tag.
+/// the narrator: the likely referents of a pronoun tag, or with `named` (characters named by an
+/// epithet left out) of a descriptive one.
 fn pronoun_ranks(b: &Book, w: &Walk, before: &[(usize, bool)], g: Gender, named: bool) -> Vec<usize> {
     let cast = &b.r.cast;
     let mut order: Vec<usize> = Vec::new();
