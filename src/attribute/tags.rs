@@ -279,7 +279,8 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
 
 /// "the old man", "the impetuous doctor", "a great lubberly fellow": up to three lowercase
 /// words, the last being the head. A preposition, an adverb, or a participle with an object ends
-/// the phrase ("a man outside", "the count after dinner", "the doctor supporting her").
+/// the phrase ("a man outside", "the count after dinner", "the doctor supporting her"), as does a
+/// relative pronoun ("the man whose duty it was").
 fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
     let word = |j: usize| {
         toks.get(j).is_some_and(|t| {
@@ -288,7 +289,6 @@ fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
                 && !lexicon::is_filler(&t.lower)
                 && !ends_noun_phrase(&t.lower)
                 && !is_preposition(&t.lower)
-                && t.lower != "outside"
         })
     };
     let participle = |j: usize| {
@@ -316,7 +316,11 @@ fn ends_noun_phrase(lower: &str) -> bool {
             | "in"
             | "of"
             | "who"
+            | "whose"
+            | "which"
             | "that"
+            | "inside"
+            | "outside"
             | "at"
             | "for"
             | "from"
@@ -393,6 +397,9 @@ mod tests {
             ("elderly lady", "lady"),
             ("doctor supporting her", "doctor"),
             ("man outside", "man"),
+            ("gentleman inside, who", "gentleman"),
+            ("voice which belonged", "voice"),
+            ("man whose duty it was", "man"),
             ("count after dinner", "count"),
             ("nurse quietly", "nurse"),
             ("young king.", "king"),
