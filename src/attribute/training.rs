@@ -161,9 +161,8 @@ impl Book {
         let t = &self.table;
         let mut out = vec![None; t.qs.len()];
         walk_candidates(t, hist, |qi, q, rows| {
-            let best = rows
-                .iter()
-                .max_by(|a, b| model.score(q.kind, &t.xs[a.0], &a.1).total_cmp(&model.score(q.kind, &t.xs[b.0], &b.1)));
+            let best =
+                rows.iter().map(|(r, h)| (*r, model.score(q.kind, &t.xs[*r], h))).max_by(|a, b| a.1.total_cmp(&b.1));
             out[qi] = best.map(|b| t.ids[b.0]);
         });
         out
