@@ -258,6 +258,23 @@ fn a_place_named_like_a_person_never_speaks() {
 }
 
 #[test]
+fn a_church_named_for_a_saint_is_no_speaker() {
+    // "Paul" is a known first name, but here it only names a church: the gentleman's lines
+    // must not go to him.
+    let text = "The bell of St. Paul's rang out over the river as Nancy came down the steps with a gentleman.\n\n\
+                \"This is far enough,\" said the gentleman.\n\n\"Is it?\" asked Nancy.\n\n\
+                \"Yes,\" said the gentleman. \"Here we stop.\"\n\nLater Nancy walked past St. Paul's again.\n";
+    let (mut script, _) = segment_str(text);
+    let cast = assign(text, &mut script, model::builtin());
+    assert!(cast.iter().all(|c| !c.name.contains("Paul")), "{cast:?}");
+    // A saint's name next to a speech verb is a person's ("said St. John Rivers").
+    let text = "Jane sat by the fire.\n\n\"You will come to India,\" said St. John Rivers.\n\n\"I will not,\" said Jane.\n\n\
+                \"Think again,\" said St. John.\n";
+    let l = run(text);
+    assert_eq!(speaker_of(&l, "You will").as_deref(), Some("John"), "{l:?}");
+}
+
+#[test]
 fn an_epithet_tag_goes_to_the_character_it_describes() {
     let text = "Dr. Ray Moss came up the stairs with his bag. Ann Lee lay in bed, and Dr. Moss sat beside her and took her wrist.\n\n\"You must rest,\" said the doctor.\n\n\"I cannot rest,\" said Ann.\n\n\"Then sleep,\" said the doctor gently.\n";
     let l = run(text);

@@ -20,8 +20,11 @@ pub(super) struct Phrase {
     pub title: Option<String>,
     /// Lowercase words of the name.
     pub words: Vec<String>,
-    /// The phrase as first written.
+    /// The phrase as most often written ("Mr. Cahill" over a stray "Mr Cahill"), in running
+    /// text rather than a heading's capitals.
     pub display: String,
+    /// Each written form and how often it occurs, first seen first.
+    shown: Vec<(String, u32)>,
     pub count: u32,
     pub descriptive: bool,
     /// Seen next to a speech verb ("said Ruth"): a person even when named only once, and maybe
@@ -31,8 +34,25 @@ pub(super) struct Phrase {
     pub vocative: bool,
     /// Occurrences after "in", "into", "near"...: a place.
     pub placed: u32,
+    /// Occurrences after "St." or "Saint" ("St. Paul's"): a church, a street, a day.
+    pub saint: u32,
     pub stats: NameStats,
     pub lower_share: f32,
+}
+
+impl Phrase {
+    /// The written form seen most often, one in capitals only when there is no other; the
+    /// first seen on a tie.
+    fn most_written(&self) -> String {
+        let caps = |f: &str| f.chars().all(|c| !c.is_lowercase());
+        let mut best: Option<&(String, u32)> = None;
+        for f in &self.shown {
+            if best.is_none_or(|b| (!caps(&f.0), f.1) > (!caps(&b.0), b.1)) {
+                best = Some(f);
+            }
+        }
+        best.map_or_else(|| self.display.clone(), |b| b.0.clone())
+    }
 }
 
 pub(super) fn count_words<'a>(toks: &'a [Token], words: &mut HashMap<&'a str, WordStat>) {
@@ -77,13 +97,14 @@ pub(super) fn collect_phrases(
                 out.entry(key)
                     .and_modify(|q| {
                         q.count += 1;
-                        // Prefer a form as written in running text to a heading's capitals.
-                        if q.display.chars().all(|c| !c.is_lowercase()) {
-                            q.display = p.display.clone();
+                        match q.shown.iter_mut().find(|f| f.0 == p.display) {
+                            Some(f) => f.1 += 1,
+                            None => q.shown.push((p.display.clone(), 1)),
                         }
                         q.tagged |= p.tagged;
                         q.vocative |= p.vocative;
                         q.placed += p.placed;
+                        q.saint += p.saint;
                         q.stats.add(&p.stats);
                     })
                     .or_insert(p);
@@ -93,6 +114,9 @@ pub(super) fn collect_phrases(
         }
     }
     note(&mut sentence);
+    for p in out.values_mut() {
+        p.display = p.most_written();
+    }
 }
 
 /// The gender of the first third-person pronoun within a few words, unless a capitalized word
@@ -166,7 +190,10 @@ pub(super) fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase,
     let vocative = (i == 0 || toks.get(i - 1).is_some_and(|p| p.punct == ','))
         && toks.get(j).is_none_or(|n| matches!(n.punct, ',' | '!' | '?' | '.'));
     let vocative = vocative && title.is_none();
-    let tagged = verb(i.checked_sub(1)) || verb(Some(j));
+    let saint =
+        u32::from(i > 0 && toks.get(i - 1).is_some_and(|p| p.cap && matches!(p.lower.as_str(), "st" | "saint")));
+    // "said St. John": the verb stands before the saint's title.
+    let tagged = verb(i.checked_sub(1 + saint as usize)) || verb(Some(j));
     let prep = |k: Option<usize>| {
         k.and_then(|k| toks.get(k)).is_some_and(|t| {
             matches!(t.lower.as_str(), "in" | "into" | "near" | "across" | "through" | "inside" | "outside" | "round")
@@ -190,8 +217,20 @@ pub(super) fn phrase_at(toks: &[Token], i: usize, text: &str) -> Option<(Phrase,
         he: u32::from(pronoun_soon_after(toks, j) == Some(Gender::Male)),
         she: u32::from(pronoun_soon_after(toks, j) == Some(Gender::Female)),
     };
-    let phrase =
-        Phrase { title, words, display, count: 1, descriptive, tagged, vocative, placed, stats, lower_share: 0.0 };
+    let phrase = Phrase {
+        title,
+        words,
+        shown: vec![(display.clone(), 1)],
+        display,
+        count: 1,
+        descriptive,
+        tagged,
+        vocative,
+        placed,
+        saint,
+        stats,
+        lower_share: 0.0,
+    };
     Some((phrase, j - i))
 }
 
@@ -217,6 +256,11 @@ pub(super) fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
     });
     // "in Green Gables", "into Paris": a place is where things happen, not who speaks.
     if plural || p.title.is_none() && p.placed * 4 >= p.count && p.placed >= 1 {
+        return false;
+    }
+    // "St. Paul's", "St. James's Park": a saint's name mostly names a church, a street or a
+    // day; it is a speaker only when a tag or an address says so ("said St. John").
+    if p.saint * 2 >= p.count && !p.tagged && !p.vocative {
         return false;
     }
     if p.title.is_some() {
