@@ -269,7 +269,15 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
             return Some((Subject::Person(id), i + 1 + n));
         }
         let possessive = matches!(t.lower.as_str(), "his" | "her" | "their" | "my" | "our");
-        return noun_phrase(toks, i + 1).map(|(s, j)| match s {
+        // "the unsympathetic Marilla", "the brutal Sikes": a name after adjectives.
+        let phrase = noun_phrase(toks, i + 1);
+        if let Some((_, j)) = phrase
+            && let Some((k, (id, n))) = (i + 2..j)
+                .find_map(|k| toks.get(k).filter(|w| w.cap).and_then(|_| cast.match_at(toks, k)).map(|m| (k, m)))
+        {
+            return Some((Subject::Person(id), k + n));
+        }
+        return phrase.map(|(s, j)| match s {
             Subject::Noun(head) if possessive => (Subject::Relative(head, None), j),
             other => (other, j),
         });

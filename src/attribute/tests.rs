@@ -160,6 +160,31 @@ fn characters_merge_their_names_and_know_their_gender() {
 }
 
 #[test]
+fn short_forms_and_a_fuller_title_name_the_same_person() {
+    // "Miss Lizzy" and "Eliza Bennet" are Elizabeth Bennet; "Mr. Darcy" named beside "Mr.
+    // Fitzwilliam Darcy" in one sentence is still one man.
+    let text = "Elizabeth Bennet walked out. Elizabeth Bennet was tired. Fitzwilliam Darcy came; Fitzwilliam Darcy was proud. \
+                She thought of the present Mr. Darcy and of what she had heard of Mr. Fitzwilliam Darcy as a boy.\n\n\
+                \"Miss Lizzy, you are late,\" said Mr. Darcy.\n\n\"I am,\" said Eliza Bennet.\n\n\"Why?\" said Mr. Darcy.\n\n\
+                \"I walked,\" said Miss Lizzy.\n\n\"Enough,\" said Fitzwilliam Darcy.\n";
+    let (mut script, _) = segment_str(text);
+    let cast = assign(text, &mut script, model::builtin());
+    assert_eq!(cast.len(), 2, "{cast:?}");
+    let darcy = cast.iter().find(|c| c.name.contains("Darcy")).expect("Darcy");
+    assert_eq!(darcy.lines, 3, "{cast:?}");
+    let eliza = cast.iter().find(|c| c.name.contains("Eliz")).expect("Elizabeth");
+    assert_eq!(eliza.lines, 2, "{cast:?}");
+    // Beside two brothers, the fuller name tells "Mr. Cavendish" from one of them.
+    let text = "John Cavendish came in; John Cavendish was tired. Lawrence Cavendish stayed out; Lawrence Cavendish was late. \
+                Mr. Cavendish waited for Mr. Lawrence Cavendish by the door.\n\n\"Come,\" said Mr. Cavendish.\n\n\
+                \"Soon,\" said Lawrence Cavendish.\n\n\"Now,\" said John Cavendish.\n";
+    let (mut script, _) = segment_str(text);
+    let cast = assign(text, &mut script, model::builtin());
+    let john = cast.iter().find(|c| c.name.contains("John")).expect("John");
+    assert_eq!((cast.len(), john.lines), (2, 2), "{cast:?}");
+}
+
+#[test]
 fn descriptive_names_speak() {
     let text = "Alice looked at the Caterpillar. The Caterpillar looked at Alice, and the Caterpillar smoked.\n\n\"Who are you?\" said the Caterpillar.\n\n\"I hardly know,\" said Alice.\n";
     let l = run(text);
@@ -272,6 +297,19 @@ fn a_church_named_for_a_saint_is_no_speaker() {
                 \"Think again,\" said St. John.\n";
     let l = run(text);
     assert_eq!(speaker_of(&l, "You will").as_deref(), Some("John"), "{l:?}");
+}
+
+#[test]
+fn a_name_after_adjectives_in_a_tag_is_that_person() {
+    let text = format!(
+        "{INTRO}\"It is late,\" said the weary Tom Hart.\n\n\"Nonsense,\" said the unsympathetic Ann.\n\n\"Not at all,\" said Tom.\n"
+    );
+    let (mut script, _) = segment_str(&text);
+    let cast = assign(&text, &mut script, model::builtin());
+    let l = run(&text);
+    assert_eq!(speaker_of(&l, "It is late").as_deref(), Some("Tom"), "{l:?}");
+    assert_eq!(speaker_of(&l, "Nonsense").as_deref(), Some("Ann"), "{l:?}");
+    assert!(cast.iter().all(|c| !c.name.starts_with("the ")), "{cast:?}");
 }
 
 #[test]

@@ -246,25 +246,42 @@ impl Cast {
         let first = p.words.first()?;
         let last = p.words.last()?;
         if p.words.len() >= 2 {
-            return self.people.iter().position(|q| q.first.as_ref() == Some(first) && q.last.as_ref() == Some(last));
+            let exact =
+                self.people.iter().position(|q| q.first.as_ref() == Some(first) && q.last.as_ref() == Some(last));
+            // "Eliza Bennet" is Elizabeth Bennet when she is the only one it can be.
+            let nick = || {
+                let v = self.ids_where(|q| {
+                    q.last.as_ref() == Some(last)
+                        && q.first.as_deref().is_some_and(|f| f != first && same_first_name(first, f))
+                });
+                if v.len() == 1 { v.first().copied() } else { None }
+            };
+            return exact.or_else(nick);
         }
         let word = first;
         let key = phrase_key(p);
         // Named together in one sentence, more than once (once is enough for a title and a full
         // name): two people ("Mr. Emerson and George", "Mr. Hale and his son Ned Hale").
-        let apart_after = |q: &Person, times: u32| {
-            let n: u32 = q
-                .keys
+        let same_title =
+            |k: &str| p.title.as_deref().is_some_and(|t| k.strip_prefix(t).is_some_and(|r| r.starts_with(' ')));
+        let together_with = |q: &Person, skip_same_title: bool| {
+            q.keys
                 .iter()
+                .filter(|k| !(skip_same_title && same_title(k)))
                 .map(|k| {
                     let pair = if *k < key { (k.clone(), key.clone()) } else { (key.clone(), k.clone()) };
                     self.together.get(&pair).copied().unwrap_or(0)
                 })
-                .sum::<u32>();
-            n >= times
+                .sum::<u32>()
         };
+        let apart_after = |q: &Person, times: u32| together_with(q, false) >= times;
         let apart = |q: &Person| apart_after(q, 2);
         let by_first: Vec<usize> = self.ids_where(|q| q.first.as_ref() == Some(word) && !apart(q));
+        // "Lizzy" is Elizabeth, and "Michael" is Mike, when one person has that first name
+        // (and no formal title).
+        let informal = |q: &Person| q.title.as_deref().is_none_or(|t| matches!(t, "miss" | "master"));
+        let owners = self
+            .ids_where(|q| q.first.as_deref().is_some_and(|f| same_first_name(word, f)) && informal(q) && !apart(q));
         let title_gender = p.title.as_deref().and_then(lexicon::honorific);
         if p.title.is_some() {
             // "Mrs. X" is usually someone else than any "Jane X": a mother, a wife.
@@ -278,28 +295,31 @@ impl Cast {
             // "Lady Catherine", "Miss Elizabeth", "Mr. John" take a first name; "Colonel
             // Fitzwilliam" a surname.
             let first_name = lexicon::first_name_gender(word).is_some_and(|g| compatible(g, title_gender));
-            if by_first.len() == 1 && (p.title.as_deref().is_some_and(lexicon::takes_first_name) || first_name) {
-                return by_first.first().copied();
+            if p.title.as_deref().is_some_and(lexicon::takes_first_name) || first_name {
+                // "Miss Lizzy" is Miss Elizabeth Bennet when nobody is called Lizzy.
+                let by_name = if by_first.is_empty() { &owners } else { &by_first };
+                if by_name.len() == 1 {
+                    return by_name.first().copied();
+                }
             }
-            let by_last = self.ids_where(|q| {
-                q.last.as_ref() == Some(word)
-                    && q.first.is_some()
-                    && compatible(q.gender, title_gender)
-                    && !apart_after(q, 1)
-            });
+            let by_last = |skip_same_title: bool| {
+                self.ids_where(|q| {
+                    q.last.as_ref() == Some(word)
+                        && q.first.is_some()
+                        && compatible(q.gender, title_gender)
+                        && together_with(q, skip_same_title) == 0
+                })
+            };
+            // When that leaves nobody, the same title again with a fuller name is one person
+            // named twice ("the present Mr. Darcy ... Mr. Fitzwilliam Darcy"); when it leaves
+            // one of two, it told them apart ("Mr. Cavendish" beside "Mr. Lawrence Cavendish").
+            let strict = by_last(false);
+            let by_last = if strict.is_empty() { by_last(true) } else { strict };
             return if by_last.len() == 1 { by_last.first().copied() } else { None };
         }
         if let Some(&id) = by_first.first() {
             return Some(id);
         }
-        // "Lizzy" is Elizabeth, and "Michael" is Mike, when one person has that first name
-        // (and no formal title).
-        let informal = |q: &Person| q.title.as_deref().is_none_or(|t| matches!(t, "miss" | "master"));
-        let same_name = |f: &str| {
-            lexicon::diminutive_of(word).is_some_and(|full| full.contains(&f))
-                || lexicon::diminutive_of(f).is_some_and(|full| full.contains(&word.as_str()))
-        };
-        let owners = self.ids_where(|q| q.first.as_deref().is_some_and(same_name) && informal(q) && !apart(q));
         if owners.len() == 1 {
             return owners.first().copied();
         }
@@ -398,6 +418,15 @@ fn compatible(person: Gender, title: Option<Gender>) -> bool {
         None | Some(Gender::Unknown) => true,
         Some(g) => person == g || person == Gender::Unknown,
     }
+}
+
+/// Whether one first name is a short form of the other ("Lizzy", "Elizabeth"), or both are
+/// short forms of one name ("Tom", "Tommy").
+fn same_first_name(a: &str, b: &str) -> bool {
+    let (da, db) = (lexicon::diminutive_of(a), lexicon::diminutive_of(b));
+    da.is_some_and(|full| full.contains(&b))
+        || db.is_some_and(|full| full.contains(&a))
+        || da.zip(db).is_some_and(|(x, y)| x.iter().any(|f| y.contains(f)))
 }
 
 /// Sort key: full names, then titled names, then single words.
