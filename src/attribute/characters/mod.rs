@@ -78,6 +78,7 @@ impl Cast {
         }
         let mut accepted: Vec<Phrase> = phrases.into_values().filter(|p| accept(p, &words)).collect();
         for p in accepted.iter_mut() {
+            p.display = p.most_written();
             p.lower_share = p
                 .words
                 .iter()
@@ -280,8 +281,9 @@ impl Cast {
         // "Lizzy" is Elizabeth, and "Michael" is Mike, when one person has that first name
         // (and no formal title).
         let informal = |q: &Person| q.title.as_deref().is_none_or(|t| matches!(t, "miss" | "master"));
-        let owners = self
-            .ids_where(|q| q.first.as_deref().is_some_and(|f| same_first_name(word, f)) && informal(q) && !apart(q));
+        let owners = || {
+            self.ids_where(|q| q.first.as_deref().is_some_and(|f| same_first_name(word, f)) && informal(q) && !apart(q))
+        };
         let title_gender = p.title.as_deref().and_then(lexicon::honorific);
         if p.title.is_some() {
             // "Mrs. X" is usually someone else than any "Jane X": a mother, a wife.
@@ -297,7 +299,7 @@ impl Cast {
             let first_name = lexicon::first_name_gender(word).is_some_and(|g| compatible(g, title_gender));
             if p.title.as_deref().is_some_and(lexicon::takes_first_name) || first_name {
                 // "Miss Lizzy" is Miss Elizabeth Bennet when nobody is called Lizzy.
-                let by_name = if by_first.is_empty() { &owners } else { &by_first };
+                let by_name = if by_first.is_empty() { owners() } else { by_first.clone() };
                 if by_name.len() == 1 {
                     return by_name.first().copied();
                 }
@@ -320,6 +322,7 @@ impl Cast {
         if let Some(&id) = by_first.first() {
             return Some(id);
         }
+        let owners = owners();
         if owners.len() == 1 {
             return owners.first().copied();
         }

@@ -43,7 +43,7 @@ pub(super) struct Phrase {
 impl Phrase {
     /// The written form seen most often, one in capitals only when there is no other; the
     /// first seen on a tie.
-    fn most_written(&self) -> String {
+    pub(super) fn most_written(&self) -> String {
         let caps = |f: &str| f.chars().all(|c| !c.is_lowercase());
         let mut best: Option<&(String, u32)> = None;
         for f in &self.shown {
@@ -114,9 +114,6 @@ pub(super) fn collect_phrases(
         }
     }
     note(&mut sentence);
-    for p in out.values_mut() {
-        p.display = p.most_written();
-    }
 }
 
 /// The gender of the first third-person pronoun within a few words, unless a capitalized word
