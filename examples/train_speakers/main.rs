@@ -124,6 +124,13 @@ fn fit_without(novels: &[Novel], gold: &[History], k: usize, person: &PersonWeig
 /// A fast look while developing features: per novel, the share of lines whose speaker is among
 /// the candidates, and the accuracy on annotated lines of a model trained on the other novels
 /// with gold histories (no calibration): the figures to quote come from `--cv` and the scorer.
+///
+/// Reports on request, by environment variable: `ERRORS=DIR` writes each novel's wrong lines
+/// with their context to `DIR/<novel>.txt`; `WHY=TEXT` prints, for every line containing
+/// TEXT, each candidate's score and the features that weigh most in it; `CAST=<novel>` lists
+/// that novel's cast with the annotated speaker each name resolves to; `SPLITS=1` lists the
+/// annotated speakers the cast holds under more than one name, and `MISSING=1` those with three
+/// quotations or more that no name of the cast resolves to.
 fn quick(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize) {
     let gold: Vec<History> = novels.iter().map(|n| n.book.gold_history(&n.labels)).collect();
     let res = par_map(novels.len(), jobs, |k| {
@@ -208,6 +215,9 @@ fn quick(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize) 
                 base += 1;
             }
         }
+        if let Ok(want) = std::env::var("WHY") {
+            explain(n, &m, &dec, &want);
+        }
         if let Ok(dir) = std::env::var("ERRORS") {
             let _ = std::fs::write(Path::new(&dir).join(format!("{}.txt", n.book.name)), report);
         }
@@ -239,6 +249,40 @@ fn quick(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize) 
     println!("{:32} lines={t:5} oracle={:.3} acc={:.3} rules={:.3}", "ALL", f(c), f(r), f(b));
     for (k, (n, right, cov)) in all_kinds {
         println!("  {k:10} n={n:5} acc={:.3} oracle={:.3}", right as f64 / n as f64, cov as f64 / n as f64);
+    }
+}
+
+/// Prints, for every line of `n` containing `want`, each candidate's score under model `m` (the
+/// earlier lines' speakers as `dec` decoded them) and its eight weightiest feature terms.
+fn explain(n: &Novel, m: &Model, dec: &[Option<(usize, f64)>], want: &str) {
+    let weights: serde_json::Value = serde_json::from_str(&training::to_json(m, "")).unwrap_or_default();
+    let features = training::feature_names();
+    let names = n.book.names();
+    let hist: History = dec.iter().map(|d| d.map(|x| x.0)).collect();
+    for (q, (kind, rows)) in n.book.rows(&hist).into_iter().enumerate() {
+        let (_, line) = n.book.context(q, 0);
+        if !line.contains(want) {
+            continue;
+        }
+        let kind = training::KIND_NAMES.get(kind).copied().unwrap_or("?");
+        let gold: Vec<&str> = n.labels[q].iter().map(|&i| names[i].as_str()).collect();
+        println!("{} line {q} ({kind}), annotated {gold:?}: {line}", n.book.name);
+        let w = &weights["kinds"][kind];
+        for (id, x) in rows {
+            let mut terms: Vec<(f64, &str)> = features
+                .iter()
+                .zip(&x)
+                .filter(|(_, v)| **v != 0.0)
+                .map(|(f, v)| {
+                    let wf = w["static_weights"][*f].as_f64().or_else(|| w["history_weights"][*f].as_f64());
+                    (wf.unwrap_or(0.0) * f64::from(*v), *f)
+                })
+                .collect();
+            let score: f64 = terms.iter().map(|t| t.0).sum();
+            terms.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+            let top: Vec<String> = terms.iter().take(8).map(|(v, f)| format!("{f} {v:+.2}")).collect();
+            println!("  {:24} {score:+7.2}  {}", names[id], top.join(", "));
+        }
     }
 }
 
@@ -364,6 +408,19 @@ fn load_novels(dir: &Path, person: &PersonWeights) -> Result<Vec<Novel>> {
             people.sort_by_key(|p| std::cmp::Reverse(p.1));
             for (n, m, p) in people.iter().take(80) {
                 eprintln!("{m:5} {p:.2} {n} -> {:?}", gold.resolver.resolve(n));
+            }
+        }
+        if std::env::var_os("MISSING").is_some() {
+            let names = book.names();
+            let have: BTreeSet<String> = names.iter().filter_map(|n| gold.resolver.resolve(n)).collect();
+            let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+            for g in &gold.spans {
+                *by.entry(g.2.as_str()).or_default() += 1;
+            }
+            for (who, k) in by {
+                if k >= 3 && !have.contains(who) {
+                    eprintln!("MISSING {name}: {who} ({k} quotations)");
+                }
             }
         }
         if std::env::var_os("SPLITS").is_some() {

@@ -486,3 +486,12 @@ pub fn rules_only() -> Model {
 pub fn person_feature_names() -> &'static [&'static str] {
     people::PERSON
 }
+
+/// The names of a candidate row's features ([`Row`]), static then history, as `model.json`
+/// names their weights.
+pub fn feature_names() -> Vec<&'static str> {
+    features::STATIC.iter().chain(super::model::HISTORY).map(|f| f.0).collect()
+}
+
+/// The kinds of lines, as `model.json` names them, by the index [`Book::rows`] gives.
+pub const KIND_NAMES: &[&str] = KINDS;
