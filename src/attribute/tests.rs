@@ -349,3 +349,33 @@ fn a_descriptive_name_may_open_with_a_month_or_a_title_word() {
     assert_eq!(full("It is").as_deref(), Some("Tom"));
     assert_eq!(full("Not this").as_deref(), Some("April Fox"));
 }
+
+#[test]
+fn a_name_ending_in_s_is_one_person_unless_the_name_without_it_is_a_name() {
+    // "Well" opens sentences, so it is no name, and "Mr. Wells" is one man, not a family.
+    let text = "Ann Lee waited in the hall. Mr. Wells came in with his papers, and Mr. Wells sat down.\n\n\
+                \"Well, Mr. Wells?\" asked Ann.\n\n\"Well, the will is plain,\" said Mr. Wells.\n\n\
+                \"Well then,\" said Ann. \"Well! Well, well. Well?\"\n\n\"Well, we shall see,\" said Mr. Wells quietly.\n";
+    let (mut script, _) = segment_str(text);
+    let cast = assign(text, &mut script, model::builtin());
+    assert!(cast.iter().any(|c| c.name == "Mr. Wells"), "{cast:?}");
+    let l = run(text);
+    assert_eq!(speaker_of(&l, "Well, the will").as_deref(), Some("Mr."), "{l:?}");
+    // "the Harts" beside Tom Hart is his family.
+    let text = format!("{INTRO}The Harts lived by the mill; the Harts kept geese.\n\n\"Hello,\" said Tom.\n");
+    let (mut script, _) = segment_str(&text);
+    let cast = assign(&text, &mut script, model::builtin());
+    assert!(cast.iter().all(|c| !c.name.contains("Harts")), "{cast:?}");
+}
+
+#[test]
+fn two_names_side_by_side_stay_two_people() {
+    let text = "Mrs. Moss came to tea. Mrs. Moss was kind, and Ann liked Mrs. Moss. Ann sat down and Ann smiled. \
+                With Mrs. Moss Ann was always happy.\n\n\"More tea?\" asked Mrs. Moss.\n\n\"Yes, please,\" said Ann.\n";
+    let (mut script, _) = segment_str(text);
+    let cast = assign(text, &mut script, model::builtin());
+    let ann = cast.iter().find(|c| c.name == "Ann");
+    assert!(ann.is_some_and(|c| c.aliases.iter().all(|a| !a.contains("Moss"))), "{cast:?}");
+    let l = run(text);
+    assert_eq!(speaker_of(&l, "More tea").as_deref(), Some("Mrs."), "{l:?}");
+}

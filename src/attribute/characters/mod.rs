@@ -77,6 +77,10 @@ impl Cast {
             collect_phrases(toks, text, &mut phrases, &mut together);
         }
         let mut accepted: Vec<Phrase> = phrases.into_values().filter(|p| accept(p, &words)).collect();
+        // "With Mrs. Allan Anne fell in love": two names side by side, not one person's, when
+        // both are far more common apart than together and the second is a first name.
+        let counts: HashMap<String, u32> = accepted.iter().map(|p| (phrase_key(p), p.count)).collect();
+        accepted.retain(|p| !two_names_side_by_side(p, &counts));
         for p in accepted.iter_mut() {
             p.display = p.most_written();
             p.lower_share = p
@@ -439,6 +443,24 @@ fn rank(p: &Phrase) -> u8 {
         (_, true) => 1,
         _ => 0,
     }
+}
+
+/// Whether a phrase of two or more words is a name followed by another person's first name,
+/// each of them written apart at least three times as often.
+fn two_names_side_by_side(p: &Phrase, counts: &HashMap<String, u32>) -> bool {
+    let Some((last, rest)) = p.words.split_last() else { return false };
+    if rest.is_empty() || lexicon::first_name_gender(last).is_none() {
+        return false;
+    }
+    let mut head = p.title.clone().unwrap_or_default();
+    for w in rest {
+        if !head.is_empty() {
+            head.push(' ');
+        }
+        head.push_str(w);
+    }
+    let often = |k: &str| counts.get(k).is_some_and(|&c| c >= 3 * p.count);
+    often(&head) && often(last)
 }
 
 fn phrase_key(p: &Phrase) -> String {

@@ -245,10 +245,13 @@ pub(super) fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
     };
     let rare_lower = |w: &String| words.get(w.as_str()).is_some_and(|s| s.lower * 4 <= s.cap_mid + s.cap_initial);
     let plain = |w: &String| !lexicon::is_stopword(w);
-    // "the Miss Bennets", "the Wilcoxes": a family, not a person.
+    // "the Miss Bennets", "the Wilcoxes": a family, not a person. The name without its "s"
+    // must be a name too, written with a capital inside sentences: "Well" opens many
+    // sentences, and "Mr. Wells" is still one man.
     let plural = p.words.last().is_some_and(|w| {
         let caps = |s: &str| words.get(s).map_or(0, |st| st.cap_mid + st.cap_initial);
-        let stem = |suffix: &str| w.strip_suffix(suffix).is_some_and(|s| caps(s) >= caps(w).max(1));
+        let mid = |s: &str| words.get(s).map_or(0, |st| st.cap_mid);
+        let stem = |suffix: &str| w.strip_suffix(suffix).is_some_and(|s| caps(s) >= caps(w).max(1) && mid(s) >= 1);
         w.len() > 3 && (stem("s") || stem("es"))
     });
     // "in Green Gables", "into Paris": a place is where things happen, not who speaks.
