@@ -181,6 +181,9 @@ pub(crate) fn read(text: &str, script: &Script, person: &[f64; people::NP]) -> R
     if let Some(from) = narrator_name(script, &paras, &cues, &toks, &cast) {
         rename_narrator(&mut cast, from, &mut cues, &mut mentions);
     }
+    if let Some(n) = cast.narrator.and_then(|n| cast.people.get_mut(n)).filter(|p| p.gender == Gender::Unknown) {
+        n.gender = narrator_gender(script, &paras, &cues, &toks).unwrap_or(Gender::Unknown);
+    }
     let epithets = epithets(script, &toks, &paras, &cues, &mentions, &mut cast);
     let cx = resolve::Context {
         text,
@@ -412,24 +415,32 @@ fn lead_in_tag(
     tags::before(t, cast)
 }
 
-/// The person others address by name when they talk to the narrator: in the paragraphs around
-/// the narrator's own "I said" lines, and in paragraphs whose narration says "me" or "my".
-fn narrator_name(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Token>], cast: &Cast) -> Option<usize> {
-    cast.narrator?;
+/// The paragraphs where others most likely talk to the narrator: around the narrator's own "I
+/// said" lines, and those whose narration says "me" or "my" (not the narrator's own).
+fn to_narrator<'a>(script: &Script, paras: &'a [Para], cues: &[Cue], toks: &[Vec<Token>]) -> Vec<&'a Para> {
     let by_narrator = |p: &Para| p.lines.clone().any(|i| cues.get(i).is_some_and(|c| c.tag == Some(Subject::Narrator)));
-    let to_narrator = |p: &Para| {
+    let says_me = |p: &Para| {
         p.lines
             .clone()
             .filter_map(|i| toks.get(i).filter(|_| script.lines.get(i).is_some_and(|l| l.kind == Kind::Narration)))
             .flatten()
             .any(|t| matches!(t.lower.as_str(), "me" | "my"))
     };
-    let mut votes: HashMap<usize, usize> = HashMap::default();
+    let mut out = Vec::new();
     for (k, p) in paras.iter().enumerate() {
         let near = [k.checked_sub(1), Some(k + 1)].into_iter().flatten().filter_map(|j| paras.get(j)).any(by_narrator);
-        if by_narrator(p) || !(near || to_narrator(p)) {
-            continue;
+        if !by_narrator(p) && (near || says_me(p)) {
+            out.push(p);
         }
+    }
+    out
+}
+
+/// The person others address by name when they talk to the narrator.
+fn narrator_name(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Token>], cast: &Cast) -> Option<usize> {
+    cast.narrator?;
+    let mut votes: HashMap<usize, usize> = HashMap::default();
+    for p in to_narrator(script, paras, cues, toks) {
         for c in p.lines.clone().filter_map(|i| cues.get(i)) {
             for &v in &c.vocatives {
                 *votes.entry(v).or_default() += 1;
@@ -441,6 +452,33 @@ fn narrator_name(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Toke
     let (best, n) = *ranked.first()?;
     let second = ranked.get(1).map_or(0, |r| r.1);
     (n >= 2 && n >= second * 2).then_some(best)
+}
+
+/// A narrator's gender from the words others address them with ("sir", "my dear fellow",
+/// "ma'am", "miss"), when those say one thing at least three times as often as the other.
+fn narrator_gender(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Token>]) -> Option<Gender> {
+    let (mut male, mut female) = (0u32, 0u32);
+    for p in to_narrator(script, paras, cues, toks) {
+        for i in p.lines.clone().filter(|&i| script.lines.get(i).is_some_and(|l| l.kind == Kind::Dialogue)) {
+            let t = toks.get(i).map_or(&[][..], Vec::as_slice);
+            for (k, w) in t.iter().enumerate() {
+                // "Miss" before a name is a title, not an address.
+                let before_name = t.get(k + 1).is_some_and(|n| n.is_word() && n.cap);
+                match w.lower.as_str() {
+                    "sir" | "fellow" | "chap" | "lad" | "mister" if !before_name => male += 1,
+                    "madam" | "ma'am" | "miss" | "lass" if !before_name => female += 1,
+                    _ => {}
+                }
+            }
+        }
+    }
+    if male >= 3 && male >= female * 3 {
+        Some(Gender::Male)
+    } else if female >= 3 && female >= male * 3 {
+        Some(Gender::Female)
+    } else {
+        None
+    }
 }
 
 /// Gives the narrator the name others call them by, and points that name's mentions at them.

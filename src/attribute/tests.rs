@@ -379,3 +379,27 @@ fn two_names_side_by_side_stay_two_people() {
     let l = run(text);
     assert_eq!(speaker_of(&l, "More tea").as_deref(), Some("Mrs."), "{l:?}");
 }
+
+#[test]
+fn a_narrator_is_a_man_or_a_woman_by_how_the_others_address_them() {
+    let opening = "I took the night train. I had a ticket and I had a bag, and I was tired. I sat by the window. I watched the lights. I thought of home, and I slept a little. Nora Bell sat across from me.\n\n";
+    let talk = |address: &str| {
+        format!(
+            "{opening}\"Nora?\" I said.\n\n\"Good evening, {address}. Quill, is it not?\"\n\n\"It is,\" I said.\n\n\
+             She touched my arm. \"Look at the sea, {address}.\"\n\n\"I see it,\" I said.\n\n\"Quill, it is late, {address}.\"\n\n\
+             \"Yes,\" I said.\n\n\"Sleep well, Quill.\"\n\nTom Hart came down the aisle with his lamp.\n\n\"Evening, all,\" said Tom.\n\n\"Evening,\" I said.\n\n\"Tickets, please,\" he said.\n"
+        )
+    };
+    for (address, gender) in [("sir", Gender::Male), ("miss", Gender::Female)] {
+        let text = talk(address);
+        let (mut script, _) = segment_str(&text);
+        let cast = assign(&text, &mut script, model::builtin());
+        let sam = cast.iter().find(|c| c.name == "Quill");
+        assert_eq!(sam.map(|c| c.gender), Some(gender), "{address}: {cast:?}");
+        // "he said" is never the "I" who tells the story.
+        if gender == Gender::Male {
+            let l = run(&text);
+            assert_eq!(speaker_of(&l, "Tickets").as_deref(), Some("Tom"), "{l:?}");
+        }
+    }
+}

@@ -227,6 +227,11 @@ impl Line {
         let Some(g) = self.pronoun else { return };
         let p = &b.r.cast.people[c];
         let mut set = |f: S, v: f32| x[f as usize] = v;
+        // A first-person narrator is "I", never the "he" or "she" of a tag.
+        if b.r.cast.narrator == Some(c) {
+            set(S::PronClash, 1.0);
+            return;
+        }
         if p.gender == g {
             set(S::PronMatch, 1.0);
         } else if p.gender == Gender::Unknown {
