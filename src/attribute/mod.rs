@@ -178,11 +178,14 @@ pub(crate) fn read(text: &str, script: &Script, person: &[f64; people::NP]) -> R
         c.vocatives.iter().for_each(|&id| cast.mark_person(id));
     }
     people::classify(&mut cast, &cues, person);
-    if let Some(from) = narrator_name(script, &paras, &cues, &toks, &cast) {
-        rename_narrator(&mut cast, from, &mut cues, &mut mentions);
-    }
-    if let Some(n) = cast.narrator.and_then(|n| cast.people.get_mut(n)).filter(|p| p.gender == Gender::Unknown) {
-        n.gender = narrator_gender(script, &paras, &cues, &toks).unwrap_or(Gender::Unknown);
+    if cast.narrator.is_some() {
+        let talk = to_narrator(script, &paras, &cues, &toks);
+        if let Some(from) = narrator_name(&talk, &cues) {
+            rename_narrator(&mut cast, from, &mut cues, &mut mentions);
+        }
+        if let Some(n) = cast.narrator.and_then(|n| cast.people.get_mut(n)).filter(|p| p.gender == Gender::Unknown) {
+            n.gender = narrator_gender(&talk, script, &toks).unwrap_or(Gender::Unknown);
+        }
     }
     let epithets = epithets(script, &toks, &paras, &cues, &mentions, &mut cast);
     let cx = resolve::Context {
@@ -436,11 +439,10 @@ fn to_narrator<'a>(script: &Script, paras: &'a [Para], cues: &[Cue], toks: &[Vec
     out
 }
 
-/// The person others address by name when they talk to the narrator.
-fn narrator_name(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Token>], cast: &Cast) -> Option<usize> {
-    cast.narrator?;
+/// The person others address by name in `talk`, the paragraphs where they talk to the narrator.
+fn narrator_name(talk: &[&Para], cues: &[Cue]) -> Option<usize> {
     let mut votes: HashMap<usize, usize> = HashMap::default();
-    for p in to_narrator(script, paras, cues, toks) {
+    for p in talk {
         for c in p.lines.clone().filter_map(|i| cues.get(i)) {
             for &v in &c.vocatives {
                 *votes.entry(v).or_default() += 1;
@@ -454,11 +456,12 @@ fn narrator_name(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Toke
     (n >= 2 && n >= second * 2).then_some(best)
 }
 
-/// A narrator's gender from the words others address them with ("sir", "my dear fellow",
-/// "ma'am", "miss"), when those say one thing at least three times as often as the other.
-fn narrator_gender(script: &Script, paras: &[Para], cues: &[Cue], toks: &[Vec<Token>]) -> Option<Gender> {
+/// A narrator's gender from the words others address them with in `talk` ("sir", "my dear
+/// fellow", "ma'am", "miss"), when those say one thing at least three times as often as the
+/// other.
+fn narrator_gender(talk: &[&Para], script: &Script, toks: &[Vec<Token>]) -> Option<Gender> {
     let (mut male, mut female) = (0u32, 0u32);
-    for p in to_narrator(script, paras, cues, toks) {
+    for p in talk {
         for i in p.lines.clone().filter(|&i| script.lines.get(i).is_some_and(|l| l.kind == Kind::Dialogue)) {
             let t = toks.get(i).map_or(&[][..], Vec::as_slice);
             for (k, w) in t.iter().enumerate() {

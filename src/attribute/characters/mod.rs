@@ -303,7 +303,13 @@ impl Cast {
             let first_name = lexicon::first_name_gender(word).is_some_and(|g| compatible(g, title_gender));
             if p.title.as_deref().is_some_and(lexicon::takes_first_name) || first_name {
                 // "Miss Lizzy" is Miss Elizabeth Bennet when nobody is called Lizzy.
-                let by_name = if by_first.is_empty() { owners() } else { by_first.clone() };
+                let others;
+                let by_name = if by_first.is_empty() {
+                    others = owners();
+                    &others
+                } else {
+                    &by_first
+                };
                 if by_name.len() == 1 {
                     return by_name.first().copied();
                 }
@@ -448,19 +454,13 @@ fn rank(p: &Phrase) -> u8 {
 /// Whether a phrase of two or more words is a name followed by another person's first name,
 /// each of them written apart at least three times as often.
 fn two_names_side_by_side(p: &Phrase, counts: &HashMap<String, u32>) -> bool {
-    let Some((last, rest)) = p.words.split_last() else { return false };
-    if rest.is_empty() || lexicon::first_name_gender(last).is_none() {
+    let key = phrase_key(p);
+    let Some((head, last)) = key.rsplit_once(' ') else { return false };
+    if p.words.len() < 2 || lexicon::first_name_gender(last).is_none() {
         return false;
     }
-    let mut head = p.title.clone().unwrap_or_default();
-    for w in rest {
-        if !head.is_empty() {
-            head.push(' ');
-        }
-        head.push_str(w);
-    }
     let often = |k: &str| counts.get(k).is_some_and(|&c| c >= 3 * p.count);
-    often(&head) && often(last)
+    often(head) && often(last)
 }
 
 fn phrase_key(p: &Phrase) -> String {
