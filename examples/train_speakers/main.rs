@@ -406,7 +406,7 @@ fn load_novels(dir: &Path, person: &PersonWeights) -> Result<Vec<Novel>> {
         if std::env::var_os("CAST").is_some_and(|v| v == name.as_str()) {
             let mut people = book.people();
             people.sort_by_key(|p| std::cmp::Reverse(p.1));
-            for (n, m, p) in people.iter().take(80) {
+            for (n, m, p) in people.iter().take(400) {
                 eprintln!("{m:5} {p:.2} {n} -> {:?}", gold.resolver.resolve(n));
             }
         }

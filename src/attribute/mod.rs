@@ -169,6 +169,7 @@ pub(crate) fn read(text: &str, script: &Script, person: &[f64; people::NP]) -> R
     let paras = paragraphs(script);
     let mut mentions = narration_mentions(script, &toks, &mut cast);
     let mut cues = cues(script, &toks, &paras, &cast);
+    described(&mut cues);
     tag_agreement(&paras, &cues, &mut cast);
     cast.settle_genders();
     for c in &cues {
@@ -334,6 +335,31 @@ fn tag_agreement(paras: &[Para], cues: &[Cue], cast: &mut Cast) {
             if let Subject::Pronoun(g) = t {
                 cast.vote_gender(id, *g, 4);
             }
+        }
+    }
+}
+
+/// A description that names someone ("said the gentleman in the white waistcoat") is theirs
+/// only where the book tags at least three lines with it; elsewhere the tag says just its head
+/// noun ("the man" of "the man in the same tone").
+fn described(cues: &mut [Cue]) {
+    let mut uses: HashMap<String, usize> = HashMap::default();
+    for c in cues.iter() {
+        if let Some(Subject::Noun(head)) = &c.tag
+            && head.contains(' ')
+        {
+            *uses.entry(head.clone()).or_default() += 1;
+        }
+    }
+    for c in cues.iter_mut() {
+        // A relative ("her uncle in the garden") is who they are to someone, not a description.
+        let head = match &mut c.tag {
+            Some(Subject::Noun(head)) if uses.get(head.as_str()).is_some_and(|&n| n < 3) => head,
+            Some(Subject::Relative(head, _)) => head,
+            _ => continue,
+        };
+        if let Some(k) = head.find(' ') {
+            head.truncate(k);
         }
     }
 }

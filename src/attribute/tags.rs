@@ -311,7 +311,26 @@ fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
         j += 1;
     }
     let head = toks.get(j.checked_sub(1)?).filter(|_| j > from)?;
-    Some((Subject::Noun(head.lower.to_string()), j))
+    let mut out = head.lower.to_string();
+    // "the gentleman in the white waistcoat": a description that goes on with "in the" or "with
+    // the" and up to three words before a stop. Kept only where the book repeats it (see
+    // `attribute::described`); elsewhere it is manner ("said the man in the same tone").
+    if toks.get(j).is_some_and(|t| matches!(t.lower.as_str(), "in" | "with"))
+        && toks.get(j + 1).is_some_and(|t| t.lower == "the")
+    {
+        let mut k = j + 2;
+        while k < j + 5 && word(k) && toks.get(k).is_some_and(|t| !t.cap) {
+            k += 1;
+        }
+        if k > j + 2 && toks.get(k).is_none_or(|t| !t.is_word()) {
+            for t in &toks[j..k] {
+                out.push(' ');
+                out.push_str(&t.lower);
+            }
+            return Some((Subject::Noun(out), k));
+        }
+    }
+    Some((Subject::Noun(out), j))
 }
 
 /// Words that follow a noun phrase rather than belong to it.
@@ -412,6 +431,10 @@ mod tests {
             ("nurse quietly", "nurse"),
             ("young king.", "king"),
             ("sleeping child", "child"),
+            ("gentleman in the white waistcoat.", "gentleman in the white waistcoat"),
+            ("man with the newspaper,", "man with the newspaper"),
+            ("man in the same tone as before", "man"),
+            ("girl with a smile.", "girl"),
         ] {
             assert_eq!(head(phrase).as_deref(), Some(want), "{phrase}");
         }

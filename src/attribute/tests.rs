@@ -325,6 +325,25 @@ fn an_epithet_tag_goes_to_the_character_it_describes() {
 }
 
 #[test]
+fn a_description_the_book_repeats_is_a_character_of_its_own() {
+    // Three tags say "the man in the grey coat": he is someone, apart from "the man" of a tag
+    // whose "in the same tone" is only how he spoke.
+    let text = format!(
+        "{INTRO}\"Who goes there?\" said the man in the grey coat.\n\n\"Only us,\" said Ann.\n\n\
+         \"Then pass,\" said the man in the grey coat.\n\n\"Thank you,\" said Tom.\n\n\
+         \"Mind the step,\" said the man in the grey coat.\n\nA cart went by, and a man walked behind it.\n\n\
+         \"Good night,\" said the man in the same tone.\n"
+    );
+    let l = run(&text);
+    for q in ["Who goes", "Then pass", "Mind the step"] {
+        let who = l.iter().find(|x| x.0.starts_with(q)).and_then(|x| x.1.clone());
+        assert_eq!(who.as_deref(), Some("the man in the grey coat"), "{q}: {l:?}");
+    }
+    let who = l.iter().find(|x| x.0.starts_with("Good night")).and_then(|x| x.1.clone());
+    assert!(who.as_deref().is_some_and(|w| !w.contains("the same tone")), "{l:?}");
+}
+
+#[test]
 fn the_built_in_model_has_a_second_pass_and_keeps_it_when_stored() {
     let m = model::builtin();
     let second = m.then.as_ref().expect("the built-in model has a second pass");
@@ -366,6 +385,21 @@ fn a_name_ending_in_s_is_one_person_unless_the_name_without_it_is_a_name() {
     let (mut script, _) = segment_str(&text);
     let cast = assign(&text, &mut script, model::builtin());
     assert!(cast.iter().all(|c| !c.name.contains("Harts")), "{cast:?}");
+}
+
+#[test]
+fn a_common_word_after_a_title_is_a_surname() {
+    // "lively" is mostly an adjective here, but "Mr. Lively" is a man; a headline in capitals
+    // and an initial ("Mrs. F.") name no one.
+    let text = "It was a lively evening, and the lively talk went on. The band played a lively tune, \
+                and everyone was lively and lively again, lively as ever. LADY POISONED, said the paper. Mrs. F. had written.\n\n\
+                \"Good evening,\" said Mr. Lively.\n\n\"Evening, Lively,\" said Ann.\n";
+    let (mut script, _) = segment_str(text);
+    let cast = assign(text, &mut script, model::builtin());
+    assert!(cast.iter().any(|c| c.name == "Mr. Lively"), "{cast:?}");
+    assert!(cast.iter().all(|c| !c.name.contains("POISONED") && c.name != "Mrs. F"), "{cast:?}");
+    let l = run(text);
+    assert_eq!(speaker_of(&l, "Good evening").as_deref(), Some("Mr."), "{l:?}");
 }
 
 #[test]

@@ -263,8 +263,13 @@ pub(super) fn accept(p: &Phrase, words: &HashMap<&str, WordStat>) -> bool {
     if p.saint * 2 >= p.count && !p.tagged && !p.vocative {
         return false;
     }
+    // After a title a capitalized word is a surname, even one the book mostly writes in
+    // lowercase ("Mr. Lively", "Mrs. Long"), unless the phrase is only ever in capitals (a
+    // headline: "LADY POISONED") or the word is a lone letter ("Mrs. F.").
     if p.title.is_some() {
-        return p.words.iter().all(|w| namey(w, false) && !lexicon::is_stopword(w));
+        let some_not_caps = p.shown.iter().any(|(f, _)| f.chars().any(char::is_lowercase));
+        let surname = |w: &String| some_not_caps && w.chars().count() >= 2;
+        return p.words.iter().all(|w| (namey(w, false) || surname(w)) && !lexicon::is_stopword(w));
     }
     if p.descriptive {
         let title_like = |w: &String| lexicon::honorific(w).is_some();

@@ -88,9 +88,15 @@ pub fn any_pronoun(lower: &str) -> Option<Gender> {
     }
 }
 
+/// The head noun of a descriptive tag's phrase: its first word ("gentleman" of "gentleman in
+/// the white waistcoat").
+fn head_noun(phrase: &str) -> &str {
+    phrase.split(' ').next().unwrap_or(phrase)
+}
+
 /// Head nouns of descriptive phrases that say a gender ("the old man", "the young lady").
 pub fn noun_gender(lower: &str) -> Gender {
-    match lower {
+    match head_noun(lower) {
         "man" | "gentleman" | "boy" | "fellow" | "husband" | "father" | "son" | "brother" | "uncle" | "lad"
         | "king" | "prince" | "lord" | "master" | "chap" | "grandfather" | "nephew" | "priest" | "monk" | "waiter"
         | "butler" | "landlord" | "beadle" | "jew" => Gender::Male,
@@ -105,7 +111,7 @@ pub fn noun_gender(lower: &str) -> Gender {
 /// than describe a person.
 pub fn is_anaphoric_head(lower: &str) -> bool {
     matches!(
-        lower,
+        head_noun(lower),
         "other"
             | "latter"
             | "former"
