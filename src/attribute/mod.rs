@@ -352,13 +352,10 @@ fn described(cues: &mut [Cue]) {
         }
     }
     for c in cues.iter_mut() {
-        // A relative ("her uncle in the garden") is who they are to someone, not a description.
-        let head = match &mut c.tag {
-            Some(Subject::Noun(head)) if uses.get(head.as_str()).is_some_and(|&n| n < 3) => head,
-            Some(Subject::Relative(head, _)) => head,
-            _ => continue,
-        };
-        if let Some(k) = head.find(' ') {
+        if let Some(Subject::Noun(head)) = &mut c.tag
+            && uses.get(head.as_str()).is_some_and(|&n| n < 3)
+            && let Some(k) = head.find(' ')
+        {
             head.truncate(k);
         }
     }

@@ -252,7 +252,7 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
         // "Margaret's young man" is someone else: a relative of the named person.
         if toks.get(i + n).is_some_and(|t| t.lower == "'s") {
             return noun_phrase(toks, i + n + 1).map(|(s, j)| match s {
-                Subject::Noun(head) => (Subject::Relative(head, Some(id)), j),
+                Subject::Noun(head) => (Subject::Relative(relation(head), Some(id)), j),
                 other => (other, j),
             });
         }
@@ -278,7 +278,7 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
             return Some((Subject::Person(id), k + n));
         }
         return phrase.map(|(s, j)| match s {
-            Subject::Noun(head) if possessive => (Subject::Relative(head, None), j),
+            Subject::Noun(head) if possessive => (Subject::Relative(relation(head), None), j),
             other => (other, j),
         });
     }
@@ -331,6 +331,15 @@ fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
         }
     }
     Some((Subject::Noun(out), j))
+}
+
+/// A relative's head noun alone: "her uncle in the garden" is who he is to her, not a
+/// description of its own.
+fn relation(mut head: String) -> String {
+    if let Some(k) = head.find(' ') {
+        head.truncate(k);
+    }
+    head
 }
 
 /// Words that follow a noun phrase rather than belong to it.
