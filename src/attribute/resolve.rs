@@ -351,14 +351,15 @@ fn by_epithet(cx: &Context, st: &State, head: &str, here: &Here) -> Option<(usiz
     book_epithet(cx.cast, e, head).map(|id| (id, 0.55))
 }
 
-/// Whether someone's title is the epithet ("the doctor" for Dr. Bauerstein).
-fn has_title(cast: &Cast, id: usize, head: &str) -> bool {
+/// Whether one of someone's names carries the epithet as a title ("the doctor" for Dr.
+/// Bauerstein, "her ladyship" for Lady Catherine).
+pub(crate) fn has_title(cast: &Cast, id: usize, head: &str) -> bool {
     let as_title = match head {
         "ladyship" => "lady",
         "lordship" => "lord",
         h => h,
     };
-    cast.people.get(id).and_then(|p| p.title.as_deref()).is_some_and(|t| lexicon::full_title(t) == as_title)
+    cast.people.get(id).is_some_and(|p| p.titled(as_title))
 }
 
 /// The share of someone's paragraphs that also say "the <head>", when that happens often.

@@ -66,6 +66,18 @@ pub struct Cast {
     pub narrator: Option<usize>,
 }
 
+impl Person {
+    /// Whether one of their names carries this title, in full ("doctor" for "Dr. Bauerstein").
+    pub fn titled(&self, title: &str) -> bool {
+        let full = |t: &str| lexicon::full_title(t) == title;
+        self.title.as_deref().is_some_and(full)
+            || self
+                .keys
+                .iter()
+                .any(|k| k.split_once(' ').is_some_and(|(t, _)| lexicon::honorific(t).is_some() && full(t)))
+    }
+}
+
 impl Cast {
     /// Finds the characters named in the tokenized lines of a story.
     pub fn discover(lines: &[Vec<Token>], text: &str) -> Cast {
@@ -327,6 +339,9 @@ impl Cast {
             // one of two, it told them apart ("Mr. Cavendish" beside "Mr. Lawrence Cavendish").
             let strict = by_last(false);
             let by_last = if strict.is_empty() { by_last(true) } else { strict };
+            if by_last.is_empty() {
+                return self.same_man_other_title(p, word, |q| together_with(q, false));
+            }
             return if by_last.len() == 1 { by_last.first().copied() } else { None };
         }
         if let Some(&id) = by_first.first() {
@@ -348,6 +363,21 @@ impl Cast {
         }
         // A bare surname shared by several people: "Mr." + surname is usually meant.
         by_last.iter().copied().find(|&id| self.people.get(id).is_some_and(|q| q.title.as_deref() == Some("mr")))
+    }
+
+    /// "Doctor Losberne" is the "Mr. Losberne" the book otherwise calls him (a medical man is
+    /// "Mr." as often as "Doctor"), when he is the only one of that surname, known by no first
+    /// name, and the two are never named together.
+    fn same_man_other_title(&self, p: &Phrase, word: &str, together_with: impl Fn(&Person) -> u32) -> Option<usize> {
+        let profession = |t: &str| matches!(lexicon::full_title(t), "doctor" | "professor");
+        let plain = |t: &str| matches!(t, "mr" | "mister" | "monsieur" | "m" | "herr" | "signor" | "senor");
+        let t = p.title.as_deref()?;
+        let same = self.ids_where(|q| q.last.as_deref() == Some(word));
+        let [id] = same[..] else { return None };
+        let q = self.people.get(id)?;
+        let u = q.title.as_deref()?;
+        let switch = (profession(t) && plain(u)) || (plain(t) && profession(u));
+        (switch && q.first.is_none() && together_with(q) == 0).then_some(id)
     }
 
     fn ids_where(&self, f: impl Fn(&Person) -> bool) -> Vec<usize> {

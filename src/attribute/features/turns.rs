@@ -29,12 +29,7 @@ pub(super) struct TurnFacts {
 pub(super) fn noun_features(r: &Reading, head: &str, c: usize, x: &mut [f32; NS]) {
     let cast = &r.cast;
     let Some(p) = cast.people.get(c) else { return };
-    let as_title = match head {
-        "ladyship" => "lady",
-        "lordship" => "lord",
-        h => h,
-    };
-    if p.title.as_deref().is_some_and(|t| lexicon::full_title(t) == as_title) {
+    if resolve::has_title(cast, c, head) {
         x[S::NounTitle as usize] = 1.0;
     }
     let e = &r.epithets;
