@@ -131,8 +131,8 @@ fn fit_without(novels: &[Novel], gold: &[History], k: usize, person: &PersonWeig
 /// that novel's cast with the annotated speaker each name resolves to; `SPLITS=1` lists the
 /// annotated speakers the cast holds under more than one name, `MISSING=1` those with three
 /// quotations or more that no name of the cast resolves to, `FIRES=<feature>` how often a
-/// feature is set and on whom, and `CONTRAST=1` what tells the annotated speaker of wrong
-/// untagged lines from the decoded one.
+/// feature is set and how often on the annotated or the decoded speaker, and `CONTRAST=1` what
+/// tells the annotated speaker of wrong untagged lines from the decoded one.
 fn quick(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize) {
     let gold: Vec<History> = novels.iter().map(|n| n.book.gold_history(&n.labels)).collect();
     let res = par_map(novels.len(), jobs, |k| {
@@ -348,7 +348,11 @@ fn contrast(n: &Novel, dec: &[Option<(usize, f64)>]) {
     v.sort_by_key(|e| std::cmp::Reverse(e.1));
     let top: Vec<String> =
         v.iter().take(14).map(|((g, f), c)| format!("{}{f} {c}", if *g { "+" } else { "-" })).collect();
-    eprintln!("CONTRAST {}: {wrong} wrong untagged lines: {}", n.book.name, top.join(", "));
+    eprintln!(
+        "CONTRAST {}: {wrong} wrong untagged lines with the annotated speaker among the candidates: {}",
+        n.book.name,
+        top.join(", ")
+    );
 }
 
 /// Fits the model on `train` alone and adds a calibration curve.

@@ -20,6 +20,22 @@ impl Person {
     pub(crate) fn pronoun_votes(&self) -> u32 {
         self.votes_male + self.votes_female
     }
+
+    /// The titles their names carry, as written ("dr", "mr").
+    fn titles(&self) -> impl Iterator<Item = &str> {
+        let keyed = self.keys.iter().filter_map(|k| k.split_once(' ').map(|(t, _)| t));
+        self.title.as_deref().into_iter().chain(keyed).filter(|t| lexicon::honorific(t).is_some())
+    }
+
+    /// Whether one of their names carries this title, given in full ("doctor", not "dr").
+    pub(crate) fn titled(&self, title: &str) -> bool {
+        self.titles().any(|t| lexicon::full_title(t) == title)
+    }
+
+    /// How often the text writes any of their names.
+    fn written(&self) -> u32 {
+        self.forms.iter().map(|f| f.1).sum()
+    }
 }
 
 /// One character as the attribution rules see it.
@@ -64,18 +80,6 @@ pub struct Cast {
     together: HashMap<(String, String), u32>,
     /// The narrator of a first-person story, if any.
     pub narrator: Option<usize>,
-}
-
-impl Person {
-    /// Whether one of their names carries this title, in full ("doctor" for "Dr. Bauerstein").
-    pub fn titled(&self, title: &str) -> bool {
-        let full = |t: &str| lexicon::full_title(t) == title;
-        self.title.as_deref().is_some_and(full)
-            || self
-                .keys
-                .iter()
-                .any(|k| k.split_once(' ').is_some_and(|(t, _)| lexicon::honorific(t).is_some() && full(t)))
-    }
 }
 
 impl Cast {
@@ -366,18 +370,28 @@ impl Cast {
     }
 
     /// "Doctor Losberne" is the "Mr. Losberne" the book otherwise calls him (a medical man is
-    /// "Mr." as often as "Doctor"), when he is the only one of that surname, known by no first
-    /// name, and the two are never named together.
+    /// "Mr." as often as "Doctor"), and "Dr. Spencer" is "Doctor Spencer". Only when he is the
+    /// only one of that surname named so far (phrases come most written first), known by no
+    /// first name, never named together with this phrase, not a "she", and named at least three
+    /// times as often as this: "Dr. Blair" and "Mr. Blair", each named once, may be two men.
     fn same_man_other_title(&self, p: &Phrase, word: &str, together_with: impl Fn(&Person) -> u32) -> Option<usize> {
-        let profession = |t: &str| matches!(lexicon::full_title(t), "doctor" | "professor");
-        let plain = |t: &str| matches!(t, "mr" | "mister" | "monsieur" | "m" | "herr" | "signor" | "senor");
         let t = p.title.as_deref()?;
         let same = self.ids_where(|q| q.last.as_deref() == Some(word));
         let [id] = same[..] else { return None };
         let q = self.people.get(id)?;
-        let u = q.title.as_deref()?;
-        let switch = (profession(t) && plain(u)) || (plain(t) && profession(u));
-        (switch && q.first.is_none() && together_with(q) == 0).then_some(id)
+        let fits = |u: &str| {
+            let (a, b) = (lexicon::full_title(t), lexicon::full_title(u));
+            (a == b && lexicon::is_professional_title(a))
+                || (lexicon::is_professional_title(a) && lexicon::is_plain_male_title(b))
+                || (lexicon::is_plain_male_title(a) && lexicon::is_professional_title(b))
+        };
+        let ok = q.titles().any(fits)
+            && q.first.is_none()
+            && q.gender != Gender::Female
+            && p.stats.she <= p.stats.he
+            && q.written() >= 3 * p.count
+            && together_with(q) == 0;
+        ok.then_some(id)
     }
 
     fn ids_where(&self, f: impl Fn(&Person) -> bool) -> Vec<usize> {

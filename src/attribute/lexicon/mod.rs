@@ -29,6 +29,16 @@ pub fn honorific(lower: &str) -> Option<Gender> {
     Some(g)
 }
 
+/// Titles of a profession that a man is also called "Mr." by (full form: "doctor", not "dr").
+pub fn is_professional_title(full: &str) -> bool {
+    matches!(full, "doctor" | "professor")
+}
+
+/// The everyday titles of a man, with no rank or profession in them.
+pub fn is_plain_male_title(lower: &str) -> bool {
+    matches!(lower, "mr" | "mister" | "monsieur" | "m" | "herr" | "signor" | "senor")
+}
+
 /// Titles used with a first name ("Lady Catherine", "Aunt Juley") rather than a surname.
 pub fn takes_first_name(lower: &str) -> bool {
     matches!(
