@@ -21,15 +21,17 @@ impl Person {
         self.votes_male + self.votes_female
     }
 
-    /// The titles their names carry, as written ("dr", "mr").
-    fn titles(&self) -> impl Iterator<Item = &str> {
-        let keyed = self.keys.iter().filter_map(|k| k.split_once(' ').map(|(t, _)| t));
-        self.title.as_deref().into_iter().chain(keyed).filter(|t| lexicon::honorific(t).is_some())
-    }
-
     /// Whether one of their names carries this title, given in full ("doctor", not "dr").
     pub(crate) fn titled(&self, title: &str) -> bool {
-        self.titles().any(|t| lexicon::full_title(t) == title)
+        self.titles.iter().any(|t| t == title)
+    }
+
+    /// Records a title one of their names carries.
+    fn add_title(&mut self, title: &str) {
+        let full = lexicon::full_title(title);
+        if !self.titles.iter().any(|t| t == full) {
+            self.titles.push(full.to_string());
+        }
     }
 
     /// How often the text writes any of their names.
@@ -64,6 +66,9 @@ pub struct Person {
     pub person_prob: f32,
     /// The phrase keys ("mr darcy", "darcy") that name them.
     keys: Vec<String>,
+    /// Every title their names carry, in full ("doctor" for "Dr."): the tags "the doctor" may
+    /// mean them.
+    titles: Vec<String>,
     /// Each written form with how often it occurs, and whether it is a full name without title.
     forms: Vec<(String, u32, bool)>,
 }
@@ -224,6 +229,7 @@ impl Cast {
             if dst.gender == Gender::Unknown {
                 dst.gender = src.gender;
             }
+            src.titles.iter().for_each(|t| dst.add_title(t));
             dst.mentions += src.mentions;
         }
         if let Some(p) = self.people.get_mut(from) {
@@ -245,6 +251,9 @@ impl Cast {
         self.index.entry(key.clone()).or_insert(id);
         if let Some(person) = self.people.get_mut(id) {
             person.keys.push(key);
+            if let Some(t) = &p.title {
+                person.add_title(t);
+            }
             // "Mr. Darcy" gives "Fitzwilliam Darcy" his title, so a bare "Darcy" finds him.
             if person.title.is_none() && p.title.is_some() {
                 person.title = p.title.clone();
@@ -379,13 +388,13 @@ impl Cast {
         let same = self.ids_where(|q| q.last.as_deref() == Some(word));
         let [id] = same[..] else { return None };
         let q = self.people.get(id)?;
-        let fits = |u: &str| {
-            let (a, b) = (lexicon::full_title(t), lexicon::full_title(u));
+        let a = lexicon::full_title(t);
+        let fits = |b: &String| {
             (a == b && lexicon::is_professional_title(a))
                 || (lexicon::is_professional_title(a) && lexicon::is_plain_male_title(b))
                 || (lexicon::is_plain_male_title(a) && lexicon::is_professional_title(b))
         };
-        let ok = q.titles().any(fits)
+        let ok = q.titles.iter().any(fits)
             && q.first.is_none()
             && q.gender != Gender::Female
             && p.stats.she <= p.stats.he
@@ -454,7 +463,6 @@ fn new_person(
         name,
         aliases: Vec::new(),
         gender,
-        title,
         first,
         last,
         mentions: 0,
@@ -466,6 +474,8 @@ fn new_person(
         lower_share: 0.0,
         person_prob: 0.0,
         keys: Vec::new(),
+        titles: title.iter().map(|t| lexicon::full_title(t).to_string()).collect(),
+        title,
         forms: Vec::new(),
     }
 }
