@@ -157,13 +157,15 @@ fn quick(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize) 
                 continue;
             }
             let kind = n.book.tag_kind(q);
+            let l = &n.labels[q];
+            // The annotated speaker is among the candidates; the decoded one is annotated.
+            let is_cand = n.book.candidates(q).iter().any(|c| l.contains(c));
+            let ok = d.is_some_and(|(id, _)| l.contains(&id));
             let e = kinds.entry(kind).or_default();
             e.0 += 1;
-            e.1 += usize::from(d.is_some_and(|(id, _)| n.labels[q].contains(&id)));
-            e.2 += usize::from(n.book.candidates(q).iter().any(|c| n.labels[q].contains(c)));
+            e.1 += usize::from(ok);
+            e.2 += usize::from(is_cand);
             if kind == "none" && n.book.first_in_turn(q) {
-                let l = &n.labels[q];
-                let ok = d.is_some_and(|(id, _)| l.contains(&id));
                 let pred = d.map(|x| x.0);
                 let t1 = n.book.turn_before(q, 1);
                 let t2 = n.book.turn_before(q, 2);
@@ -197,25 +199,19 @@ fn quick(novels: &[Novel], person: &PersonWeights, opts: &Options, jobs: usize) 
                 e.1 += usize::from(ok);
                 e.2 += usize::from(!ok && pred_is(t1));
             }
-            if !d.is_some_and(|(id, _)| n.labels[q].contains(&id)) {
+            if !ok {
                 let (ctx, line) = n.book.context(q, 300);
-                let gold: Vec<&str> = n.labels[q].iter().map(|&i| names[i].as_str()).collect();
+                let gold: Vec<&str> = l.iter().map(|&i| names[i].as_str()).collect();
                 let pred = d.map_or("-", |(id, _)| names[id].as_str());
                 let p = d.map_or(0.0, |d| d.1);
-                let cand = n.book.candidates(q).iter().any(|c| n.labels[q].contains(c));
                 report.push_str(&format!(
-                    "---- {kind} gold={gold:?} pred={pred} p={p:.2} cand={cand}\n{ctx} <<{line}>>\n"
+                    "---- {kind} gold={gold:?} pred={pred} p={p:.2} cand={is_cand}\n{ctx} <<{line}>>\n"
                 ));
             }
             total += 1;
             cands += n.book.candidates(q).len();
-            let l = &n.labels[q];
-            if n.book.candidates(q).iter().any(|c| l.contains(c)) {
-                covered += 1;
-            }
-            if d.is_some_and(|(id, _)| l.contains(&id)) {
-                right += 1;
-            }
+            covered += usize::from(is_cand);
+            right += usize::from(ok);
             if rules[q].is_some_and(|(id, _)| l.contains(&id)) {
                 base += 1;
             }

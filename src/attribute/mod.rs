@@ -354,9 +354,8 @@ fn described(cues: &mut [Cue]) {
     for c in cues.iter_mut() {
         if let Some(Subject::Noun(head)) = &mut c.tag
             && uses.get(head.as_str()).is_some_and(|&n| n < 3)
-            && let Some(k) = head.find(' ')
         {
-            head.truncate(k);
+            *head = lexicon::head_noun(head).to_string();
         }
     }
 }

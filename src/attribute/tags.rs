@@ -335,11 +335,8 @@ fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
 
 /// A relative's head noun alone: "her uncle in the garden" is who he is to her, not a
 /// description of its own.
-fn relation(mut head: String) -> String {
-    if let Some(k) = head.find(' ') {
-        head.truncate(k);
-    }
-    head
+fn relation(head: String) -> String {
+    lexicon::head_noun(&head).to_string()
 }
 
 /// Words that follow a noun phrase rather than belong to it.

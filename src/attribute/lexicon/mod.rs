@@ -100,7 +100,7 @@ pub fn any_pronoun(lower: &str) -> Option<Gender> {
 
 /// The head noun of a descriptive tag's phrase: its first word ("gentleman" of "gentleman in
 /// the white waistcoat").
-fn head_noun(phrase: &str) -> &str {
+pub fn head_noun(phrase: &str) -> &str {
     phrase.split(' ').next().unwrap_or(phrase)
 }
 
