@@ -90,6 +90,17 @@ pub(crate) struct Cue {
     pub vocatives: Vec<usize>,
 }
 
+impl Cue {
+    /// The person the tag names outright: by name, or the narrator's "I".
+    pub fn named(&self, narrator: Option<usize>) -> Option<usize> {
+        match self.tag {
+            Some(Subject::Person(id)) => Some(id),
+            Some(Subject::Narrator) => narrator,
+            _ => None,
+        }
+    }
+}
+
 /// How often each head noun of a descriptive tag ("the Jew", "the beadle") shares a paragraph
 /// with each character: "the beadle" in a scene means whoever the book calls that most.
 pub(crate) struct Epithets {
@@ -129,6 +140,10 @@ pub(crate) struct Reading {
     pub mentions: Vec<Vec<Mention>>,
     pub epithets: Epithets,
     pub rules: Vec<Option<resolve::Guess>>,
+    /// How each dialogue line addresses people (see `tags::address_forms`).
+    pub forms: Vec<Vec<String>>,
+    /// Each form of address, with how often each person uses it on lines whose tag names them.
+    pub form_users: HashMap<String, HashMap<usize, u32>>,
 }
 
 /// Who speaks each dialogue line of `script`, a segmented `text`, by the built-in model.
@@ -199,7 +214,20 @@ pub(crate) fn read(text: &str, script: &Script, person: &[f64; people::NP]) -> R
         epithets: &epithets,
     };
     let rules = resolve::resolve(&cx);
-    Reading { toks, cast, paras, cues, mentions, epithets, rules }
+    let forms: Vec<Vec<String>> = script
+        .lines
+        .iter()
+        .zip(&toks)
+        .map(|(l, t)| if l.kind == Kind::Dialogue { tags::address_forms(t, &cast) } else { Vec::new() })
+        .collect();
+    let mut form_users: HashMap<String, HashMap<usize, u32>> = HashMap::default();
+    for (c, f) in cues.iter().zip(&forms) {
+        let Some(who) = c.named(cast.narrator) else { continue };
+        for form in f {
+            *form_users.entry(form.clone()).or_default().entry(who).or_default() += 1;
+        }
+    }
+    Reading { toks, cast, paras, cues, mentions, epithets, rules, forms, form_users }
 }
 
 /// Groups the narration and dialogue lines of each paragraph.

@@ -385,6 +385,76 @@ pub fn vocatives(toks: &[Token], cast: &Cast) -> Vec<usize> {
     out
 }
 
+/// How a quotation addresses people: the names it calls them by ("miss eliza", "lizzy"), and
+/// words of address that say who may be speaking ("papa", "my dear", "sir"), each as lowercase
+/// words.
+pub fn address_forms(toks: &[Token], cast: &Cast) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let ends = |k: usize| toks.get(k).is_none_or(|t| matches!(t.punct, ',' | '!' | '?' | '.' | '\u{2014}' | ';'));
+    let opens = |k: usize| k == 0 || toks.get(k - 1).is_some_and(opens_vocative);
+    let mut i = 0;
+    while i < toks.len() {
+        if let Some((_, n)) = cast.match_at(toks, i) {
+            if opens(i) && ends(i + n) {
+                let form: Vec<&str> = toks[i..i + n].iter().map(|t| t.lower.as_str()).collect();
+                out.push(form.join(" "));
+            }
+            i += n;
+            continue;
+        }
+        let w = toks[i].lower.as_str();
+        if is_address_word(w) && ends(i + 1) {
+            if i > 0 && toks[i - 1].lower == "my" {
+                out.push(format!("my {w}"));
+            } else if opens(i) {
+                out.push(w.to_string());
+            }
+        }
+        i += 1;
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn is_address_word(w: &str) -> bool {
+    matches!(
+        w,
+        "papa"
+            | "mamma"
+            | "mama"
+            | "mother"
+            | "father"
+            | "uncle"
+            | "aunt"
+            | "aunty"
+            | "sir"
+            | "madam"
+            | "ma'am"
+            | "mum"
+            | "dad"
+            | "daddy"
+            | "mummy"
+            | "granny"
+            | "child"
+            | "dear"
+            | "darling"
+            | "love"
+            | "boy"
+            | "girl"
+            | "lad"
+            | "friend"
+            | "man"
+            | "fellow"
+            | "chap"
+            | "sister"
+            | "brother"
+            | "miss"
+            | "ma"
+            | "pa"
+    )
+}
+
 fn opens_vocative(t: &Token) -> bool {
     matches!(t.punct, ',' | '!' | '?' | '.' | '\u{2014}')
         || matches!(

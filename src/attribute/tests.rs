@@ -471,3 +471,47 @@ fn a_doctor_called_mister_is_one_man_unless_the_text_says_otherwise() {
                 \"Thank you,\" said Ann.\n";
     assert_eq!(people(text, "Blair").len(), 2, "{:?}", people(text, "Blair"));
 }
+
+#[test]
+fn his_wife_is_the_mrs_of_his_name_before_the_story_names_her() {
+    // The story names her "Mrs. Pell" only later, and names another woman first: "said his
+    // wife", next to Mr. Pell, is still her.
+    let text = "Mr. Pell was reading by the fire when the door opened.\n\n\
+                \"My dear Mr. Pell,\" said his wife, \"Mrs. Lane says the Hall is let at last.\"\n\n\
+                \"Is it?\" said Mr. Pell, and turned a page.\n\n\
+                \"You might look up when I speak to you,\" replied his wife.\n\n\
+                Mrs. Pell went out to see Mrs. Lane the next morning, and Mrs. Pell came back in high \
+                spirits.\n";
+    let (script, _) = segment_str(text);
+    let r = read(text, &script, &model::builtin().person);
+    let id = |name: &str| r.cast.people.iter().position(|p| p.name == name);
+    let (Some(he), Some(she)) = (id("Mr. Pell"), id("Mrs. Pell")) else { panic!("{:?}", r.cast.people) };
+    assert_eq!(r.cast.spouse(he), Some(she));
+    assert_eq!(r.cast.spouse(she), Some(he));
+    assert_eq!(id("Mrs. Lane").and_then(|l| r.cast.spouse(l)), None);
+    let l = run(text);
+    let said = |quote: &str| l.iter().find(|x| x.0.starts_with(quote)).and_then(|x| x.1.clone());
+    assert_eq!(said("My dear Mr. Pell").as_deref(), Some("Mrs. Pell"), "{l:?}");
+    assert_eq!(said("You might look up").as_deref(), Some("Mrs. Pell"), "{l:?}");
+}
+
+#[test]
+fn people_keep_their_ways_of_address() {
+    let text = "Kitty Lane and Lizzy Lane sat with their father.\n\n\
+                \"Papa, look! Oh, Lizzy, come and see, my dear.\" Kitty ran to the window.\n\n\
+                \"Sir William is here, sir,\" said Lizzy.\n";
+    let (script, _) = segment_str(text);
+    let r = read(text, &script, &model::builtin().person);
+    let forms: Vec<&Vec<String>> = r.forms.iter().filter(|f| !f.is_empty()).collect();
+    assert_eq!(forms, [&vec!["lizzy".to_string(), "my dear".into(), "papa".into()], &vec!["sir".to_string()]]);
+    // Kitty calls her father "papa" and Tom calls him "sir"; an untagged "papa" is Kitty's,
+    // though Tom spoke two turns before.
+    let text = "Kitty Lane, Tom Hart and Mr. Lane sat at breakfast.\n\n\
+                \"Papa, may I go?\" said Kitty.\n\n\"No,\" said Mr. Lane.\n\n\
+                \"Sir, she might go with me,\" said Tom.\n\n\"Papa, please!\" said Kitty.\n\n\
+                \"Very well,\" said Mr. Lane.\n\n\"Thank you, sir,\" said Tom.\n\n\
+                \"I will be good, sir,\" said Tom.\n\n\"Then go,\" said Mr. Lane.\n\n\
+                \"Oh, papa, thank you!\"\n";
+    let l = run(text);
+    assert_eq!(speaker_of(&l, "Oh, papa").as_deref(), Some("Kitty"), "{l:?}");
+}

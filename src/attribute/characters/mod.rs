@@ -162,6 +162,25 @@ impl Cast {
     }
 
     /// Adds a character known only by a descriptive tag ("the doctor") and returns their id.
+    /// The wife of a "Mr. X" or the husband of a "Mrs. X": the one person of the other title and
+    /// gender with the same surname.
+    pub fn spouse(&self, id: usize) -> Option<usize> {
+        let p = self.people.get(id)?;
+        let want = match p.title.as_deref()? {
+            "mr" => "mrs",
+            "mrs" => "mr",
+            _ => return None,
+        };
+        let last = p.last.as_deref()?;
+        let mut found = self.people.iter().enumerate().filter(|(k, q)| {
+            *k != id && !q.epithet && q.title.as_deref() == Some(want) && q.last.as_deref() == Some(last)
+        });
+        match (found.next(), found.next()) {
+            (Some((k, _)), None) => Some(k),
+            _ => None,
+        }
+    }
+
     pub fn add_epithet(&mut self, head: &str) -> usize {
         let mut p = new_person(format!("the {head}"), None, None, None, lexicon::noun_gender(head));
         p.person = true;

@@ -145,6 +145,7 @@ impl Line {
             }
         }
         self.noun_ranks.iter().take(2).for_each(|&id| add(id));
+        self.spouses(b, w, p).into_iter().for_each(&mut add);
         // "Ann's mother said" is never Ann.
         if let Some(Subject::Relative(_, Some(of))) = &self.cue.tag {
             cands.retain(|c| c != of);
@@ -153,10 +154,63 @@ impl Line {
         cands
     }
 
+    /// For "said his wife" or "her husband": the wives or husbands, by title and surname, of the
+    /// people in the scene ("Mrs. Bennet" for "Mr. Bennet"), though the story may not have named
+    /// them yet.
+    fn spouses(&self, b: &Book, w: &Walk, p: &Para) -> Vec<usize> {
+        let Some(Subject::Relative(head, _)) = &self.cue.tag else { return Vec::new() };
+        if !matches!(head.as_str(), "wife" | "husband" | "lady") {
+            return Vec::new();
+        }
+        let cast = &b.r.cast;
+        let g = lexicon::noun_gender(head);
+        let mut near: Vec<usize> = w.recent.iter().rev().take(8).copied().collect();
+        near.extend(self.cue.vocatives.iter().copied());
+        for dt in [-1i64, 1] {
+            if let Some(o) = neighbour(&b.facts, p.t, dt) {
+                near.extend(o.tagged.iter().chain(&o.vocatives).copied());
+            }
+        }
+        let mut out: Vec<usize> = near
+            .into_iter()
+            .filter_map(|id| cast.spouse(id))
+            .filter(|&s| cast.people.get(s).is_some_and(|q| q.gender == g))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Of the lines tagged with a name (this one aside) that address someone as this line
+    /// does ("Miss Eliza", "papa"), the share that `c` speaks: people keep their ways of address.
+    fn address_share(&self, b: &Book, c: usize) -> f32 {
+        let own = self.cue.named(b.r.cast.narrator);
+        let mut best = 0f32;
+        for f in b.r.forms.get(self.i).into_iter().flatten() {
+            let Some(users) = b.r.form_users.get(f) else { continue };
+            let mut all: u32 = users.values().sum();
+            let mut mine = users.get(&c).copied().unwrap_or(0);
+            if let Some(o) = own {
+                all = all.saturating_sub(1);
+                if o == c {
+                    mine = mine.saturating_sub(1);
+                }
+            }
+            if all >= 2 {
+                best = best.max(mine as f32 / all as f32);
+            }
+        }
+        best
+    }
+
     /// The features of candidate `c`.
     pub fn features(&self, b: &Book, w: &Walk, p: &Para, c: usize) -> [f32; NS] {
         let mut x = [0f32; NS];
         self.tag_features(b, p, c, &mut x);
+        if self.spouses(b, w, p).contains(&c) {
+            x[S::RelSpouse as usize] = 1.0;
+        }
+        x[S::AddressForm as usize] = self.address_share(b, c);
         self.pronoun_features(b, w, c, &mut x);
         self.beat_features(b, w, c, &mut x);
         self.turn_features(b, p, c, &mut x);
