@@ -515,3 +515,22 @@ fn people_keep_their_ways_of_address() {
     let l = run(text);
     assert_eq!(speaker_of(&l, "Oh, papa").as_deref(), Some("Kitty"), "{l:?}");
 }
+
+#[test]
+fn sir_and_maam_say_whom_a_turn_speaks_to() {
+    let text = &format!("{INTRO}\"Will you come in, sir?\" said Ann.\n\n\"Thank you, I will.\"\n");
+    let (script, _) = segment_str(text);
+    let r = read(text, &script, &model::builtin().person);
+    let table = features::build(text, &script, &r);
+    let id = |name: &str| r.cast.people.iter().position(|p| p.name.starts_with(name));
+    let (Some(ann), Some(tom)) = (id("Ann"), id("Tom")) else { panic!("{:?}", r.cast.people) };
+    // The feature of person `who` on the dialogue line starting with `quote`.
+    let feature = |quote: &str, who: usize, f: features::S| {
+        let q = table.qs.iter().find(|q| text[script.lines[q.line].span.range()].starts_with(quote)).unwrap();
+        q.cands.clone().find(|&k| table.ids[k] == who).map(|k| table.xs[k][f as usize])
+    };
+    assert_eq!(feature("Will you", tom, features::S::AddressesOwnGender), Some(1.0));
+    assert_eq!(feature("Will you", ann, features::S::AddressesOwnGender), Some(0.0));
+    assert_eq!(feature("Thank you", tom, features::S::AddressedByPrevious), Some(1.0));
+    assert_eq!(feature("Thank you", ann, features::S::NotAddressedByPrevious), Some(1.0));
+}

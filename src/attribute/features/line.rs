@@ -384,6 +384,17 @@ impl Line {
         if neighbour(facts, t, 1).is_some_and(|o| o.vocatives.contains(&c)) {
             set(S::VocNext, 1.0);
         }
+        let g = b.r.cast.people.get(c).map_or(Gender::Unknown, |p| p.gender);
+        if g != Gender::Unknown {
+            match neighbour(facts, t, -1).map(|o| o.addressed) {
+                Some(a) if a == g => set(S::AddressedByPrevious, 1.0),
+                Some(Gender::Unknown) | None => {}
+                Some(_) => set(S::NotAddressedByPrevious, 1.0),
+            }
+            if facts.get(t).is_some_and(|o| o.addressed == g) {
+                set(S::AddressesOwnGender, 1.0);
+            }
+        }
         if self.in_quote.contains(&c) && !self.cue.vocatives.contains(&c) {
             set(S::NamedInQuote, 1.0);
         }

@@ -21,6 +21,8 @@ pub(super) struct TurnFacts {
     /// The rules' pick for the turn when a tag, the narrator's "I" or a lone beat made it.
     pub sure: Option<usize>,
     pub vocatives: Vec<usize>,
+    /// The gender its words of address give the one it speaks to ("sir", "ma'am").
+    pub addressed: Gender,
     pub gap: bool,
     pub continued: bool,
 }
@@ -197,14 +199,18 @@ pub(super) fn turn_facts(text: &str, script: &Script, r: &Reading) -> Vec<TurnFa
                 f.sure = Some(g.speaker);
             }
             let Some(c) = r.cues.get(i) else { continue };
-            match c.tag {
-                Some(Subject::Person(id)) if !f.tagged.contains(&id) => f.tagged.push(id),
-                Some(Subject::Narrator) => {
-                    if let Some(n) = r.cast.narrator.filter(|n| !f.tagged.contains(n)) {
-                        f.tagged.push(n);
-                    }
-                }
-                _ => {}
+            if let Some(id) = c.named(r.cast.narrator)
+                && !f.tagged.contains(&id)
+            {
+                f.tagged.push(id);
+            }
+            for g in r.forms.get(i).into_iter().flatten().map(|f| addressed_gender(f)) {
+                f.addressed = match (f.addressed, g) {
+                    (a, Gender::Unknown) => a,
+                    (Gender::Unknown, g) => g,
+                    (a, g) if a == g => a,
+                    _ => Gender::Unknown,
+                };
             }
             for &v in &c.vocatives {
                 if !f.vocatives.contains(&v) {
@@ -217,6 +223,15 @@ pub(super) fn turn_facts(text: &str, script: &Script, r: &Reading) -> Vec<TurnFa
         out.push(f);
     }
     out
+}
+
+/// The gender of the one a word of address speaks to.
+pub(super) fn addressed_gender(form: &str) -> Gender {
+    match form {
+        "sir" | "my dear sir" => Gender::Male,
+        "madam" | "ma'am" | "miss" | "my dear madam" => Gender::Female,
+        _ => Gender::Unknown,
+    }
 }
 
 /// How many lines the book tags with each person's name: who the book's speakers are.
