@@ -161,7 +161,6 @@ impl Cast {
         id
     }
 
-    /// Adds a character known only by a descriptive tag ("the doctor") and returns their id.
     /// The wife of a "Mr. X" or the husband of a "Mrs. X": the one person of the other title and
     /// gender with the same surname.
     pub fn spouse(&self, id: usize) -> Option<usize> {
@@ -181,6 +180,7 @@ impl Cast {
         }
     }
 
+    /// Adds a character known only by a descriptive tag ("the doctor") and returns their id.
     pub fn add_epithet(&mut self, head: &str) -> usize {
         let mut p = new_person(format!("the {head}"), None, None, None, lexicon::noun_gender(head));
         p.person = true;

@@ -3,7 +3,6 @@
 
 use super::super::characters::Cast;
 use super::super::resolve::{self, Guess};
-use super::super::tags::Subject;
 use super::super::{Mention, Reading, lexicon};
 use super::{NS, S};
 use crate::script::Gender;
@@ -204,7 +203,7 @@ pub(super) fn turn_facts(text: &str, script: &Script, r: &Reading) -> Vec<TurnFa
             {
                 f.tagged.push(id);
             }
-            for g in r.forms.get(i).into_iter().flatten().map(|f| addressed_gender(f)) {
+            for g in r.forms.get(i).into_iter().flatten().map(|form| addressed_gender(form)) {
                 f.addressed = match (f.addressed, g) {
                     (a, Gender::Unknown) => a,
                     (Gender::Unknown, g) => g,
@@ -228,8 +227,8 @@ pub(super) fn turn_facts(text: &str, script: &Script, r: &Reading) -> Vec<TurnFa
 /// The gender of the one a word of address speaks to.
 pub(super) fn addressed_gender(form: &str) -> Gender {
     match form {
-        "sir" | "my dear sir" => Gender::Male,
-        "madam" | "ma'am" | "miss" | "my dear madam" => Gender::Female,
+        "sir" => Gender::Male,
+        "madam" | "ma'am" | "miss" => Gender::Female,
         _ => Gender::Unknown,
     }
 }
@@ -237,15 +236,9 @@ pub(super) fn addressed_gender(form: &str) -> Gender {
 /// How many lines the book tags with each person's name: who the book's speakers are.
 pub(super) fn book_tag_counts(r: &Reading, n: usize) -> Vec<u32> {
     let mut out = vec![0u32; n];
-    for c in &r.cues {
-        match c.tag {
-            Some(Subject::Person(id)) if id < n => out[id] += 1,
-            Some(Subject::Narrator) => {
-                if let Some(id) = r.cast.narrator.filter(|&id| id < n) {
-                    out[id] += 1;
-                }
-            }
-            _ => {}
+    for id in r.cues.iter().filter_map(|c| c.named(r.cast.narrator)) {
+        if let Some(k) = out.get_mut(id) {
+            *k += 1;
         }
     }
     out
