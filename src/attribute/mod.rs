@@ -88,6 +88,8 @@ pub(crate) struct Cue {
     pub place: Place,
     /// People addressed by name inside the line.
     pub vocatives: Vec<usize>,
+    /// How the line addresses people (see `tags::address`).
+    pub forms: Vec<String>,
 }
 
 impl Cue {
@@ -140,8 +142,6 @@ pub(crate) struct Reading {
     pub mentions: Vec<Vec<Mention>>,
     pub epithets: Epithets,
     pub rules: Vec<Option<resolve::Guess>>,
-    /// How each dialogue line addresses people (see `tags::address_forms`).
-    pub forms: Vec<Vec<String>>,
     /// Each form of address, with how often each person uses it on lines whose tag names them.
     pub form_users: HashMap<String, HashMap<usize, u32>>,
 }
@@ -214,20 +214,14 @@ pub(crate) fn read(text: &str, script: &Script, person: &[f64; people::NP]) -> R
         epithets: &epithets,
     };
     let rules = resolve::resolve(&cx);
-    let forms: Vec<Vec<String>> = script
-        .lines
-        .iter()
-        .zip(&toks)
-        .map(|(l, t)| if l.kind == Kind::Dialogue { tags::address_forms(t, &cast) } else { Vec::new() })
-        .collect();
     let mut form_users: HashMap<String, HashMap<usize, u32>> = HashMap::default();
-    for (c, f) in cues.iter().zip(&forms) {
+    for c in &cues {
         let Some(who) = c.named(cast.narrator) else { continue };
-        for form in f {
+        for form in &c.forms {
             *form_users.entry(form.clone()).or_default().entry(who).or_default() += 1;
         }
     }
-    Reading { toks, cast, paras, cues, mentions, epithets, rules, forms, form_users }
+    Reading { toks, cast, paras, cues, mentions, epithets, rules, form_users }
 }
 
 /// Groups the narration and dialogue lines of each paragraph.
@@ -342,9 +336,9 @@ fn cues(script: &Script, toks: &[Vec<Token>], paras: &[Para], cast: &Cast) -> Ve
             let lead_in = || lead_in_tag(script, toks, paras, k, i, cast).map(|s| (s, Place::LeadIn));
             let (tag, place) =
                 after.or_else(before).or_else(lead_in).map_or((None, Place::None), |(s, p)| (Some(s), p));
-            let vocatives = toks.get(i).map(|t| tags::vocatives(t, cast)).unwrap_or_default();
+            let (vocatives, forms) = toks.get(i).map(|t| tags::address(t, cast)).unwrap_or_default();
             if let Some(c) = out.get_mut(i) {
-                *c = Cue { tag, place, vocatives };
+                *c = Cue { tag, place, vocatives, forms };
             }
         }
     }

@@ -366,38 +366,22 @@ fn ends_noun_phrase(lower: &str) -> bool {
     ) || lower.len() > 4 && lower.ends_with("ed")
 }
 
-/// Characters addressed by name inside a quotation: "Jane, come here", "Oh, Mr. Darcy!".
-pub fn vocatives(toks: &[Token], cast: &Cast) -> Vec<usize> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < toks.len() {
-        let Some((id, n)) = cast.match_at(toks, i) else {
-            i += 1;
-            continue;
-        };
-        let before_ok = i == 0 || toks.get(i - 1).is_some_and(opens_vocative);
-        let after_ok = toks.get(i + n).is_none_or(|t| matches!(t.punct, ',' | '!' | '?' | '.' | '\u{2014}' | ';'));
-        if before_ok && after_ok && !out.contains(&id) {
-            out.push(id);
-        }
-        i += n;
-    }
-    out
-}
-
-/// How a quotation addresses people: the names it calls them by ("miss eliza", "lizzy"), and
-/// words of address that say who may be speaking ("papa", "my dear", "sir"), each as lowercase
-/// words.
-pub fn address_forms(toks: &[Token], cast: &Cast) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// How a quotation addresses people: the people it names in vocative position, and the forms of
+/// address it uses, each as lowercase words: the names as written ("miss eliza", "lizzy") and
+/// words that say who may be speaking ("papa", "my dear", "sir").
+pub fn address(toks: &[Token], cast: &Cast) -> (Vec<usize>, Vec<String>) {
+    let (mut people, mut forms) = (Vec::new(), Vec::new());
     let ends = |k: usize| toks.get(k).is_none_or(|t| matches!(t.punct, ',' | '!' | '?' | '.' | '\u{2014}' | ';'));
     let opens = |k: usize| k == 0 || toks.get(k - 1).is_some_and(opens_vocative);
     let mut i = 0;
     while i < toks.len() {
-        if let Some((_, n)) = cast.match_at(toks, i) {
+        if let Some((id, n)) = cast.match_at(toks, i) {
             if opens(i) && ends(i + n) {
+                if !people.contains(&id) {
+                    people.push(id);
+                }
                 let form: Vec<&str> = toks[i..i + n].iter().map(|t| t.lower.as_str()).collect();
-                out.push(form.join(" "));
+                forms.push(form.join(" "));
             }
             i += n;
             continue;
@@ -405,16 +389,16 @@ pub fn address_forms(toks: &[Token], cast: &Cast) -> Vec<String> {
         let w = toks[i].lower.as_str();
         if is_address_word(w) && ends(i + 1) {
             if i > 0 && toks[i - 1].lower == "my" {
-                out.push(format!("my {w}"));
+                forms.push(format!("my {w}"));
             } else if opens(i) {
-                out.push(w.to_string());
+                forms.push(w.to_string());
             }
         }
         i += 1;
     }
-    out.sort_unstable();
-    out.dedup();
-    out
+    forms.sort_unstable();
+    forms.dedup();
+    (people, forms)
 }
 
 fn is_address_word(w: &str) -> bool {

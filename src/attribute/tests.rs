@@ -502,7 +502,7 @@ fn people_keep_their_ways_of_address() {
                 \"Sir William is here, sir,\" said Lizzy.\n";
     let (script, _) = segment_str(text);
     let r = read(text, &script, &model::builtin().person);
-    let forms: Vec<&Vec<String>> = r.forms.iter().filter(|f| !f.is_empty()).collect();
+    let forms: Vec<&Vec<String>> = r.cues.iter().map(|c| &c.forms).filter(|f| !f.is_empty()).collect();
     assert_eq!(forms, [&vec!["lizzy".to_string(), "my dear".into(), "papa".into()], &vec!["sir".to_string()]]);
     // Kitty calls her father "papa" and Tom calls him "sir"; an untagged "papa" is Kitty's,
     // though Tom spoke two turns before.

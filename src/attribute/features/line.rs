@@ -186,7 +186,7 @@ impl Line {
     fn address_share(&self, b: &Book, c: usize) -> f32 {
         let own = self.cue.named(b.r.cast.narrator);
         let mut best = 0f32;
-        for f in b.r.forms.get(self.i).into_iter().flatten() {
+        for f in &self.cue.forms {
             let Some(users) = b.r.form_users.get(f) else { continue };
             let mut all: u32 = users.values().sum();
             let mut mine = users.get(&c).copied().unwrap_or(0);

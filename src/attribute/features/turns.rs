@@ -203,7 +203,7 @@ pub(super) fn turn_facts(text: &str, script: &Script, r: &Reading) -> Vec<TurnFa
             {
                 f.tagged.push(id);
             }
-            for g in r.forms.get(i).into_iter().flatten().map(|form| addressed_gender(form)) {
+            for g in c.forms.iter().map(|form| addressed_gender(form)) {
                 f.addressed = match (f.addressed, g) {
                     (a, Gender::Unknown) => a,
                     (Gender::Unknown, g) => g,
