@@ -184,6 +184,7 @@ pub(crate) fn read(text: &str, script: &Script, person: &[f64; people::NP]) -> R
     let paras = paragraphs(script);
     let mut mentions = narration_mentions(script, &toks, &mut cast);
     let mut cues = cues(script, &toks, &paras, &cast);
+    newcomers(&mut cues, &mut cast);
     described(&mut cues);
     tag_agreement(&paras, &cues, &mut cast);
     cast.settle_genders();
@@ -357,6 +358,17 @@ fn tag_agreement(paras: &[Para], cues: &[Cue], cast: &mut Cast) {
             if let Subject::Pronoun(g) = t {
                 cast.vote_gender(id, *g, 4);
             }
+        }
+    }
+}
+
+/// Makes each indefinite description in a tag ("said a sleepy-faced carpenter") a character of
+/// its own, named with the definite article ("the sleepy-faced carpenter") as the story goes on
+/// to call them; a description used again is the same person.
+fn newcomers(cues: &mut [Cue], cast: &mut Cast) {
+    for c in cues.iter_mut() {
+        if let Some(Subject::Newcomer(words)) = &c.tag {
+            c.tag = Some(Subject::Person(cast.add_newcomer(words)));
         }
     }
 }

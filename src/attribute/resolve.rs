@@ -244,6 +244,8 @@ fn from_tag(cx: &Context, st: &State, s: &Subject, here: &Here) -> Option<Guess>
         Subject::Pronoun(g) => by_gender(cx, st, g, here).map(|(id, c)| (id, c, "tag-pronoun"))?,
         Subject::Noun(ref head) => noun_tag(cx, st, head, here)?,
         Subject::Relative(ref head, of) => relative(cx, st, head, of, here).map(|id| (id, 0.45, "tag-noun"))?,
+        // `attribute::read` has made it a person of its own.
+        Subject::Newcomer(_) => return None,
     };
     Some(Guess { speaker, confidence, evidence })
 }

@@ -20,6 +20,10 @@ pub enum Subject {
     /// A relative of someone ("her mother", "Ann's husband"): the head noun, lowercase, and
     /// the person named as the possessor, who is not the speaker.
     Relative(String, Option<usize>),
+    /// Someone new, brought in by an indefinite description ("said a sleepy-faced carpenter",
+    /// "cried a looker-on"): the description's words, lowercase. `attribute::read` makes each
+    /// description a character of its own.
+    Newcomer(String),
 }
 
 /// How many words into a clause a speech verb may sit and still make a tag.
@@ -56,7 +60,9 @@ fn opening_subject(clause: &[Token], cast: &Cast) -> Option<Subject> {
 
 /// A subject at token `k` that is someone, not a description ("the man") or a relative.
 fn person_at(clause: &[Token], k: usize, cast: &Cast) -> Option<Subject> {
-    subject_at(clause, k, cast).map(|(s, _)| s).filter(|s| !matches!(s, Subject::Noun(..) | Subject::Relative(..)))
+    subject_at(clause, k, cast)
+        .map(|(s, _)| s)
+        .filter(|s| !matches!(s, Subject::Noun(..) | Subject::Relative(..) | Subject::Newcomer(..)))
 }
 
 /// Right after a quotation, a subject and a past-tense verb make a tag whatever the verb
@@ -277,8 +283,16 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
         {
             return Some((Subject::Person(id), k + n));
         }
+        // "a carpenter" brings someone new into the story; "a voice" or "a third" does not, nor
+        // does a bare "a man", whom the story often goes on to name.
+        let indefinite = matches!(t.lower.as_str(), "a" | "an");
         return phrase.map(|(s, j)| match s {
             Subject::Noun(head) if possessive => (Subject::Relative(relation(head), None), j),
+            Subject::Noun(head)
+                if indefinite && lexicon::is_person_noun(&head) && !(j == i + 2 && lexicon::is_generic_head(&head)) =>
+            {
+                (Subject::Newcomer(words(&toks[i + 1..j])), j)
+            }
             other => (other, j),
         });
     }
@@ -290,12 +304,15 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
 /// the phrase ("a man outside", "the count after dinner", "the doctor supporting her"), as does a
 /// relative pronoun ("the man whose duty it was").
 fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
+    // A word in -ed right after the determiner, or joined to another ("the wounded man", "a
+    // sleepy-faced carpenter"), describes the head; after it, it ends the phrase ("the man seated").
+    let adjective_ed = |j: usize, t: &Token| (j == from || t.lower.contains('-')) && t.lower.ends_with("ed");
     let word = |j: usize| {
         toks.get(j).is_some_and(|t| {
             t.is_word()
                 && !lexicon::is_speech_verb(&t.lower)
                 && !lexicon::is_filler(&t.lower)
-                && !ends_noun_phrase(&t.lower)
+                && (!ends_noun_phrase(&t.lower) || adjective_ed(j, t))
                 && !is_preposition(&t.lower)
         })
     };
@@ -331,6 +348,11 @@ fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
         }
     }
     Some((Subject::Noun(out), j))
+}
+
+/// Lowercase words joined by spaces.
+fn words(toks: &[Token]) -> String {
+    toks.iter().filter(|t| t.is_word()).map(|t| t.lower.as_str()).collect::<Vec<_>>().join(" ")
 }
 
 /// A relative's head noun alone: "her uncle in the garden" is who he is to her, not a
@@ -495,6 +517,9 @@ mod tests {
             ("man with the newspaper,", "man with the newspaper"),
             ("man in the same tone as before", "man"),
             ("girl with a smile.", "girl"),
+            ("sleepy-faced carpenter, casting a look", "carpenter"),
+            ("wounded man.", "man"),
+            ("man seated by the fire", "man"),
         ] {
             assert_eq!(head(phrase).as_deref(), Some(want), "{phrase}");
         }

@@ -534,3 +534,19 @@ fn sir_and_maam_say_whom_a_turn_speaks_to() {
     assert_eq!(feature("Thank you", tom, features::S::AddressedByPrevious), Some(1.0));
     assert_eq!(feature("Thank you", ann, features::S::NotAddressedByPrevious), Some(1.0));
 }
+
+#[test]
+fn an_indefinite_description_brings_in_someone_new() {
+    // "a sleepy-faced carpenter" is nobody the story has named: a character of his own, whom
+    // the story goes on to call "the sleepy-faced carpenter"; "a voice" is no one new.
+    let text = format!(
+        "{INTRO}\"Who is there?\" said Ann.\n\n\"That's right!\" cried a looker-on, from a window.\n\n\
+         \"To be sure!\" cried a sleepy-faced carpenter, casting a look at the window.\n\n\
+         \"Go home,\" said Tom.\n\n\"Not yet,\" said a voice.\n"
+    );
+    let l = run(&text);
+    let who = |q: &str| l.iter().find(|x| x.0.starts_with(q)).and_then(|x| x.1.clone());
+    assert_eq!(who("That's right").as_deref(), Some("the looker-on"), "{l:?}");
+    assert_eq!(who("To be sure").as_deref(), Some("the sleepy-faced carpenter"), "{l:?}");
+    assert!(who("Not yet").is_none_or(|w| !w.contains("voice")), "{l:?}");
+}

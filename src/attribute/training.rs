@@ -90,7 +90,7 @@ impl Book {
         use super::tags::Subject;
         let Some(q) = self.table.qs.get(q) else { return "none" };
         match self.reading.cues.get(q.line).and_then(|c| c.tag.as_ref()) {
-            Some(Subject::Person(_)) => "name",
+            Some(Subject::Person(_) | Subject::Newcomer(_)) => "name",
             Some(Subject::Narrator) => "narrator",
             Some(Subject::Pronoun(_)) => "pronoun",
             Some(Subject::Noun(_)) => "noun",

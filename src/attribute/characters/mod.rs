@@ -180,9 +180,26 @@ impl Cast {
         }
     }
 
-    /// Adds a character known only by a descriptive tag ("the doctor") and returns their id.
+    /// Adds a character known only by a descriptive tag ("the doctor") and returns their id; the
+    /// one a tag brought in as "a doctor" (see [`Cast::add_newcomer`]) when there is one.
     pub fn add_epithet(&mut self, head: &str) -> usize {
-        let mut p = new_person(format!("the {head}"), None, None, None, lexicon::noun_gender(head));
+        self.add_described(head, lexicon::noun_gender(head))
+    }
+
+    /// A character brought in by an indefinite description ("a sleepy-faced carpenter"), named
+    /// "the sleepy-faced carpenter", of the gender its last word says.
+    pub fn add_newcomer(&mut self, words: &str) -> usize {
+        let head = words.rsplit(' ').next().unwrap_or(words);
+        self.add_described(words, lexicon::noun_gender(head))
+    }
+
+    /// The character named "the <words>" by a description, added unless already there.
+    fn add_described(&mut self, words: &str, gender: Gender) -> usize {
+        let name = format!("the {words}");
+        if let Some(id) = self.people.iter().position(|p| p.epithet && p.name == name) {
+            return id;
+        }
+        let mut p = new_person(name, None, None, None, gender);
         p.person = true;
         p.epithet = true;
         self.people.push(p);

@@ -226,7 +226,7 @@ impl Line {
             cands,
             first_in_turn: self.first,
             kind: match &self.cue.tag {
-                Some(Subject::Person(_)) => 0,
+                Some(Subject::Person(_) | Subject::Newcomer(_)) => 0,
                 Some(Subject::Narrator) => 1,
                 Some(Subject::Pronoun(_)) => 2,
                 Some(Subject::Noun(_) | Subject::Relative(..)) => 3,
@@ -251,7 +251,7 @@ impl Line {
                     _ => {}
                 }
             }
-            Some(Subject::Person(_)) => set(S::TagOther, 1.0),
+            Some(Subject::Person(_) | Subject::Newcomer(_)) => set(S::TagOther, 1.0),
             Some(Subject::Narrator) if cast.narrator == Some(c) => set(S::TagNarrator, 1.0),
             Some(Subject::Narrator) => set(S::TagINotNarrator, 1.0),
             Some(Subject::Noun(head)) => {

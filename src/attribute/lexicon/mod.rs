@@ -75,6 +75,13 @@ pub fn is_speech_verb(lower: &str) -> bool {
     SET.contains(lower)
 }
 
+/// A noun that names a person ("carpenter", "looker-on"; see `person_nouns.txt`), or one whose
+/// gender [`noun_gender`] knows.
+pub fn is_person_noun(lower: &str) -> bool {
+    static SET: LazyLock<HashSet<&str>> = LazyLock::new(|| words(include_str!("person_nouns.txt")));
+    SET.contains(lower) || noun_gender(lower) != Gender::Unknown
+}
+
 /// Words that only make a tag when a particle follows ("went on", "broke in", "put in").
 pub fn needs_particle(lower: &str) -> bool {
     matches!(lower, "went" | "put" | "broke" | "struck" | "cut")
