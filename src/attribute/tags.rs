@@ -255,9 +255,11 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
         return None;
     }
     if let Some((id, n)) = cast.match_at(toks, i) {
-        // "Margaret's young man" is someone else: a relative of the named person.
+        // "Margaret's young man" is someone else: a relative of the named person; but "Margaret's
+        // voice" is Margaret.
         if toks.get(i + n).is_some_and(|t| t.lower == "'s") {
             return noun_phrase(toks, i + n + 1).map(|(s, j)| match s {
+                Subject::Noun(head) if lexicon::is_utterance(&head) => (Subject::Person(id), j),
                 Subject::Noun(head) => (Subject::Relative(relation(head), Some(id)), j),
                 other => (other, j),
             });

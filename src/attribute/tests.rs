@@ -550,3 +550,15 @@ fn an_indefinite_description_brings_in_someone_new() {
     assert_eq!(who("To be sure").as_deref(), Some("the sleepy-faced carpenter"), "{l:?}");
     assert!(who("Not yet").is_none_or(|w| !w.contains("voice")), "{l:?}");
 }
+
+#[test]
+fn a_voice_speaks_for_its_owner() {
+    // "Tom's voice" is Tom, not someone related to him ("Tom's mother").
+    let text = format!(
+        "{INTRO}\"Who is there?\" said Ann.\n\n\"Only me,\" Tom's voice answered from the hall.\n\n\
+         \"Come in, then,\" said Ann.\n\n\"It is late,\" came Tom's voice again.\n"
+    );
+    let l = run(&text);
+    assert_eq!(speaker_of(&l, "Only me"), Some("Tom".to_string()), "{l:?}");
+    assert_eq!(speaker_of(&l, "It is late"), Some("Tom".to_string()), "{l:?}");
+}

@@ -82,6 +82,26 @@ pub fn is_person_noun(lower: &str) -> bool {
     SET.contains(lower) || noun_gender(lower) != Gender::Unknown
 }
 
+/// Nouns for what someone says or how ("voice", "reply", "whisper"): "Tom's voice" speaks for Tom.
+pub fn is_utterance(lower: &str) -> bool {
+    matches!(
+        lower,
+        "voice"
+            | "tone"
+            | "tones"
+            | "reply"
+            | "answer"
+            | "response"
+            | "retort"
+            | "words"
+            | "cry"
+            | "whisper"
+            | "exclamation"
+            | "question"
+            | "rejoinder"
+    )
+}
+
 /// Words that only make a tag when a particle follows ("went on", "broke in", "put in").
 pub fn needs_particle(lower: &str) -> bool {
     matches!(lower, "went" | "put" | "broke" | "struck" | "cut")
