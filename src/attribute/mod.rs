@@ -364,7 +364,8 @@ fn tag_agreement(paras: &[Para], cues: &[Cue], cast: &mut Cast) {
 
 /// Makes each indefinite description in a tag ("said a sleepy-faced carpenter") a character of
 /// its own, named with the definite article ("the sleepy-faced carpenter") as the story goes on
-/// to call them; a description used again is the same person.
+/// to call them. The same description used again is taken for the same person, though a
+/// second "said a carpenter" may be another.
 fn newcomers(cues: &mut [Cue], cast: &mut Cast) {
     for c in cues.iter_mut() {
         if let Some(Subject::Newcomer(words)) = &c.tag {

@@ -259,7 +259,7 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
         // voice" is Margaret.
         if toks.get(i + n).is_some_and(|t| t.lower == "'s") {
             return noun_phrase(toks, i + n + 1).map(|(s, j)| match s {
-                Subject::Noun(head) if lexicon::is_utterance(&head) => (Subject::Person(id), j),
+                Subject::Noun(head) if lexicon::is_utterance(lexicon::head_noun(&head)) => (Subject::Person(id), j),
                 Subject::Noun(head) => (Subject::Relative(relation(head), Some(id)), j),
                 other => (other, j),
             });
@@ -285,15 +285,19 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
         {
             return Some((Subject::Person(id), k + n));
         }
-        // "a carpenter" brings someone new into the story; "a voice" or "a third" does not, nor
-        // does a bare "a man", whom the story often goes on to name.
+        // "a carpenter" brings someone new into the story; "a voice", "a third" or "a host of
+        // voices" does not, nor does a bare "a man", whom the story often goes on to name.
         let indefinite = matches!(t.lower.as_str(), "a" | "an");
         return phrase.map(|(s, j)| match s {
             Subject::Noun(head) if possessive => (Subject::Relative(relation(head), None), j),
             Subject::Noun(head)
-                if indefinite && lexicon::is_person_noun(&head) && !(j == i + 2 && lexicon::is_generic_head(&head)) =>
+                if indefinite
+                    && !head.contains(' ')
+                    && lexicon::is_person_noun(&head)
+                    && !(j == i + 2 && lexicon::is_generic_head(&head))
+                    && toks.get(j).is_none_or(|t| t.lower != "of") =>
             {
-                (Subject::Newcomer(words(&toks[i + 1..j])), j)
+                (Subject::Newcomer(joined(&toks[i + 1..j])), j)
             }
             other => (other, j),
         });
@@ -306,18 +310,24 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
 /// the phrase ("a man outside", "the count after dinner", "the doctor supporting her"), as does a
 /// relative pronoun ("the man whose duty it was").
 fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
-    // A word in -ed right after the determiner, or joined to another ("the wounded man", "a
-    // sleepy-faced carpenter"), describes the head; after it, it ends the phrase ("the man seated").
-    let adjective_ed = |j: usize, t: &Token| (j == from || t.lower.contains('-')) && t.lower.ends_with("ed");
-    let word = |j: usize| {
-        toks.get(j).is_some_and(|t| {
-            t.is_word()
-                && !lexicon::is_speech_verb(&t.lower)
-                && !lexicon::is_filler(&t.lower)
-                && (!ends_noun_phrase(&t.lower) || adjective_ed(j, t))
-                && !is_preposition(&t.lower)
-        })
+    let plain = |t: &Token| {
+        t.is_word()
+            && !lexicon::is_speech_verb(&t.lower)
+            && !lexicon::is_filler(&t.lower)
+            && !ends_noun_phrase(&t.lower)
+            && !is_preposition(&t.lower)
     };
+    // A word in -ed describes the word after it when it opens the phrase after an article or a
+    // possessive ("the wounded man"), or is joined to another ("a sleepy-faced carpenter");
+    // elsewhere it ends the phrase ("the man seated", "This startled Tom").
+    let after_article =
+        from.checked_sub(1).and_then(|k| toks.get(k)).is_none_or(|d| !matches!(d.lower.as_str(), "this" | "that"));
+    let adjective_ed = |j: usize| {
+        toks.get(j).is_some_and(|t| {
+            t.is_word() && t.lower.ends_with("ed") && (j == from && after_article || t.lower.contains('-'))
+        }) && toks.get(j + 1).is_some_and(plain)
+    };
+    let word = |j: usize| toks.get(j).is_some_and(plain) || adjective_ed(j);
     let participle = |j: usize| {
         j > from
             && toks.get(j).is_some_and(|t| t.lower.len() > 5 && t.lower.ends_with("ing"))
@@ -353,7 +363,7 @@ fn noun_phrase(toks: &[Token], from: usize) -> Option<(Subject, usize)> {
 }
 
 /// Lowercase words joined by spaces.
-fn words(toks: &[Token]) -> String {
+fn joined(toks: &[Token]) -> String {
     toks.iter().filter(|t| t.is_word()).map(|t| t.lower.as_str()).collect::<Vec<_>>().join(" ")
 }
 
@@ -522,6 +532,7 @@ mod tests {
             ("sleepy-faced carpenter, casting a look", "carpenter"),
             ("wounded man.", "man"),
             ("man seated by the fire", "man"),
+            ("doctor half-ashamed.", "doctor"),
         ] {
             assert_eq!(head(phrase).as_deref(), Some(want), "{phrase}");
         }

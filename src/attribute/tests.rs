@@ -542,13 +542,30 @@ fn an_indefinite_description_brings_in_someone_new() {
     let text = format!(
         "{INTRO}\"Who is there?\" said Ann.\n\n\"That's right!\" cried a looker-on, from a window.\n\n\
          \"To be sure!\" cried a sleepy-faced carpenter, casting a look at the window.\n\n\
-         \"Go home,\" said Tom.\n\n\"Not yet,\" said a voice.\n"
+         \"Go home,\" said Tom.\n\n\"Not yet,\" said a voice.\n\n\"Hurrah!\" cried a host of voices.\n\n\
+         \"Hush,\" said Ann.\n\n\"I'm off,\" said the carpenter.\n"
     );
     let l = run(&text);
     let who = |q: &str| l.iter().find(|x| x.0.starts_with(q)).and_then(|x| x.1.clone());
     assert_eq!(who("That's right").as_deref(), Some("the looker-on"), "{l:?}");
     assert_eq!(who("To be sure").as_deref(), Some("the sleepy-faced carpenter"), "{l:?}");
     assert!(who("Not yet").is_none_or(|w| !w.contains("voice")), "{l:?}");
+    assert!(who("Hurrah").is_none_or(|w| !w.contains("host")), "{l:?}");
+    assert_eq!(who("I'm off").as_deref(), Some("the sleepy-faced carpenter"), "{l:?}");
+}
+
+#[test]
+fn the_carpenter_is_the_one_a_tag_brought_in_unless_anyone_could_be() {
+    let mut cast = Cast::default();
+    let carpenter = cast.add_newcomer("sleepy-faced carpenter");
+    assert_eq!(cast.add_epithet("carpenter"), carpenter);
+    // "the man" may be anyone: not the one man a tag brought in as "a shorter man".
+    let shorter = cast.add_newcomer("shorter man");
+    assert_ne!(cast.add_epithet("man"), shorter);
+    // Two clerks brought in: "the clerk" is neither.
+    let (a, b) = (cast.add_newcomer("young clerk"), cast.add_newcomer("old clerk"));
+    let clerk = cast.add_epithet("clerk");
+    assert!(clerk != a && clerk != b);
 }
 
 #[test]
@@ -556,9 +573,11 @@ fn a_voice_speaks_for_its_owner() {
     // "Tom's voice" is Tom, not someone related to him ("Tom's mother").
     let text = format!(
         "{INTRO}\"Who is there?\" said Ann.\n\n\"Only me,\" Tom's voice answered from the hall.\n\n\
-         \"Come in, then,\" said Ann.\n\n\"It is late,\" came Tom's voice again.\n"
+         \"Come in, then,\" said Ann.\n\n\"It is late,\" came Tom's voice again.\n\n\
+         \"Is it?\" said Ann.\n\n\"Very,\" said Tom's voice in the dark.\n"
     );
     let l = run(&text);
     assert_eq!(speaker_of(&l, "Only me"), Some("Tom".to_string()), "{l:?}");
     assert_eq!(speaker_of(&l, "It is late"), Some("Tom".to_string()), "{l:?}");
+    assert_eq!(speaker_of(&l, "Very"), Some("Tom".to_string()), "{l:?}");
 }

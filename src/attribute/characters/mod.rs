@@ -58,6 +58,8 @@ pub struct Person {
     votes_female: u32,
     /// Known only by a descriptive tag ("the doctor"): a speaker, never named in narration.
     pub epithet: bool,
+    /// Brought in by a tag with "a" or "an" ("cried a sleepy-faced carpenter").
+    pub newcomer: bool,
     /// How the text uses the names (for the person classifier).
     pub stats: NameStats,
     /// The largest share of lowercase uses among the words of the names ("Hope" vs "hope").
@@ -180,17 +182,30 @@ impl Cast {
         }
     }
 
-    /// Adds a character known only by a descriptive tag ("the doctor") and returns their id; the
-    /// one a tag brought in as "a doctor" (see [`Cast::add_newcomer`]) when there is one.
+    /// Adds a character known only by a descriptive tag ("the doctor") and returns their id. A
+    /// tag that brought someone in with this noun ("a sleepy-faced carpenter", see
+    /// [`Cast::add_newcomer`]) means that person, when only one did and the noun is no word for
+    /// nearly anyone ("the man").
     pub fn add_epithet(&mut self, head: &str) -> usize {
+        let tail = format!(" {head}");
+        let mut brought = self.people.iter().enumerate().filter(|(_, p)| p.newcomer && p.name.ends_with(&tail));
+        if let (Some((id, _)), None) = (brought.next(), brought.next())
+            && !lexicon::is_generic_head(head)
+        {
+            return id;
+        }
         self.add_described(head, lexicon::noun_gender(head))
     }
 
     /// A character brought in by an indefinite description ("a sleepy-faced carpenter"), named
-    /// "the sleepy-faced carpenter", of the gender its last word says.
+    /// "the sleepy-faced carpenter", of the gender its head (last word) says.
     pub fn add_newcomer(&mut self, words: &str) -> usize {
-        let head = words.rsplit(' ').next().unwrap_or(words);
-        self.add_described(words, lexicon::noun_gender(head))
+        let head = words.rsplit_once(' ').map_or(words, |(_, last)| last);
+        let id = self.add_described(words, lexicon::noun_gender(head));
+        if let Some(p) = self.people.get_mut(id) {
+            p.newcomer = true;
+        }
+        id
     }
 
     /// The character named "the <words>" by a description, added unless already there.
@@ -506,6 +521,7 @@ fn new_person(
         votes_male: 0,
         votes_female: 0,
         epithet: false,
+        newcomer: false,
         stats: NameStats::default(),
         lower_share: 0.0,
         person_prob: 0.0,
