@@ -289,6 +289,15 @@ pub fn subject_at(toks: &[Token], i: usize, cast: &Cast) -> Option<(Subject, usi
         // voices" does not, nor does a bare "a man", whom the story often goes on to name.
         let indefinite = matches!(t.lower.as_str(), "a" | "an");
         return phrase.map(|(s, j)| match s {
+            // "her voice" speaks for her: a pronoun tag.
+            Subject::Noun(head) if possessive && lexicon::is_utterance(lexicon::head_noun(&head)) => {
+                match t.lower.as_str() {
+                    "his" => (Subject::Pronoun(Gender::Male), j),
+                    "her" => (Subject::Pronoun(Gender::Female), j),
+                    "my" => (Subject::Narrator, j),
+                    _ => (Subject::Noun(head), j),
+                }
+            }
             Subject::Noun(head) if possessive => (Subject::Relative(relation(head), None), j),
             Subject::Noun(head)
                 if indefinite

@@ -581,3 +581,13 @@ fn a_voice_speaks_for_its_owner() {
     assert_eq!(speaker_of(&l, "It is late"), Some("Tom".to_string()), "{l:?}");
     assert_eq!(speaker_of(&l, "Very"), Some("Tom".to_string()), "{l:?}");
 }
+
+#[test]
+fn her_voice_is_a_pronoun_tag() {
+    // "her voice" is hers: the woman of the scene, not a relative of someone's.
+    let text =
+        format!("{INTRO}\"Is that you?\" said Tom.\n\n\"Of course it is,\" her voice answered from the stairs.\n");
+    let l = run(&text);
+    assert_eq!(speaker_of(&l, "Of course"), Some("Ann".to_string()), "{l:?}");
+    assert_eq!(evidence_of(&l, "Of course").as_deref(), Some("tag-pronoun"), "{l:?}");
+}
